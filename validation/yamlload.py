@@ -64,7 +64,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 def parse_yaml(text: str, *, source: str, error: type[StackcheckError] = ConfigError) -> Any:
     """Parse ``text``; a syntax error becomes ``error`` naming ``source:line:column``."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -98,3 +98,12 @@ def line_of(data: Any, key: str | None = None) -> int:
     if isinstance(data, LineList):
         return data.line
     return 0
+
+
+def to_plain(value: Any) -> Any:
+    """LineDict/LineList → plain dict/list (for yaml.safe_dump of rendered copies)."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, bool | int) else k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value

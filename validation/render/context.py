@@ -1,0 +1,51 @@
+"""Everything one run's render needs: where to write, the address map, the credentials."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from validation.render.addresses import AddressMap
+
+
+@dataclass
+class RenderContext:
+    """Shared by every render step of one run.
+
+    ``password`` is fresh per run and replaces every user's password: the user names of the
+    configs are kept, so a wrong user name is still a wrong user name under test.
+    """
+
+    run_dir: Path
+    addresses: AddressMap
+    time_scale: float = 1.0
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def config_dir(self) -> Path:
+        return self.run_dir / "config"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.run_dir / "secrets"
+
+    def password_file(self) -> Path:
+        path = self.secrets_dir / "password"
+        if not path.exists():
+            self.secrets_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.password, encoding="utf-8")
+            path.chmod(0o600)
+        return path
+
+    def secret_file(self, name: str, content: str) -> Path:
+        self.secrets_dir.mkdir(parents=True, exist_ok=True)
+        path = self.secrets_dir / name
+        path.write_text(content, encoding="utf-8")
+        path.chmod(0o600)
+        return path
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
