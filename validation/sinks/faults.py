@@ -1,0 +1,87 @@
+"""Injected failures shared by every sink: fail with a status, answer slowly, count attempts.
+
+A sink asks ``Faults.begin_attempt()`` for each delivery attempt (an HTTP POST, an SMTP DATA);
+the answer says how long to stall and which failure status to reply with, if any. A stall
+waits on an event, so ``recover()`` or stopping the sink ends it at once instead of leaving a
+handler thread asleep.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Decision:
+    delay: float
+    status: int | None
+
+
+class Faults:
+    """Thread-safe failure settings and an attempt counter for one sink."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._status: int | None = None
+        self._remaining: int | None = None
+        self._delay = 0.0
+        self._attempts = 0
+        self._released = threading.Event()
+
+    def fail_with(self, status: int, times: int | None = None) -> None:
+        """Answer ``status`` to the next ``times`` attempts (every attempt when None)."""
+        if times is not None and times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
+        with self._lock:
+            self._status = status
+            self._remaining = times
+
+    def slow(self, seconds: float) -> None:
+        """Stall every attempt ``seconds`` before answering (Alertmanager's timeout path)."""
+        if seconds < 0:
+            raise ValueError(f"seconds must not be negative, got {seconds}")
+        with self._lock:
+            self._delay = seconds
+            self._released.clear()
+
+    def recover(self) -> None:
+        """Back to answering normally; stalled attempts are released at once."""
+        with self._lock:
+            self._status = None
+            self._remaining = None
+            self._delay = 0.0
+            self._released.set()
+
+    def release(self) -> None:
+        """Release stalled attempts without changing the settings (used when stopping)."""
+        self._released.set()
+
+    def rearm(self) -> None:
+        """Make stalls stall again after a ``release()`` (used when a sink starts)."""
+        self._released.clear()
+
+    @property
+    def attempts(self) -> int:
+        with self._lock:
+            return self._attempts
+
+    def reset_attempts(self) -> None:
+        with self._lock:
+            self._attempts = 0
+
+    def begin_attempt(self) -> Decision:
+        with self._lock:
+            self._attempts += 1
+            status = self._status
+            if self._remaining is not None:
+                self._remaining -= 1
+                if self._remaining <= 0:
+                    self._status = None
+                    self._remaining = None
+            return Decision(self._delay, status)
+
+    def stall(self, seconds: float) -> None:
+        """Block up to ``seconds``, or less if released."""
+        if seconds > 0:
+            self._released.wait(seconds)

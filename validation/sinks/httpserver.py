@@ -1,0 +1,126 @@
+"""A small threaded HTTP server base for the HTTP sinks (Slack, webhook).
+
+Subclasses implement ``handle_post(path, headers, body) -> Reply``; this base answers other
+methods with 405, applies the injected faults (stall, failure status) before the handler runs,
+and counts every POST as a delivery attempt.
+
+Limits: HTTP/1.0 only (one request per connection, which keeps shutdown joinable: no idle
+keep-alive thread outlives ``stop()``); no TLS.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import abstractmethod
+from dataclasses import dataclass
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from validation.sinks.base import Rejection, Sink
+from validation.sinks.inbox import Inbox
+
+READ_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class _Server(ThreadingHTTPServer):
+    # Handler threads are joined by server_close(), so stop() leaves none behind.
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], sink: HttpSink) -> None:
+        self.sink = sink
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.0"
+    timeout = READ_TIMEOUT_SECONDS
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        self._send(self.server.sink.dispatch(self.path, self.headers, body))
+
+    def do_GET(self) -> None:
+        self._send(Reply(405, b"method not allowed"))
+
+    do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _send(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class HttpSink(Sink):
+    """Base of the HTTP sinks: binds a ThreadingHTTPServer and serves it from one thread."""
+
+    def __init__(self, host: str, port: int, inbox: Inbox) -> None:
+        super().__init__(host, port, inbox)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def dispatch(self, path: str, headers: Message, body: bytes) -> Reply:
+        decision = self.faults.begin_attempt()
+        self.faults.stall(decision.delay)
+        if decision.status is not None:
+            return Reply(decision.status, b"failure injected by stackcheck\n")
+        return self.handle_post(path, headers, body)
+
+    def reject(self, path: str, body: bytes, reason: str, answer: bytes, status: int = 400) -> Reply:
+        """Keep the refused delivery in ``rejected`` and build the answer the real service gives."""
+        self.rejected.append(Rejection(path, reason, body))
+        return Reply(status, answer)
+
+    @abstractmethod
+    def handle_post(self, path: str, headers: Message, body: bytes) -> Reply: ...
+
+    def _open(self) -> None:
+        server = _Server((self.host, self.port), self)
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{self.kind}-sink-{self.host}:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _shutdown(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join()

@@ -1,0 +1,194 @@
+"""Email sink: a real SMTP server (aiosmtpd) that Alertmanager delivers to.
+
+AUTH PLAIN and LOGIN are offered over the plain connection (Alertmanager authenticates when
+``smtp_auth_username`` is set). With ``credentials`` given, authentication is required and
+checked, so a config that forgets ``smtp_auth_*`` or carries the wrong password fails as it would
+against the real relay; without, any user is accepted and its name recorded. Whole MIME messages
+are kept (``Notification.raw``) and parsed: subject, text and html bodies decoded.
+
+The receiver of an email is, in order: an ``X-Stackcheck-Receiver`` or
+``X-Alertmanager-Receiver`` header; the receiver ``recipients`` maps a To address to (the harness
+knows it from alertmanager.yml); the local part of the first To address.
+
+Limits: no STARTTLS, so the config under test needs ``smtp_require_tls: false`` (Alertmanager's
+default is true and would refuse this server); no CRAM-MD5.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import logging
+import socket
+from collections.abc import Mapping
+from email.message import EmailMessage
+from email.utils import getaddresses
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from validation.sinks.base import Sink
+from validation.sinks.inbox import Inbox, Notification
+from validation.sinks.rendered import html_to_text, labels_from_default_email, status_from_text
+
+RECEIVER_HEADERS = ("X-Stackcheck-Receiver", "X-Alertmanager-Receiver")
+
+
+def _quiet_deprecations(record: logging.LogRecord) -> bool:
+    # aiosmtpd itself touches its deprecated Session.login_data on every AUTH.
+    return "login_data is deprecated" not in record.getMessage()
+
+
+class _BoundController(Controller):
+    """aiosmtpd's Controller serving an already bound socket, so port 0 works without a race."""
+
+    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+        self._sock = sock
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
+def _part(message: EmailMessage, subtype: str) -> str:
+    body = message.get_body(preferencelist=(subtype,))
+    if body is None or body.get_content_subtype() != subtype:
+        return ""
+    content = body.get_content()
+    return content if isinstance(content, str) else content.decode("utf-8", "replace")
+
+
+def email_notification(
+    raw: bytes,
+    received_at: float,
+    *,
+    rcpt_tos: list[str],
+    mail_from: str,
+    auth_user: str,
+    recipients: Mapping[str, str],
+) -> Notification:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    to = [addr for _, addr in getaddresses(message.get_all("To", []))] or list(rcpt_tos)
+    receiver = next((str(message[h]) for h in RECEIVER_HEADERS if message[h]), "")
+    if not receiver:
+        lowered = {addr.lower(): name for addr, name in recipients.items()}
+        receiver = next((lowered[a.lower()] for a in [*to, *rcpt_tos] if a.lower() in lowered), "")
+    if not receiver and to:
+        receiver = to[0].split("@", 1)[0]
+    subject = str(message.get("Subject", ""))
+    text, html = _part(message, "plain"), _part(message, "html")
+    alerts = labels_from_default_email(html_to_text(html) if html else text)
+    return Notification(
+        kind="email",
+        receiver=receiver,
+        received_at=received_at,
+        status=status_from_text(subject, text, html_to_text(html)),
+        subject=subject,
+        text=text,
+        html=html,
+        raw=raw,
+        alerts=alerts,
+        structured=bool(alerts),
+        meta={"to": to, "rcpt_tos": list(rcpt_tos), "mail_from": mail_from, "auth_user": auth_user},
+    )
+
+
+class SmtpSink(Sink):
+    """SMTP server recording every accepted message; ``fail_with(451|554)`` answers DATA so."""
+
+    kind = "email"
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        inbox: Inbox,
+        *,
+        credentials: Mapping[str, str] | None = None,
+        recipients: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(host, port, inbox)
+        self.credentials = dict(credentials or {})
+        self.recipients = dict(recipients or {})
+        self.auth_failures = 0
+        self._controller: _BoundController | None = None
+
+    def fail_with(self, status: int = 451, times: int | None = None) -> None:
+        if not 400 <= status <= 599:
+            raise ValueError(f"an SMTP failure is a 4xx or 5xx reply, got {status}")
+        super().fail_with(status, times)
+
+    def _open(self) -> None:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+            sock.listen(64)
+        except OSError:
+            sock.close()
+            raise
+        self.port = sock.getsockname()[1]
+        logging.getLogger("mail.log").addFilter(_quiet_deprecations)
+        # Authentication is enforced in handle_MAIL rather than with aiosmtpd's auth_required,
+        # which warns on every connection when TLS is not required (the point of this sink).
+        controller = _BoundController(
+            self, sock, authenticator=self._authenticate, auth_require_tls=False, ready_timeout=10.0
+        )
+        try:
+            controller.start()
+        except BaseException:
+            sock.close()
+            raise
+        self._controller = controller
+
+    def _shutdown(self) -> None:
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode("utf-8", "replace")
+        password = auth_data.password.decode("utf-8", "replace")
+        if self.credentials and self.credentials.get(user) != password:
+            self.auth_failures += 1
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data=user)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        if self.credentials and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        decision = self.faults.begin_attempt()
+        if decision.delay > 0:
+            await asyncio.to_thread(self.faults.stall, decision.delay)
+        if decision.status is not None:
+            code = decision.status
+            return f"{code} {code // 100}.3.0 failure injected by stackcheck"
+        received_at = self.inbox.clock()
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        notification = email_notification(
+            raw,
+            received_at,
+            rcpt_tos=list(envelope.rcpt_tos),
+            mail_from=envelope.mail_from or "",
+            auth_user=str(session.auth_data or "") if session.authenticated else "",
+            recipients=self.recipients,
+        )
+        self.inbox.record(notification)
+        return "250 2.0.0 Message accepted for delivery"
