@@ -46,9 +46,39 @@ TIMESTAMP_SERIES = frozenset({"ALERTS_FOR_STATE"})
 
 _NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _KEYWORDS = frozenset(
-    {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool",
-     "atan2", "inf", "nan", "start", "end"}
+    {
+        "and",
+        "or",
+        "unless",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "offset",
+        "bool",
+        "atan2",
+        "inf",
+        "nan",
+        "start",
+        "end",
+    }
 )
+
+
+def _register_prometheus_2_42_functions() -> None:
+    """The binding follows newer Prometheus, where holt_winters was renamed; 2.42 still has it."""
+    try:
+        pp.parse("holt_winters(x[1m], 0.5, 0.5)")
+    except ValueError:
+        matrix, scalar = pp.ValueType.Matrix, pp.ValueType.Scalar
+        pp.register_extra_functions(
+            [pp.Function("holt_winters", [matrix, scalar, scalar], pp.ValueType.Vector)]
+        )
+
+
+_register_prometheus_2_42_functions()
 
 
 def parse_promql(expr: str, *, place: str = "") -> Any:
@@ -172,7 +202,12 @@ class _Printer:
 
     @staticmethod
     def _matcher(m: Any) -> str:
-        ops = [(pp.MatchOp.Equal, "="), (pp.MatchOp.NotEqual, "!="), (pp.MatchOp.Re, "=~"), (pp.MatchOp.NotRe, "!~")]
+        ops = [
+            (pp.MatchOp.Equal, "="),
+            (pp.MatchOp.NotEqual, "!="),
+            (pp.MatchOp.Re, "=~"),
+            (pp.MatchOp.NotRe, "!~"),
+        ]
         op = next(text for kind, text in ops if m.op == kind)
         return f"{m.name}{op}{quote(m.value)}"
 
