@@ -59,7 +59,9 @@ class Matcher:
         if self.op == "!=":
             return value != self.value
         assert self.pattern is not None
-        found = self.pattern.match(value) is not None
+        found = (
+            self.pattern.search(value) is not None
+        )  # Go MatchString searches; the anchors are in the pattern
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:

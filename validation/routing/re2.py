@@ -71,25 +71,27 @@ class UnsupportedRegex(ValueError):
 @lru_cache(maxsize=4096)
 def compile_go_regex(pattern: str) -> re.Pattern[str]:
     """Compile ``pattern`` anchored as Alertmanager does (``^(?:pattern)$``), with Go semantics."""
-    body = _Translator(pattern).translate()
+    # Alertmanager concatenates strings, so `a)|(b` is valid and changes the anchoring: translate the whole.
+    translated = _Translator(f"^(?:{pattern})$", pattern).translate()
     try:
-        return re.compile(f"\\A(?:{body})\\Z")
+        return re.compile(translated)
     except re.error as exc:
         raise GoRegexError(f"error parsing regexp: {exc.msg}: `{pattern}`") from None
 
 
 class _Translator:
-    def __init__(self, pattern: str) -> None:
-        self.src = pattern
+    def __init__(self, anchored: str, pattern: str) -> None:
+        self.src = anchored
+        self.pattern = pattern
         self.pos = 0
         self.out: list[str] = []
         # One entry per open group: the scoped flag groups opened inside it by a bare ``(?flags)``.
         self.scopes: list[list[str]] = [[]]
-        self.multiline = False
+        self.multiline = [False]  # per open group: is Go's m flag on here
         self.can_repeat = False
 
     def fail(self, what: str) -> GoRegexError:
-        return GoRegexError(f"error parsing regexp: {what}: `{self.src}`")
+        return GoRegexError(f"error parsing regexp: {what}: `{self.pattern}`")
 
     def translate(self) -> str:
         src = self.src
@@ -105,6 +107,7 @@ class _Translator:
                 if len(self.scopes) == 1:
                     raise self.fail("unexpected )")
                 self.close_scoped(self.scopes.pop())
+                self.multiline.pop()
                 self.emit(")", repeatable=True)
                 self.pos += 1
             elif ch == "|":
@@ -118,11 +121,10 @@ class _Translator:
                 self.quantifier(ch)
             elif ch == "{":
                 self.brace()
-            elif ch == "$":
-                self.emit("$" if self.multiline else "\\Z", repeatable=False)
-                self.pos += 1
-            elif ch == "^":
-                self.emit("^" if self.multiline else "\\A", repeatable=False)
+            elif ch in "^$":
+                # Go without m: ^ is \A and $ is \z; Python's bare $ would also match before a final \n.
+                plain = {"^": "\\A", "$": "\\Z"}[ch]
+                self.emit(f"(?:{ch if self.multiline[-1] else plain})", repeatable=True)
                 self.pos += 1
             else:
                 self.emit("." if ch == "." else re.escape(ch), repeatable=True)
@@ -181,6 +183,7 @@ class _Translator:
         if not src.startswith("(?", pos):
             self.out.append("(")
             self.scopes.append([])
+            self.multiline.append(self.multiline[-1])
             self.can_repeat = False
             self.pos += 1
             return
@@ -193,26 +196,28 @@ class _Translator:
                 raise self.fail(f"invalid named capture: `{src[pos : end + 1]}`")
             self.out.append(f"(?P<{name}>")
             self.scopes.append([])
+            self.multiline.append(self.multiline[-1])
             self.can_repeat = False
             self.pos = end + 1
             return
         m = re.compile(r"\(\?([A-Za-z]*)(?:-([A-Za-z]*))?([:)])").match(src, pos)
-        if not m or not (m.group(1) or m.group(2) is not None):
+        if not m or not (m.group(1) or m.group(2) is not None or m.group(3) == ":"):
             raise self.fail(f"invalid or unsupported Perl syntax: `{src[pos : pos + 3]}`")
         on, off, closer = m.group(1), m.group(2) or "", m.group(3)
         if set(on + off) - _GO_FLAGS or (m.group(2) is not None and not off):
             raise self.fail(f"invalid or unsupported Perl syntax: `{m.group(0)}`")
-        if "m" in on:
-            self.multiline = True
+        multiline = ("m" in on) or (self.multiline[-1] and "m" not in off)
         on, off = on.replace("U", ""), off.replace("U", "")
         flags = on + (f"-{off}" if off else "")
         self.pos = m.end()
         if closer == ":":
             self.out.append(f"(?{flags}:" if flags else "(?:")
             self.scopes.append([])
+            self.multiline.append(multiline)
             self.can_repeat = False
         else:
             self.can_repeat = False
+            self.multiline[-1] = multiline
             if flags:
                 self.out.append(f"(?{flags}:")
                 self.scopes[-1].append(flags)
@@ -228,11 +233,11 @@ class _Translator:
         elif ch.lower() in _CLASS_ESCAPES:
             self.emit(f"[^{_CLASS_ESCAPES[ch.lower()]}]", repeatable=True)
         elif ch == "b":
-            self.emit(_WORD_BOUNDARY, repeatable=False)
+            self.emit(_WORD_BOUNDARY, repeatable=True)
         elif ch == "B":
-            self.emit(_NOT_WORD_BOUNDARY, repeatable=False)
+            self.emit(_NOT_WORD_BOUNDARY, repeatable=True)
         elif ch in _SIMPLE_ESCAPES:
-            self.emit(_SIMPLE_ESCAPES[ch], repeatable=ch not in "Az")
+            self.emit(f"(?:{_SIMPLE_ESCAPES[ch]})" if ch in "Az" else _SIMPLE_ESCAPES[ch], repeatable=True)
         elif ch == "Q":
             end = src.find("\\E", self.pos)
             literal = src[self.pos :] if end < 0 else src[self.pos : end]
