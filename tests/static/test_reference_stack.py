@@ -39,7 +39,10 @@ SECURITY_HEADERS = {
 def require(binary: str) -> str:
     path = shutil.which(binary)
     if path is None:
-        reason = f"{binary} not found on PATH (Debian package prometheus / prometheus-alertmanager)"
+        package = {"promtool": "prometheus", "amtool": "prometheus-alertmanager"}.get(binary, binary)
+        reason = (
+            f"{binary} not found on PATH; install it (Debian package {package}) or run stackcheck provision"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
