@@ -65,7 +65,7 @@ class Timeline:
                 return None
             index = len(self.samples) - 1
         sample = self.samples[index]
-        return None if sample is None or sample is STALE else float(sample)  # type: ignore[arg-type]
+        return None if sample is None or sample is STALE else float(sample)
 
 
 class SyntheticTarget:
