@@ -64,7 +64,7 @@ def parse_duration_ms(text: str, *, place: str = "") -> int:
 
 def _parse_go_nanos(value: str) -> Fraction | None:
     sign = 1
-    if value[:1] in "+-":
+    if value[:1] in ("+", "-"):
         sign, value = (-1 if value[0] == "-" else 1), value[1:]
     if not value:
         return None
