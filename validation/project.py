@@ -16,8 +16,17 @@ from validation.yamlload import LineDict, load_yaml
 
 COMPONENTS = ("prometheus", "alertmanager", "pushgateway", "node_exporter", "grafana")
 COMPONENT_KEYS = {
-    "version", "image", "address", "config", "web_config", "flags", "targets",
-    "provisioning", "dashboards", "required", "binary",
+    "version",
+    "image",
+    "address",
+    "config",
+    "web_config",
+    "flags",
+    "targets",
+    "provisioning",
+    "dashboards",
+    "required",
+    "binary",
 }
 TOP_KEYS = {"cluster", "components"}
 
@@ -127,7 +136,9 @@ class Project:
         for required in ("prometheus",):
             if required not in components:
                 raise HarnessError(
-                    f"component {required!r} is missing", place=str(stack_file), hint="add it under components:"
+                    f"component {required!r} is missing",
+                    place=str(stack_file),
+                    hint="add it under components:",
                 )
         return cls(root=root, cluster=str(data.get("cluster", "")), components=components)
 

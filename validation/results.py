@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 Kind = Literal[
-    "static", "health", "scrape", "alert", "notification", "dashboard",
-    "reliability", "security", "performance",
+    "static",
+    "health",
+    "scrape",
+    "alert",
+    "notification",
+    "dashboard",
+    "reliability",
+    "security",
+    "performance",
 ]
 Status = Literal["passed", "failed", "skipped"]
 
@@ -46,7 +53,9 @@ class Report:
         self.checks.append(result)
         return result
 
-    def passed(self, id: str, kind: Kind, message: str = "", seconds: float = 0.0, **details: Any) -> CheckResult:
+    def passed(
+        self, id: str, kind: Kind, message: str = "", seconds: float = 0.0, **details: Any
+    ) -> CheckResult:
         return self.add(CheckResult(id, kind, "passed", round(seconds, 3), message, details))
 
     def failed(self, id: str, kind: Kind, message: str, seconds: float = 0.0, **details: Any) -> CheckResult:

@@ -39,7 +39,9 @@ from validation.render.context import RenderContext
 from validation.render.prometheus import RenderedPrometheus, render_prometheus
 from validation.render.rules import render_rules
 from validation.render.web_config import render_web_config
+from validation.synthetic.exposition import SyntheticTarget
 from validation.wait import wait_until
+from validation.world import workload_endpoints
 from validation.yamlload import load_yaml
 
 SYNTHETIC_HOST = "stackcheck-synthetic"
@@ -106,7 +108,9 @@ def make_backend(name: str) -> Backend:
 
 
 class Stack:
-    def __init__(self, project: Project, options: StackOptions | None = None, backend: Backend | None = None) -> None:
+    def __init__(
+        self, project: Project, options: StackOptions | None = None, backend: Backend | None = None
+    ) -> None:
         self.project = project
         self.options = options or StackOptions()
         self.backend = backend or make_backend(self.options.backend)
@@ -116,6 +120,8 @@ class Stack:
         self._run_dir: Path | None = None
         self._old_sigterm: Any = None
         self._stopped = False
+        self.synthetic: SyntheticTarget | None = None
+        self._servers: list[SyntheticTarget] = []
 
     # ---------------------------------------------------------------- lifecycle
     def __enter__(self) -> Stack:
@@ -127,7 +133,9 @@ class Stack:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -173,7 +181,9 @@ class Stack:
                     place=str(self.project.stack_dir / "stack.yaml"),
                     hint="give host:port as the configs name it, e.g. prometheus:9090",
                 )
-            state.instances[name] = Instance(name, spec, config, config.host, ctx.addresses.address_of(config.host), config.port)
+            state.instances[name] = Instance(
+                name, spec, config, config.host, ctx.addresses.address_of(config.host), config.port
+            )
         for inst in state.instances.values():
             if inst.config.web_config:
                 path, user = render_web_config(inst.config.web_config, ctx, inst.name.replace("/", "_"))
@@ -186,11 +196,19 @@ class Stack:
             prom = state.instances["prometheus"]
             rules, skipped = render_rules(self.project.rule_files(), ctx)
             state.uncompressible += skipped
-            synthetic = f"{state.synthetic_address[0]}:{state.synthetic_address[1]}" if state.synthetic_address else None
+            synthetic = (
+                f"{state.synthetic_address[0]}:{state.synthetic_address[1]}"
+                if state.synthetic_address
+                else None
+            )
             assert prom.config.config is not None, "prometheus needs a config"
             state.prometheus = render_prometheus(
-                prom.config.config, ctx, own_host=prom.host, rule_files=rules,
-                fixtures_dir=self.project.fixtures_dir, synthetic_address=synthetic,
+                prom.config.config,
+                ctx,
+                own_host=prom.host,
+                rule_files=rules,
+                fixtures_dir=self.project.fixtures_dir,
+                synthetic_address=synthetic,
             )
         if "alertmanager" in state.instances:
             am = state.instances["alertmanager"]
@@ -201,6 +219,7 @@ class Stack:
 
     def start(self) -> None:
         state = self.render()
+        self._start_world(state)
         for inst in state.instances.values():
             inst.launch = self._launch_spec(inst)
             ensure_free(inst.ip, inst.port, inst.name)
@@ -209,6 +228,24 @@ class Stack:
             inst.started_at = time.monotonic()
             inst.handle = self.backend.launch(inst.launch)
         self.wait_until_ready(list(state.instances.values()))
+
+    def _start_world(self, state: StackState) -> None:
+        """The synthetic target and the workloads the service-discovery fixtures describe."""
+        if state.synthetic_address is not None:
+            self.synthetic = SyntheticTarget(*state.synthetic_address).start()
+            self._servers.append(self.synthetic)
+        hosts = {i.host for i in state.instances.values()}
+        for endpoint in workload_endpoints(self.project.fixtures_dir, hosts):
+            ip = state.ctx.addresses.address_of(endpoint.host)
+            ensure_free(ip, endpoint.port, f"workload {endpoint.host}:{endpoint.port}")
+            server = SyntheticTarget(ip, endpoint.port)
+            server.add_timeline(
+                ("stackcheck_workload_up", {"endpoint": f"{endpoint.host}:{endpoint.port}"}),
+                "1",
+                1.0,
+                scenario="world",
+            )
+            self._servers.append(server.start())
 
     def wait_until_ready(self, instances: list[Instance]) -> None:
         pending = {inst.name: inst for inst in instances}
@@ -245,12 +282,21 @@ class Stack:
         tail = " | ".join(log[-4:])
         hint = "see the log: " + str(inst.launch.workdir if inst.launch else self.run_dir)
         if "address already in use" in tail:
-            hint = f"port {inst.port} is taken by another process; stop it (the harness keeps configured ports)"
+            hint = (
+                f"port {inst.port} is taken by another process; stop it (the harness keeps configured ports)"
+            )
         from validation.errors import ConfigError
 
-        error_type = ConfigError if ("error loading config" in tail.lower() or "parsing" in tail.lower()) else HarnessError
-        return error_type(f"{inst.name} exited with code {inst.handle.exit_code()} during start-up: {tail}",
-                          place=inst.name, hint=hint)
+        error_type = (
+            ConfigError
+            if ("error loading config" in tail.lower() or "parsing" in tail.lower())
+            else HarnessError
+        )
+        return error_type(
+            f"{inst.name} exited with code {inst.handle.exit_code()} during start-up: {tail}",
+            place=inst.name,
+            hint=hint,
+        )
 
     def _binary(self, inst: Instance) -> str:
         if inst.spec.name not in self._binaries:
@@ -292,8 +338,14 @@ class Stack:
         image = self._image(inst)
         binary = self._binary(inst) if self.backend.name == "process" else ""
         return LaunchSpec(
-            name=inst.name, component=name, binary=binary, image=image, args=args,
-            workdir=workdir, listen=(inst.ip, inst.port), mounts=[self.run_dir],
+            name=inst.name,
+            component=name,
+            binary=binary,
+            image=image,
+            args=args,
+            workdir=workdir,
+            listen=(inst.ip, inst.port),
+            mounts=[self.run_dir],
         )
 
     def _image(self, inst: Instance) -> str:
@@ -310,6 +362,9 @@ class Stack:
         try:
             self.backend.stop_all()
         finally:
+            for server in self._servers:
+                server.stop()
+            self._servers.clear()
             if self.state is not None:
                 self.state.ctx.addresses.release()
             self._restore_signal_handlers()
@@ -320,7 +375,9 @@ class Stack:
     def instance(self, name: str) -> Instance:
         state = self._state()
         if name not in state.instances:
-            raise HarnessError(f"no component {name!r} in this stack", hint="known: " + ", ".join(state.instances))
+            raise HarnessError(
+                f"no component {name!r} in this stack", hint="known: " + ", ".join(state.instances)
+            )
         return state.instances[name]
 
     def instances(self, component: str | None = None) -> list[Instance]:
@@ -406,6 +463,9 @@ def _node_targets(config: ComponentConfig) -> list[tuple[str, int]]:
             host, port = split_host_port(str(target))
             out.append((host, port or 9100))
     if not out:
-        raise HarnessError("the node targets file lists no target", place=str(config.targets),
-                           hint="list the nodes as file_sd target groups")
+        raise HarnessError(
+            "the node targets file lists no target",
+            place=str(config.targets),
+            hint="list the nodes as file_sd target groups",
+        )
     return out

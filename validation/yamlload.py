@@ -42,9 +42,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[str(key)] = key_node.start_mark.line + 1
     return result
@@ -87,7 +85,9 @@ def load_yaml(path: Path, *, error: type[StackcheckError] = ConfigError) -> Any:
             "file not found", place=str(path), hint="check the path, or run from the repository root (-C DIR)"
         ) from None
     except UnicodeDecodeError as exc:
-        raise error(f"not UTF-8 text ({exc.reason})", place=str(path), hint="save the file as UTF-8") from None
+        raise error(
+            f"not UTF-8 text ({exc.reason})", place=str(path), hint="save the file as UTF-8"
+        ) from None
     return parse_yaml(text, source=str(path), error=error)
 
 

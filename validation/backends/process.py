@@ -81,7 +81,7 @@ class ProcessBackend(Backend):
 
     def launch(self, spec: LaunchSpec) -> Handle:
         spec.workdir.mkdir(parents=True, exist_ok=True)
-        log_path = spec.workdir / f"{spec.name}.log"
+        log_path = spec.workdir / f"{spec.name.replace('/', '_')}.log"
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(spec.workdir), **spec.env}
         in_main = threading.current_thread() is threading.main_thread()
         with log_path.open("ab") as log:

@@ -21,10 +21,14 @@ class AlertmanagerClient(HttpClient):
     def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
         response = self.request("POST", "/api/v2/alerts", json=alerts)
         if response.status_code != 200:
-            raise ApiError(f"POST /api/v2/alerts answered {response.status_code}: {response.text[:300]}",
-                           place=self.base_url)
+            raise ApiError(
+                f"POST /api/v2/alerts answered {response.status_code}: {response.text[:300]}",
+                place=self.base_url,
+            )
 
-    def create_silence(self, matchers: list[dict[str, Any]], duration_s: float, comment: str = "stackcheck") -> str:
+    def create_silence(
+        self, matchers: list[dict[str, Any]], duration_s: float, comment: str = "stackcheck"
+    ) -> str:
         now = datetime.now(UTC)
         body = {
             "matchers": matchers,
@@ -40,7 +44,9 @@ class AlertmanagerClient(HttpClient):
     def expire_silence(self, silence_id: str) -> None:
         response = self.request("DELETE", f"/api/v2/silence/{silence_id}")
         if response.status_code != 200:
-            raise ApiError(f"DELETE silence {silence_id} answered {response.status_code}", place=self.base_url)
+            raise ApiError(
+                f"DELETE silence {silence_id} answered {response.status_code}", place=self.base_url
+            )
 
     def silences(self) -> list[dict[str, Any]]:
         return list(self.get_json("/api/v2/silences"))

@@ -113,7 +113,9 @@ class PrometheusClient(HttpClient):
     def rules(self) -> list[dict[str, Any]]:
         return list(self._data("/api/v1/rules")["groups"])
 
-    def series(self, match: str, start: float | None = None, end: float | None = None) -> list[dict[str, str]]:
+    def series(
+        self, match: str, start: float | None = None, end: float | None = None
+    ) -> list[dict[str, str]]:
         params: dict[str, Any] = {"match[]": match}
         if start is not None:
             params["start"] = start
@@ -137,4 +139,6 @@ class PrometheusClient(HttpClient):
     def reload(self) -> None:
         response = self.request("POST", "/-/reload")
         if response.status_code != 200:
-            raise ApiError(f"reload answered {response.status_code}: {response.text[:300]}", place=self.base_url)
+            raise ApiError(
+                f"reload answered {response.status_code}: {response.text[:300]}", place=self.base_url
+            )

@@ -28,8 +28,13 @@ SLACK_SECRET_HOST = "hooks.slack.com"
 SLACK_SECRET_PORT = 8443
 SUPPORTED = ("email_configs", "slack_configs", "webhook_configs")
 UNSUPPORTED_GLOBALS = (
-    "pagerduty_url", "opsgenie_api_url", "opsgenie_api_key", "victorops_api_url", "wechat_api_url",
-    "telegram_api_url", "webex_api_url",
+    "pagerduty_url",
+    "opsgenie_api_url",
+    "opsgenie_api_key",
+    "victorops_api_url",
+    "wechat_api_url",
+    "telegram_api_url",
+    "webex_api_url",
 )
 
 
@@ -67,7 +72,9 @@ def _map_url(url: str, ctx: RenderContext, kind: str, sinks: set[SinkEndpoint]) 
 def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> RenderedAlertmanager:
     raw = load_yaml(source)
     if not isinstance(raw, dict):
-        raise ConfigError("expected a mapping at the top", place=f"{source}:1", hint="see alertmanager.yml docs")
+        raise ConfigError(
+            "expected a mapping at the top", place=f"{source}:1", hint="see alertmanager.yml docs"
+        )
     data: dict[str, Any] = to_plain(raw)
     out_dir = ctx.config_dir / "alertmanager"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +114,9 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
             if slack.pop("api_url_file", None) is not None or (url is None and had_slack_file):
                 url = f"http://{SLACK_SECRET_HOST}:{SLACK_SECRET_PORT}/services/{name}"
             if url is None:
-                ctx.warn(f"{source}: receiver {name!r}: slack_configs without api_url; Alertmanager rejects it")
+                ctx.warn(
+                    f"{source}: receiver {name!r}: slack_configs without api_url; Alertmanager rejects it"
+                )
                 continue
             slack["api_url"] = _map_url(str(url), ctx, "slack", sinks)
             _map_http_config(slack.get("http_config"), password_file)

@@ -137,7 +137,9 @@ def render_prometheus(
 ) -> RenderedPrometheus:
     raw = load_yaml(source)
     if not isinstance(raw, dict):
-        raise ConfigError("expected a mapping at the top", place=f"{source}:1", hint="see prometheus.yml docs")
+        raise ConfigError(
+            "expected a mapping at the top", place=f"{source}:1", hint="see prometheus.yml docs"
+        )
     data: dict[str, Any] = to_plain(raw)
     out_dir = ctx.config_dir / "prometheus"
     sd_dir = out_dir / "file_sd"
@@ -178,7 +180,9 @@ def render_prometheus(
             files = []
             for pattern in sd.get("files") or []:
                 base = Path(pattern) if Path(pattern).is_absolute() else source.parent / pattern
-                matches = sorted(base.parent.glob(base.name)) if any(c in base.name for c in "*?[") else [base]
+                matches = (
+                    sorted(base.parent.glob(base.name)) if any(c in base.name for c in "*?[") else [base]
+                )
                 for match in matches:
                     if not match.is_file():
                         ctx.warn(f"{source}: job {name!r}: file_sd file {pattern} does not exist")
@@ -220,4 +224,3 @@ def render_prometheus(
         scrape_interval=str(global_cfg.get("scrape_interval", "1m")),
         evaluation_interval=str(global_cfg.get("evaluation_interval", "1m")),
     )
-

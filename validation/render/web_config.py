@@ -23,7 +23,9 @@ DEFAULT_COST = 10
 def read_users(path: Path) -> dict[str, str]:
     data = load_yaml(path) or {}
     if not isinstance(data, dict):
-        raise ConfigError("expected a mapping", place=str(path), hint="see the exporter-toolkit web config docs")
+        raise ConfigError(
+            "expected a mapping", place=str(path), hint="see the exporter-toolkit web config docs"
+        )
     users = data.get("basic_auth_users") or {}
     if not isinstance(users, dict):
         raise ConfigError("basic_auth_users must be a mapping user: bcrypt-hash", place=str(path))
@@ -57,4 +59,3 @@ def render_web_config(source: Path, ctx: RenderContext, name: str) -> tuple[Path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(to_plain(data), sort_keys=False), encoding="utf-8")
     return target, next(iter(users), "")
-

@@ -1,0 +1,142 @@
+"""`stackcheck` — the command line (design.md, "CLI and results contract").
+
+Exit codes: 0 all selected checks passed; 1 a check failed (a broken config under test is a
+failed check); 2 the harness cannot proceed (usage, scenario, binary, folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from validation.errors import EXIT_FAILED, EXIT_HARNESS, EXIT_OK, StackcheckError
+from validation.results import Report
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stackcheck",
+        description="Validate a Prometheus / Alertmanager / Pushgateway / node_exporter / Grafana stack: "
+        "static gate, then the real components with synthetic metrics.",
+    )
+    parser.add_argument(
+        "-C",
+        dest="directory",
+        type=Path,
+        default=Path("."),
+        help="run as if started in DIR (the repository with stack/, rules/, fixtures/)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("provision", help="install/locate the binaries, build local images if offline")
+
+    check = sub.add_parser("check", help="static gate: promtool/amtool checks, promtool unit tests, lints")
+    check.add_argument(
+        "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
+    )
+
+    run = sub.add_parser("run", help="start the real stack and run the checks against it")
+    run.add_argument("--backend", choices=("auto", "process", "containers"), default="process")
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="K",
+        help="run K times faster than production (1 = real time)",
+    )
+    run.add_argument(
+        "--only",
+        default="",
+        metavar="GROUPS",
+        help="comma-separated subset of: static, health, scrape (default: all)",
+    )
+    run.add_argument(
+        "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
+    )
+    run.add_argument("--keep", action="store_true", help="keep the run directory (rendered configs, logs)")
+
+    routes = sub.add_parser("routes", help="check a file of routing cases (labels → expected receivers)")
+    routes.add_argument("cases", type=Path)
+    routes.add_argument("--config", type=Path, default=None, help="alertmanager.yml (default: the stack's)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except StackcheckError as exc:
+        print(f"stackcheck: {exc.render()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("stackcheck: interrupted; every process and container it started was stopped", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from validation.project import Project
+
+    if args.command == "provision":
+        from validation.provision import provision
+
+        return provision()
+    root = args.directory
+    if not root.is_dir():
+        from validation.errors import HarnessError
+
+        raise HarnessError("no such directory", place=str(root), hint="pass an existing repository to -C")
+    os.chdir(root)
+    project = Project.load(Path("."))
+    if args.command == "check":
+        from validation.runner import check
+
+        return _finish(check(project, args.report), args.report)
+    if args.command == "run":
+        from validation.runner import ALL_GROUPS, RunOptions, run
+
+        only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
+        if args.time_scale < 1:
+            from validation.errors import HarnessError
+
+            raise HarnessError(
+                f"--time-scale {args.time_scale:g} is below 1", hint="use 1 (real time) or more"
+            )
+        report = run(
+            project,
+            RunOptions(
+                backend=args.backend,
+                time_scale=args.time_scale,
+                only=only,
+                report_dir=args.report,
+                keep_run_dir=args.keep,
+            ),
+        )
+        return _finish(report, args.report)
+    if args.command == "routes":
+        from validation.routing.cases import format_outcome, run_routes_cases
+
+        config = args.config or project.components["alertmanager"].config
+        outcome = run_routes_cases(config, args.cases)
+        print(format_outcome(outcome))
+        return EXIT_OK if outcome.ok else EXIT_FAILED
+    return EXIT_HARNESS
+
+
+def _finish(report: Report, report_dir: Path) -> int:
+    for check in report.checks:
+        if check.status == "failed":
+            print(f"FAIL {check.id}: {check.message}")
+    summary = report.summary
+    print(
+        f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped "
+        f"→ {report_dir / 'results.json'}"
+    )
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
