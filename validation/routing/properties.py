@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from validation.routing.config import AlertmanagerConfig
+from validation.routing.inhibition import InhibitRule
 from validation.routing.matchers import Matcher, matches_all
 from validation.routing.tree import Route
 
@@ -59,7 +60,7 @@ def example_label_sets(config: AlertmanagerConfig) -> list[dict[str, str]]:
     pool = candidate_values(config)
     examples: list[dict[str, str]] = [{}, {"alertname": "Unrouted"}]
     for path in _paths(config.route, ()):
-        labels = _satisfy(path, pool)
+        labels = satisfying_labels(path, pool)
         if labels is not None and labels not in examples:
             examples.append(labels)
     for name, values in sorted(pool.items()):
@@ -92,7 +93,8 @@ def _paths(route: Route, above: tuple[Matcher, ...]) -> Iterable[tuple[Matcher, 
         yield from _paths(child, here)
 
 
-def _satisfy(matchers: tuple[Matcher, ...], pool: dict[str, list[str]]) -> dict[str, str] | None:
+def satisfying_labels(matchers: tuple[Matcher, ...], pool: dict[str, list[str]]) -> dict[str, str] | None:
+    """A label set meeting all ``matchers``, values taken from ``pool``; None when the pool has none."""
     labels: dict[str, str] = {}
     for name in dict.fromkeys(m.name for m in matchers):
         on_name = [m for m in matchers if m.name == name]
@@ -102,6 +104,17 @@ def _satisfy(matchers: tuple[Matcher, ...], pool: dict[str, list[str]]) -> dict[
         if value:
             labels[name] = value
     return labels
+
+
+def self_inhibition_candidates(config: AlertmanagerConfig) -> list[tuple[InhibitRule, dict[str, str]]]:
+    """Rules an alert can match on both sides of, each with one such alert (from ``candidate_values``)."""
+    pool = candidate_values(config)
+    found = []
+    for rule in config.inhibit_rules:
+        labels = satisfying_labels(rule.source_matchers + rule.target_matchers, pool)
+        if labels is not None:
+            found.append((rule, labels))
+    return found
 
 
 def _text(labels: Labels) -> str:
