@@ -135,8 +135,10 @@ def _hint_for(token: str) -> str:
         return "no spaces inside an item: write 1x3 or 1+1x3, not '1 x3' or '1 + 1x3'"
     if re.fullmatch(rf"[+-]?{_NUMBER}[+-]{_NUMBER}", token):
         return f"a step needs a count: write {token}x3 (the first value, then 3 more samples)"
-    if token.lower().startswith("stale") or token.lower().startswith("_"):
-        return "'stale' is one lower-case item and cannot repeat; '_xn' is written with a lower-case x"
+    if token.lower().startswith("stale"):
+        return "'stale' is one lower-case item and cannot repeat"
+    if token.startswith("_"):
+        return f"expected '_' or '_xn' (n missing samples, lower-case x, no step); {_FORMS}"
     if token[:1] in "+-" and token[1:] == "stale":
         return "'stale' takes no sign"
     word = re.fullmatch(r"([+-]?(?:inf|nan))x(\d+)", token, re.IGNORECASE)
