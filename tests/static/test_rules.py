@@ -206,8 +206,7 @@ def test_unit_tests_mixing_recording_and_alerting_groups_fix_the_group_order(pat
     if len(groups) < 2:
         return
     assert sorted(doc.get("group_eval_order") or []) == sorted(groups), (
-        f"{path.name} loads groups {groups}: list all of them under group_eval_order, "
-        "recording groups first"
+        f"{path.name} loads groups {groups}: list all of them under group_eval_order, recording groups first"
     )
 
 
