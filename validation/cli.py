@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("provision", help="install/locate the binaries, build local images if offline")
+    provision = sub.add_parser("provision", help="install/locate the binaries, build local images if offline")
+    provision.add_argument("--docker", action="store_true",
+                           help="also make a Docker engine answer (install docker.io, start dockerd) and build images")
 
     check = sub.add_parser("check", help="static gate: promtool/amtool checks, promtool unit tests, lints")
     check.add_argument(
@@ -83,6 +85,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "provision":
         from validation.provision import provision
 
+        if args.docker:
+            from validation.engine import ensure_engine
+
+            ensure_engine()
         return provision()
     root = args.directory
     if not root.is_dir():
