@@ -14,7 +14,7 @@ import re
 from validation.sinks.inbox import AlertStatus
 
 _STATUS = re.compile(r"\b(FIRING|RESOLVED)\b", re.IGNORECASE)
-_TAG = re.compile(r"<br\s*/?>|</(?:p|div|tr|li|h\d)>", re.IGNORECASE)
+_TAG = re.compile(r"<br\b[^>]*>|</(?:p|div|tr|td|li|h\d)>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]+>")
 _PAIR = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*) = (.*?)\s*$")
 

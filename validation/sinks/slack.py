@@ -50,7 +50,6 @@ _ACTION: dict[str, tuple[type, ...]] = {
     "confirm": (dict,), "id": _STR, "data_source": _STR, "min_query_length": (int,),
     "options": (list,), "option_groups": (list,), "selected_options": (list,),
 }  # fmt: skip
-_MRKDWN_IN = {"pretext", "text", "fields"}
 
 
 def _type_name(value: Any) -> str:
@@ -83,10 +82,9 @@ def _check_attachment(att: Any, where: str, problems: list[str]) -> None:
         if _check_object(item, f"{where}.actions[{i}]", _ACTION, problems) and "type" not in item:
             problems.append(f"{where}.actions[{i}]: missing type")
     mrkdwn_in = att.get("mrkdwn_in")
-    if isinstance(mrkdwn_in, list):
-        unknown = [m for m in mrkdwn_in if m not in _MRKDWN_IN]
-        if unknown:
-            problems.append(f"{where}.mrkdwn_in: {unknown!r} not among {sorted(_MRKDWN_IN)}")
+    # Slack documents pretext/text/fields but accepts any name (Alertmanager sends "fallback").
+    if isinstance(mrkdwn_in, list) and not all(isinstance(m, str) for m in mrkdwn_in):
+        problems.append(f"{where}.mrkdwn_in: want a list of strings, got {mrkdwn_in!r}")
 
 
 def slack_payload_problems(payload: Any) -> tuple[str, list[str]]:

@@ -21,24 +21,42 @@ import email
 import email.policy
 import logging
 import socket
+import weakref
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import getaddresses
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from validation.sinks.base import Sink
+from validation.sinks.faults import Decision
 from validation.sinks.inbox import Inbox, Notification
 from validation.sinks.rendered import html_to_text, labels_from_default_email, status_from_text
 
+FailStage = Literal["mail", "rcpt", "data", "message"]
+FAIL_STAGES: tuple[FailStage, ...] = ("mail", "rcpt", "data", "message")
 RECEIVER_HEADERS = ("X-Stackcheck-Receiver", "X-Alertmanager-Receiver")
 
 
 def _quiet_deprecations(record: logging.LogRecord) -> bool:
     # aiosmtpd itself touches its deprecated Session.login_data on every AUTH.
     return "login_data is deprecated" not in record.getMessage()
+
+
+class _SMTP(SMTP):
+    # The challenges real relays (Postfix, Exchange) send; Alertmanager's LOGIN client expects
+    # exactly these and aborts on aiosmtpd's default "User Name".
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
+    async def smtp_DATA(self, arg: str) -> None:
+        failure = self.event_handler._failure_at("data", self.session)
+        if failure:
+            await self.push(failure)
+            return
+        await super().smtp_DATA(arg)
 
 
 class _BoundController(Controller):
@@ -48,6 +66,9 @@ class _BoundController(Controller):
         host, port = sock.getsockname()[:2]
         super().__init__(handler, hostname=host, port=port, **kwargs)
         self._sock = sock
+
+    def factory(self) -> SMTP:
+        return _SMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self) -> Any:
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
@@ -98,7 +119,7 @@ def email_notification(
 
 
 class SmtpSink(Sink):
-    """SMTP server recording every accepted message; ``fail_with(451|554)`` answers DATA so."""
+    """SMTP server recording every accepted message; one delivery attempt = one MAIL FROM."""
 
     kind = "email"
 
@@ -115,11 +136,23 @@ class SmtpSink(Sink):
         self.credentials = dict(credentials or {})
         self.recipients = dict(recipients or {})
         self.auth_failures = 0
+        self.fail_stage: FailStage = "data"
+        self._decisions: weakref.WeakKeyDictionary[Session, Decision] = weakref.WeakKeyDictionary()
         self._controller: _BoundController | None = None
 
-    def fail_with(self, status: int = 451, times: int | None = None) -> None:
+    def fail_with(self, status: int = 451, times: int | None = None, *, at: FailStage = "data") -> None:
+        """Reply ``status`` to the ``at`` step of the next ``times`` transactions (all when None).
+
+        ``at``: "mail" (MAIL FROM), "rcpt" (RCPT TO, where relays greylist), "data" (the DATA
+        command itself, before any content) or "message" (the final reply after the content).
+        Alertmanager 0.25 ignores the final reply (``defer wc.Close()`` in notify/email), so a
+        failure "message" loses the mail without a retry or a log line; use "data" to see retries.
+        """
         if not 400 <= status <= 599:
             raise ValueError(f"an SMTP failure is a 4xx or 5xx reply, got {status}")
+        if at not in FAIL_STAGES:
+            raise ValueError(f"at must be one of {FAIL_STAGES}, got {at!r}")
+        self.fail_stage = at
         super().fail_with(status, times)
 
     def _open(self) -> None:
@@ -167,17 +200,39 @@ class SmtpSink(Sink):
     ) -> str:
         if self.credentials and not session.authenticated:
             return "530 5.7.0 Authentication required"
+        decision = self.faults.begin_attempt()
+        if decision.delay > 0:
+            await asyncio.to_thread(self.faults.stall, decision.delay)
+        self._decisions[session] = decision
+        failure = self._failure_at("mail", session)
+        if failure:
+            return failure
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        failure = self._failure_at("rcpt", session)
+        if failure:
+            return failure
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    def _failure_at(self, stage: FailStage, session: Session) -> str:
+        decision = self._decisions.get(session)
+        if decision is None or decision.status is None or stage != self.fail_stage:
+            return ""
+        del self._decisions[session]
+        code = decision.status
+        return f"{code} {code // 100}.3.0 failure injected by stackcheck at {stage}"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        decision = self.faults.begin_attempt()
-        if decision.delay > 0:
-            await asyncio.to_thread(self.faults.stall, decision.delay)
-        if decision.status is not None:
-            code = decision.status
-            return f"{code} {code // 100}.3.0 failure injected by stackcheck"
+        failure = self._failure_at("message", session)
+        if failure:
+            return failure
         received_at = self.inbox.clock()
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
