@@ -51,7 +51,7 @@ def metric_names(expr: str) -> frozenset[str]:
             if node.name:
                 names.add(node.name)
             for matcher in node.matchers.matchers:
-                if matcher.name == "__name__" and str(matcher.op).endswith("Equal"):
+                if matcher.name == "__name__" and matcher.op == promql_parser.MatchOp.Equal:
                     names.add(matcher.value)
 
     promql_parser.walk(ast, visit, None)
