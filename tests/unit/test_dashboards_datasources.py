@@ -94,7 +94,12 @@ def test_provisioned_datasources_are_read_with_their_scrape_interval(tmp_path: P
         "  - name: Other\n    type: loki\n"
     )
     first, second = load_provisioned_datasources(tmp_path)
-    assert (first.uid, first.is_default, first.time_interval, first.url) == ("prometheus", True, "15s", "http://prometheus:9090")
+    assert (first.uid, first.is_default, first.time_interval, first.url) == (
+        "prometheus",
+        True,
+        "15s",
+        "http://prometheus:9090",
+    )
     assert (second.name, second.uid, second.time_interval) == ("Other", "", "")
     assert first.place.endswith("a.yml:3")
 

@@ -86,7 +86,9 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusH
         client = PrometheusHTTPClient(f"http://127.0.0.1:{port}", timeout=5)
 
         def enough_data() -> bool:
-            data = client.query('count_over_time(up{job="prometheus"}[1m]) >= 6 and on() job:up:sum', time.time())
+            data = client.query(
+                'count_over_time(up{job="prometheus"}[1m]) >= 6 and on() job:up:sum', time.time()
+            )
             return bool(data["result"])
 
         _wait_until(enough_data, 60, "6 self-scrapes and one rule evaluation", log)
@@ -100,7 +102,9 @@ def test_every_prometheus_dashboard_panel_returns_data_from_a_real_prometheus(
     prometheus: PrometheusHTTPClient,
 ) -> None:
     dashboard = load_dashboard(DASHBOARDS / "Monitoring" / "prometheus.json")
-    datasource = Datasource(name="Prometheus", uid="prometheus", type="prometheus", is_default=True, time_interval="1s")
+    datasource = Datasource(
+        name="Prometheus", uid="prometheus", type="prometheus", is_default=True, time_interval="1s"
+    )
 
     results = execute_dashboard(dashboard, prometheus, TimeRange.last(60), [datasource])
 
@@ -115,7 +119,9 @@ def test_a_variable_selection_that_matches_nothing_leaves_panels_without_data(
     prometheus: PrometheusHTTPClient,
 ) -> None:
     dashboard = load_dashboard(DASHBOARDS / "Monitoring" / "prometheus.json")
-    datasource = Datasource(name="Prometheus", uid="prometheus", type="prometheus", is_default=True, time_interval="1s")
+    datasource = Datasource(
+        name="Prometheus", uid="prometheus", type="prometheus", is_default=True, time_interval="1s"
+    )
 
     results = execute_dashboard(
         dashboard, prometheus, TimeRange.last(60), [datasource], overrides={"job": ["no-such-job"]}

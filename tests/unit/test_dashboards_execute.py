@@ -44,7 +44,13 @@ def test_range_target_is_sent_expanded_with_grafanas_step_and_aligned_range() ->
     target = result.targets[0]
     assert target.expr == 'rate(up{node=~"(gpu-node-1|gpu-node-2)"}[1m0s])'
     assert client.queries == [("query_range", target.expr, (1_699_999_995.0, 1_700_003_595.0, 15.0))]
-    assert (target.parse_ok, target.executed, target.series, target.samples, target.error) == (True, True, 1, 2, "")
+    assert (target.parse_ok, target.executed, target.series, target.samples, target.error) == (
+        True,
+        True,
+        1,
+        2,
+        "",
+    )
     assert result.has_data
 
 
@@ -85,7 +91,9 @@ def test_failures_are_reported_per_target_without_raising(
     ],
     ids=["hidden target", "other datasource type", "mixed panel target of another type"],
 )  # fmt: skip
-def test_targets_stackcheck_does_not_run_are_skipped_with_the_reason(panel: dict[str, Any], reason: str) -> None:
+def test_targets_stackcheck_does_not_run_are_skipped_with_the_reason(
+    panel: dict[str, Any], reason: str
+) -> None:
     client = FakePrometheus(SERIES)
     [result] = _run([panel], client)
     assert reason in result.targets[0].skipped

@@ -35,7 +35,9 @@ class FakePrometheus:
     """Series metadata answered from ``series``; queries are recorded and answered with one series
     (``results`` maps an exact expression to another answer, an Exception to raise)."""
 
-    def __init__(self, series: list[dict[str, str]] | None = None, results: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, series: list[dict[str, str]] | None = None, results: dict[str, Any] | None = None
+    ) -> None:
         self.all_series = series or []
         self.results = results or {}
         self.queries: list[tuple[str, str, tuple[float, ...]]] = []
@@ -79,5 +81,7 @@ class FakePrometheus:
         ('{__name__=~".+"}', {"__name__": "up"}, True),
     ],
 )
-def test_fake_selector_matching_follows_prometheus_semantics(selector: str, labels: dict[str, str], expected: bool) -> None:
+def test_fake_selector_matching_follows_prometheus_semantics(
+    selector: str, labels: dict[str, str], expected: bool
+) -> None:
     assert _matches(selector, labels) is expected

@@ -19,7 +19,9 @@ MULTI = VariableValue("node", ["a.1", "b"], multi=True, include_all=True, all_va
 ONE_OF_MULTI = VariableValue("one", ["a.1"], multi=True)
 ALL_NO_CUSTOM = VariableValue("gpu", [ALL], multi=True, include_all=True, all_values=["0", "1"])
 ALL_CUSTOM = VariableValue("team", [ALL], multi=True, include_all=True, all_value=".*", all_values=["x"])
-ALL_CUSTOM_REF = VariableValue("chain", [ALL], multi=True, include_all=True, all_value="$job-.*", all_values=[])
+ALL_CUSTOM_REF = VariableValue(
+    "chain", [ALL], multi=True, include_all=True, all_value="$job-.*", all_values=[]
+)
 QUOTED = VariableValue("q", ["it's\\here"])
 VARS = {v.name: v for v in [SINGLE, MULTI, ONE_OF_MULTI, ALL_NO_CUSTOM, ALL_CUSTOM, ALL_CUSTOM_REF, QUOTED]}
 
@@ -92,11 +94,15 @@ def _matcher_regex(fragment: str) -> str:
 
 # Values Grafana can escape for Prometheus: it does not escape " (which ends the string literal)
 # nor ' in a way PromQL double-quoted strings accept, and control characters are not label text.
-_VALUE = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\"'"), max_size=12)
+_VALUE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\"'"), max_size=12
+)
 
 
 @given(st.lists(_VALUE, min_size=1, max_size=5, unique=True), _VALUE)
-def test_prometheus_multi_value_regex_matches_exactly_the_chosen_values(values: list[str], other: str) -> None:
+def test_prometheus_multi_value_regex_matches_exactly_the_chosen_values(
+    values: list[str], other: str
+) -> None:
     fragment = prometheus_format(values, multi=True, include_all=False)
     pattern = re.compile(_matcher_regex(fragment))  # Python re as a proxy for RE2 (anchored by fullmatch)
     assert all(pattern.fullmatch(v) for v in values)

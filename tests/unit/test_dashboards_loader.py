@@ -67,7 +67,12 @@ def test_new_schema_target_fields_are_read() -> None:
     dashboard = parse_dashboard(_text(panels=[panel]))
     loaded = dashboard.panels[0]
     target = loaded.targets[0]
-    assert (target.ref_id, target.expr, target.legend_format, target.interval) == ("A", "up", "{{node}}", "1m")
+    assert (target.ref_id, target.expr, target.legend_format, target.interval) == (
+        "A",
+        "up",
+        "{{node}}",
+        "1m",
+    )
     assert (target.instant, target.range, target.interval_factor) == (True, False, 2)
     assert (loaded.unit, loaded.max_data_points, loaded.interval) == ("percentunit", 500, "30s")
     assert loaded.thresholds == [Threshold(None, "green"), Threshold(0.9, "red")]
@@ -79,7 +84,9 @@ def test_new_schema_target_fields_are_read() -> None:
     [({}, False, True), ({"instant": True}, True, False), ({"instant": True, "range": True}, True, True)],
     ids=["no flags means range", "instant only", "both"],
 )
-def test_range_and_instant_flags_default_like_grafana(target: dict[str, object], instant: bool, is_range: bool) -> None:
+def test_range_and_instant_flags_default_like_grafana(
+    target: dict[str, object], instant: bool, is_range: bool
+) -> None:
     panel = {"id": 1, "type": "stat", "title": "p", "targets": [{"refId": "A", "expr": "up", **target}]}
     loaded = parse_dashboard(_text(panels=[panel])).panels[0].targets[0]
     assert (loaded.instant, loaded.range) == (instant, is_range)
@@ -153,5 +160,11 @@ def test_variables_are_normalised() -> None:
         {"name": "interval", "type": "interval", "query": "1m,5m", "current": {"value": "1m"}},
     ]  # fmt: skip
     node, interval = parse_dashboard(_text(panels=[], templating={"list": variables})).variables
-    assert (node.multi, node.include_all, node.all_value, node.current, node.sort) == (True, True, ".*", ["$__all"], 3)
+    assert (node.multi, node.include_all, node.all_value, node.current, node.sort) == (
+        True,
+        True,
+        ".*",
+        ["$__all"],
+        3,
+    )
     assert (interval.type, interval.query, interval.current) == ("interval", "1m,5m", ["1m"])

@@ -68,11 +68,16 @@ def test_invalid_interval_strings_are_rejected(text: str) -> None:
     [(500, "500ms", "500ms"), (S, "1s", "1s"), (4 * S, "4s", "4s"), (1500, "1s", "1.5s"),
      (M, "1m", "1m0s"), (90 * S, "1m", "1m30s"), (H, "1h", "1h0m0s"), (D, "1d", "24h0m0s")],
 )  # fmt: skip
-def test_duration_rendering_as_grafana_prints_interval_and_rate_interval(ms: int, interval: str, go: str) -> None:
+def test_duration_rendering_as_grafana_prints_interval_and_rate_interval(
+    ms: int, interval: str, go: str
+) -> None:
     assert (format_interval(ms), go_duration(ms)) == (interval, go)
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(30, "30s"), (90, "1m"), (0.5, "500ms"), (7200, "2h"), (0.0001, "less than a millisecond")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(30, "30s"), (90, "1m"), (0.5, "500ms"), (7200, "2h"), (0.0001, "less than a millisecond")],
+)
 def test_seconds_to_hms_matches_rangeutil(seconds: float, text: str) -> None:
     assert seconds_to_hms(seconds) == text
 

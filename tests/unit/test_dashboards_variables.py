@@ -35,9 +35,15 @@ SERIES = [
 SPAN = TimeRange(1_700_000_000, 1_700_003_600)
 
 
-def _resolve(variables: list[dict[str, Any]], overrides: dict[str, list[str]] | None = None, client: Any = None) -> dict[str, Any]:
-    dashboard = dashboard_from_json({"title": "t", "schemaVersion": 39, "panels": [], "templating": {"list": variables}})
-    values = resolve_variables(dashboard, client or FakePrometheus(SERIES), SPAN, [PROM, THANOS, LOKI], overrides)
+def _resolve(
+    variables: list[dict[str, Any]], overrides: dict[str, list[str]] | None = None, client: Any = None
+) -> dict[str, Any]:
+    dashboard = dashboard_from_json(
+        {"title": "t", "schemaVersion": 39, "panels": [], "templating": {"list": variables}}
+    )
+    values = resolve_variables(
+        dashboard, client or FakePrometheus(SERIES), SPAN, [PROM, THANOS, LOKI], overrides
+    )
     return {name: (v.values, v.all_values) for name, v in values.items()}
 
 
@@ -91,7 +97,9 @@ def test_query_result_formats_like_grafana() -> None:
     ids=["no regex dedupes by value", "bare regex is anchored", "/regex/ searches", "flags", "first group is the value",
          "named groups text and value", "global flag yields every match"],
 )  # fmt: skip
-def test_variable_regex_filters_and_extracts(regex: str, values: list[str], expected: list[tuple[str, str]]) -> None:
+def test_variable_regex_filters_and_extracts(
+    regex: str, values: list[str], expected: list[tuple[str, str]]
+) -> None:
     assert filter_options(values, regex) == expected
 
 
@@ -139,7 +147,9 @@ def test_sort_orders(sort: int, expected: list[str]) -> None:
          "constant", "textbox keeps what was typed", "textbox from URL", "interval", "auto interval = range/count",
          "datasource filtered by regex", "datasource current by name"],
 )  # fmt: skip
-def test_selection(variable: dict[str, Any], overrides: dict[str, list[str]] | None, selected: list[str]) -> None:
+def test_selection(
+    variable: dict[str, Any], overrides: dict[str, list[str]] | None, selected: list[str]
+) -> None:
     assert _resolve([variable], overrides)["v"][0] == selected
 
 
