@@ -194,20 +194,29 @@ def test_every_rule_file_is_loaded_by_a_unit_test(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", _test_files(), ids=lambda p: p.name)
-def test_unit_tests_mixing_recording_and_alerting_groups_fix_the_group_order(path: Path) -> None:
+def test_unit_tests_order_groups_that_read_other_groups_recordings(path: Path) -> None:
     """promtool evaluates groups in random order unless group_eval_order is given: an alert on a
-    recording rule then sees the value of the previous step in some runs only (a flaky test)."""
+    recording rule of another group then sees the previous step's value in some runs only."""
     doc = load_yaml(path)
-    groups = [
-        str(group["name"])
+    groups: dict[str, list[dict[str, Any]]] = {
+        str(group["name"]): list(group.get("rules") or [])
         for rule_file in doc.get("rule_files") or []
         for group in load_yaml(path.parent / rule_file).get("groups") or []
-    ]
-    if len(groups) < 2:
-        return
-    assert sorted(doc.get("group_eval_order") or []) == sorted(groups), (
-        f"{path.name} loads groups {groups}: list all of them under group_eval_order, recording groups first"
-    )
+    }
+    recorded_by = {
+        str(rule["record"]): name for name, rules in groups.items() for rule in rules if "record" in rule
+    }
+    order = [str(name) for name in doc.get("group_eval_order") or []]
+    for reader, rules in groups.items():
+        for rule in rules:
+            for used in _selector_names(str(rule["expr"])):
+                writer = recorded_by.get(used)
+                if writer is None or writer == reader:
+                    continue
+                assert writer in order and reader in order and order.index(writer) < order.index(reader), (
+                    f"{path.name}: group {reader} reads {used} recorded by group {writer}; list all groups "
+                    f"under group_eval_order with {writer} first"
+                )
 
 
 @pytest.mark.parametrize("rule", ALERT_RULES, ids=str)
