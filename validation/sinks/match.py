@@ -32,7 +32,7 @@ class Match:
         return Match(lambda n: self(n) and other(n), f"{self.description} & {other.description}")
 
     def __or__(self, other: Match) -> Match:
-        return Match(lambda n: self(n) or other(n), f"({self.description} | {other.description})")
+        return Match(lambda n: self(n) or other(n), f"({self.description}) | ({other.description})")
 
     def __invert__(self) -> Match:
         return Match(lambda n: not self(n), f"not ({self.description})")
