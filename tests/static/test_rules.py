@@ -8,6 +8,7 @@ threshold) is left to review. Labels whose value is a template are not compared.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -82,6 +83,11 @@ class AlertCase:
     exp_alerts: list[dict[str, Any]]
 
 
+@functools.cache
+def _doc(path: Path) -> Any:
+    return load_yaml(path.resolve())
+
+
 def _rule_files() -> list[Path]:
     return sorted(RULES_DIR.glob("*.rules.yml"))
 
@@ -93,7 +99,7 @@ def _test_files() -> list[Path]:
 def _load_rules() -> list[Rule]:
     rules = []
     for path in _rule_files():
-        for group in load_yaml(path).get("groups") or []:
+        for group in _doc(path).get("groups") or []:
             for index, body in enumerate(group.get("rules") or []):
                 rules.append(Rule(path.name, str(group.get("name")), index, dict(body)))
     return rules
@@ -102,7 +108,7 @@ def _load_rules() -> list[Rule]:
 def _load_alert_cases() -> list[AlertCase]:
     cases = []
     for path in _test_files():
-        for test in load_yaml(path).get("tests") or []:
+        for test in _doc(path).get("tests") or []:
             for entry in test.get("alert_rule_test") or []:
                 cases.append(
                     AlertCase(
@@ -119,7 +125,7 @@ def _load_expr_tests() -> list[dict[str, Any]]:
     return [
         entry
         for path in _test_files()
-        for test in load_yaml(path).get("tests") or []
+        for test in _doc(path).get("tests") or []
         for entry in test.get("promql_expr_test") or []
     ]
 
@@ -188,7 +194,7 @@ def test_every_rule_file_is_loaded_by_a_unit_test(path: Path) -> None:
     loaded = {
         (test_file.parent / rule_file).resolve()
         for test_file in _test_files()
-        for rule_file in load_yaml(test_file).get("rule_files") or []
+        for rule_file in _doc(test_file).get("rule_files") or []
     }
     assert path.resolve() in loaded, f"no file in {RULE_TESTS_DIR} lists {path.name} under rule_files"
 
@@ -197,11 +203,11 @@ def test_every_rule_file_is_loaded_by_a_unit_test(path: Path) -> None:
 def test_unit_tests_order_groups_that_read_other_groups_recordings(path: Path) -> None:
     """promtool evaluates groups in random order unless group_eval_order is given: an alert on a
     recording rule of another group then sees the previous step's value in some runs only."""
-    doc = load_yaml(path)
+    doc = _doc(path)
     groups: dict[str, list[dict[str, Any]]] = {
         str(group["name"]): list(group.get("rules") or [])
         for rule_file in doc.get("rule_files") or []
-        for group in load_yaml(path.parent / rule_file).get("groups") or []
+        for group in _doc(path.parent / rule_file).get("groups") or []
     }
     recorded_by = {
         str(rule["record"]): name for name, rules in groups.items() for rule in rules if "record" in rule
