@@ -11,8 +11,11 @@ from validation.errors import HarnessError
 def ensure_free(ip: str, port: int, owner: str) -> None:
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # as the Go components do: a TIME_WAIT left by an earlier run is not "taken"
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
+            sock.listen()
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise HarnessError(
