@@ -210,11 +210,13 @@ def component_configs(root: Path) -> dict[str, ComponentConfig]:
     }
 
 
-def _recipe(spec: ComponentSpec, item: Provisioned, tag: str, run: Runner) -> Callable[[], ImageRecipe]:
+def _recipe(
+    spec: ComponentSpec, item: Provisioned, tag: str, run: Runner, which: Callable[[str], str | None]
+) -> Callable[[], ImageRecipe]:
     def make() -> ImageRecipe:
         extras = []
         for extra in spec.extra_binaries:
-            found = shutil.which(extra)
+            found = which(extra)
             if found:
                 extras.append((Path(found), f"/bin/{extra}"))
         return recipe_for(
@@ -238,6 +240,7 @@ def provision_images(
     *,
     pull: bool = True,
     run: Runner = run_command,
+    which: Callable[[str], str | None] = shutil.which,
 ) -> None:
     for name, item in items.items():
         spec = SPECS[name]
@@ -246,7 +249,7 @@ def provision_images(
             outcome = ensure_image(
                 client,
                 item.image,
-                recipe=_recipe(spec, item, item.image, run) if item.binary else None,
+                recipe=_recipe(spec, item, item.image, run, which) if item.binary else None,
                 pull=pull,
             )
         except Exception as exc:  # build errors, ldd failures: reported per component
@@ -266,6 +269,8 @@ def provision(
     run: Runner = run_command,
     client: Any = None,
     pull: bool = True,
+    which: Callable[[str], str | None] = shutil.which,
+    use_engine: bool = True,
 ) -> int:
     """Provision binaries and images, print the table; the CLI's exit code (0 or 2)."""
     out = out or sys.stdout
@@ -277,16 +282,16 @@ def provision(
     for name, config in configs.items():
         spec = SPECS[name]
         item = Provisioned(name, required=config.required)
-        ensure_binary(spec, config, item, host=host, apt=apt)
+        ensure_binary(spec, config, item, host=host, apt=apt, which=which)
         if item.binary:
             item.version = spec.version(item.binary)
         items[name] = item
-    if client is None:
+    if client is None and use_engine:
         from validation.backends.containers import engine_available, engine_client
 
         client = engine_client(timeout=10) if engine_available() else None
     if client is not None:
-        provision_images(items, configs, client, pull=pull, run=run)
+        provision_images(items, configs, client, pull=pull, run=run, which=which)
     else:
         for name, item in items.items():
             item.image = image_tag(SPECS[name], configs[name])
