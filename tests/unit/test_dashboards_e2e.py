@@ -1,9 +1,11 @@
-"""The dashboard engine against a real Prometheus scraping itself and a real node_exporter every second.
+"""The dashboard engine against a real Prometheus, node_exporter and Alertmanager (1 s scrapes).
 
-Starts /usr/bin/prometheus (and prometheus-node-exporter, as job "node" with instance
-gpu-node-1:9100 and the reference stack's node relabeling) on free loopback ports with storage in
-a temp dir, waits (polling with a deadline) until scraped data and one evaluated rule exist, then
-runs the repository's dashboards and requires their panels to return data.
+Starts /usr/bin/prometheus (scraping itself, with one recording rule and one always-firing alert),
+prometheus-node-exporter (job "node", instance gpu-node-1:9100, the reference stack's node
+relabeling) and prometheus-alertmanager (receiving that alert) on free loopback ports with their
+storage in a temp dir; waits, polling with a deadline, until every target has data and the alert
+reached Alertmanager; then runs the repository's dashboards and requires their panels to return
+data. A missing optional binary skips only the tests that need it.
 """
 
 from __future__ import annotations
@@ -32,15 +34,31 @@ REPO = Path(__file__).resolve().parents[2]
 DASHBOARDS = REPO / "stack" / "grafana" / "dashboards"
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 NODE_EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 DATASOURCE = Datasource(
     name="Prometheus", uid="prometheus", type="prometheus", is_default=True, time_interval="1s"
 )
+RULES = """groups:
+  - name: selftest
+    interval: 1s
+    rules:
+      - record: job:up:sum
+        expr: sum by (job) (up)
+      - alert: StackcheckAlwaysFiring
+        expr: vector(1)
+        labels: {severity: info, team: infra}
+"""
 NODE_JOB = """  - job_name: node
     static_configs: [{{targets: ['127.0.0.1:{port}'], labels: {{instance: 'gpu-node-1:9100'}}}}]
     relabel_configs:
       - source_labels: [instance]
         regex: "([^:]+)(?::\\\\d+)?"
         target_label: node
+"""
+ALERTMANAGER_JOB = """  - job_name: alertmanager
+    static_configs: [{{targets: ['127.0.0.1:{port}']}}]
+alerting:
+  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{port}']}}]}}]
 """
 
 
@@ -63,59 +81,63 @@ def _wait_until(condition: Callable[[], bool], timeout: float, what: str, log: P
     raise AssertionError(f"timed out after {timeout}s waiting for {what}. Prometheus log tail:\n{tail}")
 
 
+def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusHTTPClient]:
     if not os.access(PROMETHEUS, os.X_OK):
         if os.environ.get("CI") == "true":
             pytest.fail(f"prometheus binary not found at {PROMETHEUS}")
         pytest.skip(f"prometheus binary not found at {PROMETHEUS}")
-    root = tmp_path_factory.mktemp("prometheus")
-    port, node_port = _free_port(), _free_port()
-    (root / "rules.yml").write_text(
-        "groups:\n  - name: selftest\n    interval: 1s\n    rules:\n"
-        "      - record: job:up:sum\n        expr: sum by (job) (up)\n"
-    )
+    root = tmp_path_factory.mktemp("stack")
+    port, node_port, am_port = _free_port(), _free_port(), _free_port()
+    (root / "rules.yml").write_text(RULES)
+    (root / "alertmanager.yml").write_text("route: {receiver: blackhole}\nreceivers: [{name: blackhole}]\n")
     (root / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
         "rule_files: [rules.yml]\n"
         "scrape_configs:\n"
         f"  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
         + (NODE_JOB.format(port=node_port) if NODE_EXPORTER else "")
+        + (ALERTMANAGER_JOB.format(port=am_port) if ALERTMANAGER else "")
     )
     log = root / "prometheus.log"
     processes: list[subprocess.Popen[bytes]] = []
-    if NODE_EXPORTER:
-        processes.append(
-            subprocess.Popen(
-                [NODE_EXPORTER, f"--web.listen-address=127.0.0.1:{node_port}"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        )
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                PROMETHEUS,
-                f"--config.file={root / 'prometheus.yml'}",
-                f"--storage.tsdb.path={root / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    processes.append(process)
     try:
+        if NODE_EXPORTER:
+            processes.append(
+                _start([NODE_EXPORTER, f"--web.listen-address=127.0.0.1:{node_port}"], root / "node.log")
+            )
+        if ALERTMANAGER:
+            command = [
+                ALERTMANAGER,
+                f"--config.file={root / 'alertmanager.yml'}",
+                f"--storage.path={root / 'am'}",
+                f"--web.listen-address=127.0.0.1:{am_port}",
+                "--cluster.listen-address=",
+            ]
+            processes.append(_start(command, root / "alertmanager.log"))
+        command = [
+            PROMETHEUS,
+            f"--config.file={root / 'prometheus.yml'}",
+            f"--storage.tsdb.path={root / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ]
+        processes.append(_start(command, log))
         client = PrometheusHTTPClient(f"http://127.0.0.1:{port}", timeout=5)
+        conditions = ['count_over_time(up{job="prometheus"}[1m]) >= 6', "job:up:sum"]
+        if NODE_EXPORTER:
+            conditions.append('count_over_time(up{job="node"}[1m]) >= 6')
+        if ALERTMANAGER:
+            conditions.append("count_over_time(alertmanager_alerts_received_total[1m]) >= 3")
+        expr = " and on() ".join(f"({c})" for c in conditions)
 
-        def enough_data() -> bool:
-            expr = 'count_over_time(up{job="prometheus"}[1m]) >= 6 and on() job:up:sum'
-            if NODE_EXPORTER:
-                expr += ' and on() count_over_time(up{job="node"}[1m]) >= 6'
-            return bool(client.query(expr, time.time())["result"])
-
-        _wait_until(enough_data, 60, "6 scrapes of each target and one rule evaluation", log)
+        _wait_until(
+            lambda: bool(client.query(expr, time.time())["result"]), 60, " and ".join(conditions), log
+        )
         yield client
     finally:
         for started in processes:
@@ -146,15 +168,26 @@ def test_every_node_detail_panel_returns_data_from_a_real_node_exporter(
     assert {r.title: r.errors for r in results if r.errors} == {}
     assert [r.title for r in results if not r.has_data] == []
     assert any(r.row == "System" for r in results if r.has_data)  # the collapsed row ran too
+    assert 'node=~"gpu-node-1"' in results[0].targets[0].expr  # $node resolved from the relabeled series
 
 
 @pytest.mark.skipif(NODE_EXPORTER is None, reason="prometheus-node-exporter not installed")
-def test_cluster_overview_lacks_data_only_where_the_stack_has_no_gpus_or_firing_alerts(
+def test_cluster_overview_lacks_data_only_where_the_stack_has_no_gpus(
     prometheus: PrometheusHTTPClient,
 ) -> None:
     results = _run(prometheus, "Cluster/cluster-overview.json")
     assert {r.title: r.errors for r in results if r.errors} == {}
-    assert sorted(r.title for r in results if not r.has_data) == ["Firing alerts", "GPUs reporting"]
+    assert [r.title for r in results if not r.has_data] == ["GPUs reporting"]
+
+
+@pytest.mark.skipif(ALERTMANAGER is None, reason="prometheus-alertmanager not installed")
+@pytest.mark.parametrize("relative", ["Monitoring/alertmanager.json", "Monitoring/alerting-overview.json"])
+def test_every_alerting_panel_returns_data_once_an_alert_fires(
+    prometheus: PrometheusHTTPClient, relative: str
+) -> None:
+    results = _run(prometheus, relative)
+    assert {r.title: r.errors for r in results if r.errors} == {}
+    assert [r.title for r in results if not r.has_data] == []
 
 
 def test_a_variable_selection_that_matches_nothing_leaves_panels_without_data(
