@@ -135,7 +135,8 @@ class SmtpSink(Sink):
         super().__init__(host, port, inbox)
         self.credentials = dict(credentials or {})
         self.recipients = dict(recipients or {})
-        self.auth_failures = 0
+        # No attribute of this handler may start with "auth_": aiosmtpd would offer it as a mechanism.
+        self.refused_logins = 0
         self.fail_stage: FailStage = "data"
         self._decisions: weakref.WeakKeyDictionary[Session, Decision] = weakref.WeakKeyDictionary()
         self._controller: _BoundController | None = None
@@ -191,7 +192,7 @@ class SmtpSink(Sink):
         user = auth_data.login.decode("utf-8", "replace")
         password = auth_data.password.decode("utf-8", "replace")
         if self.credentials and self.credentials.get(user) != password:
-            self.auth_failures += 1
+            self.refused_logins += 1
             return AuthResult(success=False, handled=False)
         return AuthResult(success=True, auth_data=user)
 
