@@ -225,6 +225,9 @@ ERRORS = [
     ("missing why", MINIMAL.replace("why: w\n", ""), 1, "the scenario is missing 'why'", "add 'why:'"),
     ("empty why", MINIMAL.replace("why: w", "why: ' '"), 1, "why is empty", "give why a value"),
     ("why is a list", MINIMAL.replace("why: w", "why: [a]"), 1, "why must be text, got a list", "string"),
+    ("why is a YAML date", MINIMAL.replace("why: w", "why: 2001-01-01"), 1, "got a YAML date", "string"),
+    ("recursive alias", "why: &a {x: *a}\n", 1, "recursive node", "fix the syntax"),
+    ("deep nesting", "why: " + "[" * 3000 + "]" * 3000 + "\n", 0, "not valid YAML", "simplify"),
     ("interval without unit", MINIMAL + "interval: 15\n", 7, "interval must be a positive duration", "15s"),
     ("zero interval", MINIMAL + "interval: 0s\n", 7, "interval must be a positive duration", "15s"),
     ("spaced interval", MINIMAL + "interval: 15 s\n", 7, "got '15 s'", "Prometheus duration"),
@@ -444,6 +447,11 @@ def test_malformed_scenarios_name_file_line_and_hint(
     assert what in body, message
     assert hint in given_hint, message
     assert caught.value.exit_code == 2
+
+
+def test_a_nameless_scenario_without_a_default_name_asks_for_one() -> None:
+    with pytest.raises(ScenarioError, match=r"^x\.yaml:1: the scenario has no name\. Hint: add 'name:'"):
+        parse_scenarios(MINIMAL, source="x.yaml")
 
 
 # --- directories ------------------------------------------------------------------------------

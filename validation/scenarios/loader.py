@@ -331,7 +331,10 @@ def _scenario(data: Any, at: _At, default_name: str | None) -> Scenario:
     fields = _mapping(data, at, SCENARIO_KEYS, ("why",))
     name = _text(fields, "name", at, required=True) if "name" in fields else default_name
     if name is None:
-        raise at.error(f"{at.path} has no name", "every scenario in a 'scenarios:' list needs 'name:'")
+        raise at.error(
+            f"{at.path or 'the scenario'} has no name",
+            "every scenario in a 'scenarios:' list needs 'name:'" if at.path else "add 'name:'",
+        )
     if not _NAME.fullmatch(name):
         raise at.key(fields, "name").error(
             f"scenario name {name!r} is not allowed",
