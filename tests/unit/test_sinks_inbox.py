@@ -191,9 +191,7 @@ def test_a_plain_function_works_as_a_predicate_and_is_named_in_the_timeout() -> 
 label_values = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20)
 
 
-@given(
-    labels=st.dictionaries(st.text("abcxyz_019", min_size=1, max_size=10), label_values, max_size=5)
-)
+@given(labels=st.dictionaries(st.text("abcxyz_019", min_size=1, max_size=10), label_values, max_size=5))
 def test_with_labels_matches_any_subset_of_a_structured_alert(labels: dict[str, str]) -> None:
     alert = {"alertname": "X", **labels}
     notification = note(alerts=(alert,))
