@@ -63,21 +63,21 @@ def panel_thresholds(dashboard: Dashboard, *, expand: dict[str, str] | None = No
     expressions first (e.g. ``{"$__rate_interval": "5m"}``) so they parse."""
     found: list[PanelThreshold] = []
     for panel in dashboard.query_panels():
-        steps = [step for step in panel.thresholds if step.value is not None]
+        steps = [(step.value, step) for step in panel.thresholds if step.value is not None]
         for target in panel.targets:
             expr = target.expr
             for old, new in (expand or {}).items():
                 expr = expr.replace(old, new)
-            for step in steps:
-                assert step.value is not None
+            names = metric_names(expr)
+            for value, step in steps:
                 found.append(
                     PanelThreshold(
                         dashboard=dashboard.uid or dashboard.source,
                         panel=panel.title,
                         ref_id=target.ref_id,
                         expr=target.expr,
-                        metrics=metric_names(expr),
-                        value=step.value,
+                        metrics=names,
+                        value=value,
                         unit=panel.unit,
                         color=step.color,
                         mode=step.mode,
