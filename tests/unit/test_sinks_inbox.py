@@ -12,6 +12,7 @@ from validation.sinks import (
     Inbox,
     Notification,
     NotificationTimeout,
+    UnexpectedNotification,
     anything,
     by_alertname,
     by_kind,
@@ -120,6 +121,31 @@ def test_wait_for_count_waits_for_enough_matches_and_reports_how_many_were_seen(
         inbox.wait_for_count(by_receiver("a"), 2, timeout=0)
     inbox.record(note("a"))
     assert len(inbox.wait_for_count(by_receiver("a"), 2, timeout=0)) == 2
+
+
+def test_expect_none_passes_quietly_when_nothing_matches_in_time() -> None:
+    inbox = Inbox()
+    inbox.record(note("webhook-archive"))
+    inbox.expect_none(by_receiver("oncall"), within=0.01)
+
+
+def test_expect_none_fails_at_once_when_a_matching_notification_arrives() -> None:
+    inbox = Inbox()
+    sender = threading.Thread(target=lambda: inbox.record(note("oncall", subject="[FIRING:1] Info")))
+    sender.start()
+    try:
+        with pytest.raises(
+            UnexpectedNotification, match=r"must not: receiver='oncall'[\s\S]*\[FIRING:1\] Info"
+        ):
+            inbox.expect_none(by_receiver("oncall"), within=30)
+    finally:
+        sender.join()
+
+
+def test_expect_none_ignores_what_arrived_before_since() -> None:
+    inbox = Inbox(clock=FakeClock())
+    inbox.record(note("oncall", at=10.0))
+    inbox.expect_none(by_receiver("oncall"), within=0, since=50.0)
 
 
 def test_all_count_and_clear() -> None:

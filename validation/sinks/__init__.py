@@ -10,7 +10,7 @@ Typical use::
 
 from validation.sinks.base import Rejection, Sink
 from validation.sinks.group import Sinks
-from validation.sinks.inbox import Inbox, Notification, NotificationTimeout
+from validation.sinks.inbox import Inbox, Notification, NotificationTimeout, UnexpectedNotification
 from validation.sinks.match import (
     Match,
     anything,
@@ -37,6 +37,7 @@ __all__ = [
     "Sinks",
     "SlackSink",
     "SmtpSink",
+    "UnexpectedNotification",
     "WebhookSink",
     "anything",
     "by_alertname",

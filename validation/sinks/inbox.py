@@ -89,6 +89,20 @@ class NotificationTimeout(AssertionError):
         super().__init__("\n".join(lines))
 
 
+class UnexpectedNotification(AssertionError):
+    """A notification arrived that must not have (routing sent it where it should not go)."""
+
+    def __init__(self, unexpected: str, matched: list[Notification]) -> None:
+        self.unexpected = unexpected
+        self.matched = matched
+        lines = [f"a notification arrived that must not: {unexpected}", f"  got: {len(matched)}:"]
+        lines.extend(f"    {n.summary()}" for n in matched)
+        lines.append(
+            "Hint: check the route's matchers, `continue` and inhibit rules (amtool config routes test)."
+        )
+        super().__init__("\n".join(lines))
+
+
 def describe(predicate: Predicate) -> str:
     """The human description of a predicate: ``Match.description`` or the function's name."""
     return str(getattr(predicate, "description", None) or getattr(predicate, "__name__", repr(predicate)))
@@ -152,6 +166,26 @@ class Inbox:
                 if remaining <= 0:
                     expected = f"at least {count} x ({describe(predicate)}), saw {len(found)}"
                     raise NotificationTimeout(expected, timeout, list(self._items))
+                self._changed.wait(remaining)
+
+    def expect_none(self, predicate: Predicate, within: float, *, since: float | None = None) -> None:
+        """Raise ``UnexpectedNotification`` as soon as a matching notification is recorded.
+
+        Returns quietly after ``within`` seconds without one. The absence of a notification can
+        only be shown for a time: choose ``within`` longer than the group_wait of the routes
+        involved (plus one delivery), or the check passes only because it looked too early.
+        """
+        deadline = self.clock() + within
+        with self._changed:
+            while True:
+                matched = [
+                    n for n in self._items if (since is None or n.received_at >= since) and predicate(n)
+                ]
+                if matched:
+                    raise UnexpectedNotification(describe(predicate), matched)
+                remaining = deadline - self.clock()
+                if remaining <= 0:
+                    return
                 self._changed.wait(remaining)
 
     def __len__(self) -> int:
