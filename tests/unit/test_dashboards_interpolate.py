@@ -92,10 +92,10 @@ def _matcher_regex(fragment: str) -> str:
     return next(m.value for m in ast.matchers.matchers if m.name == "l")
 
 
-# Values Grafana can escape for Prometheus: it does not escape " (which ends the string literal)
-# nor ' in a way PromQL double-quoted strings accept, and control characters are not label text.
+# Grafana does not escape " (it ends the PromQL string literal: see the next test); control
+# characters are not label text. Everything else, backslash and ' included, must round-trip.
 _VALUE = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\"'"), max_size=12
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters='"'), max_size=12
 )
 
 

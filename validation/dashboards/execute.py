@@ -91,7 +91,7 @@ def execute_dashboard(
     results: list[PanelResult] = []
     for panel in dashboard.query_panels():
         for repeat_value, scoped in _repeats(panel, variables):
-            title = interpolate(panel.title, scoped, default_format="glob").text
+            title = interpolate(panel.title, scoped, default_format="text").text
             result = PanelResult(dashboard.uid or dashboard.source, panel.id, title, panel.row, repeat_value)
             if panel.library_panel:
                 result.skipped = f"library panel {panel.library_panel!r}: not resolvable from the file"
