@@ -69,7 +69,7 @@ FIXTURE_CONFIG = parse_alertmanager_config(FIXTURE, source="fixture")
 POOL = candidate_values(CONFIG)
 CONFIG_VALUES = sorted({v for values in POOL.values() for v in values})
 
-label_names = st.sampled_from(sorted(POOL) + ["alertname", "instance", "cluster", "node"]) | st.from_regex(
+label_names = st.sampled_from([*sorted(POOL), "alertname", "instance", "cluster", "node"]) | st.from_regex(
     r"[a-zA-Z_][a-zA-Z0-9_]{0,15}", fullmatch=True
 )
 label_values = st.one_of(

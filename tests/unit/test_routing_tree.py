@@ -144,6 +144,7 @@ CONFIG_ERRORS = {
     "unknown receiver": ("route: {receiver: r, routes: [{receiver: nope}]}", "undefined receiver 'nope'", 1),
     "root without receiver": ("route: {group_by: [a]}", "default receiver", 1),
     "root with matchers": ("route:\n  receiver: r\n  matchers: [a=b]", "must not have any matchers", 3),
+    "continue on the root": ("route:\n  receiver: r\n  continue: true", "cannot have continue in root", 3),
     "unknown route key": ("route:\n  receiver: r\n  recevier: r", "field recevier not found", 3),
     "wildcard mixed with labels": (
         "route: {receiver: r, routes: [{group_by: ['...', a]}]}",

@@ -91,6 +91,10 @@ def build_config(data: Any, *, source: str) -> AlertmanagerConfig:
     for key in ("match", "match_re", "matchers"):
         if root.get(key):
             raise ctx.error(root, key, "root route must not have any matchers", "move them to a child route")
+    if root.get("continue"):
+        raise ctx.error(
+            root, "continue", "cannot have continue in root route", "remove continue from the root"
+        )
     for key in ("mute_time_intervals", "active_time_intervals"):
         if root.get(key):
             raise ctx.error(root, key, f"root route must not have any {key}", "move them to a child route")
