@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import smtplib
+import socket
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -112,6 +113,17 @@ def test_auth_is_offered_without_tls_and_login_asks_as_real_relays_do(sink: Smtp
         assert client.docmd("AUTH", "LOGIN") == (334, b"VXNlcm5hbWU6")
         assert client.docmd(b64(USER)) == (334, b"UGFzc3dvcmQ6")
         assert client.docmd(b64(PASSWORD))[0] == 235
+
+
+def test_replies_are_not_held_back_by_nagle(open_sink: SmtpSink) -> None:
+    # aiosmtpd writes multi-line replies line by line: with Nagle on, every EHLO waits ~40 ms
+    # for the client's delayed ACK, a cost no real relay has, and it would skew latency numbers.
+    with smtplib.SMTP(*open_sink.address, timeout=10) as client:
+        client.ehlo()
+        controller = open_sink._controller
+        assert controller is not None
+        server_socket = controller.smtpd.transport.get_extra_info("socket")
+        assert server_socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
 def test_with_credentials_a_client_that_does_not_authenticate_is_refused(

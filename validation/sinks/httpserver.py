@@ -43,6 +43,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.0"
     timeout = READ_TIMEOUT_SECONDS
+    # Headers and body are two writes; Nagle would hold the body for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         body = self._read_body()

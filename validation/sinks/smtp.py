@@ -51,6 +51,14 @@ class _SMTP(SMTP):
     AuthLoginUsernameChallenge = "Username:"
     AuthLoginPasswordChallenge = "Password:"
 
+    def connection_made(self, transport: Any) -> None:
+        # aiosmtpd writes a multi-line reply line by line; with Nagle on, the client's delayed
+        # ACK adds ~40 ms to every EHLO, which real relays (one write per reply) do not.
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
     async def smtp_DATA(self, arg: str) -> None:
         failure = self.event_handler._failure_at("data", self.session)
         if failure:
