@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 
 from validation.sinks import Inbox, SmtpSink
-from validation.sinks.smtp import email_notification
+from validation.sinks.email_message import email_notification
 
 pytestmark = pytest.mark.unit
 
@@ -171,6 +171,16 @@ def test_a_custom_layout_leaves_the_mail_unstructured_but_searchable() -> None:
     got = email_notification(bytes(message), 0.0, rcpt_tos=[], mail_from="", auth_user="", recipients={})
     assert not got.structured and got.alerts == () and got.status == ""
     assert "gpu-node-7" in got.content
+
+
+def test_a_body_in_an_unknown_charset_is_kept_as_raw_text_with_the_reason() -> None:
+    raw = (
+        b"To: oncall@cluster.example\r\nSubject: [FIRING:1] X\r\n"
+        b"Content-Type: text/plain; charset=x-klingon\r\n\r\nHostDown on gpu-node-7\r\n"
+    )
+    got = email_notification(raw, 0.0, rcpt_tos=[], mail_from="", auth_user="", recipients={})
+    assert "HostDown on gpu-node-7" in got.text and got.status == "firing"
+    assert "LookupError" in got.meta["parse_error"]
 
 
 @pytest.mark.parametrize(

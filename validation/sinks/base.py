@@ -71,10 +71,12 @@ class Sink(ABC):
     def reopen(self) -> None:
         self.start()
 
-    def fail_with(self, status: int, times: int | None = None) -> None:
+    def fail_with(self, status: int = 503, times: int | None = None) -> None:
+        """Answer ``status`` to the next ``times`` delivery attempts (every one when None)."""
         self.faults.fail_with(status, times)
 
     def slow(self, seconds: float) -> None:
+        """Stall each delivery attempt ``seconds`` before answering (client timeouts)."""
         self.faults.slow(seconds)
 
     def recover(self) -> None:

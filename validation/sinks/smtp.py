@@ -6,9 +6,8 @@ checked, so a config that forgets ``smtp_auth_*`` or carries the wrong password 
 against the real relay; without, any user is accepted and its name recorded. Whole MIME messages
 are kept (``Notification.raw``) and parsed: subject, text and html bodies decoded.
 
-The receiver of an email is, in order: an ``X-Stackcheck-Receiver`` or
-``X-Alertmanager-Receiver`` header; the receiver ``recipients`` maps a To address to (the harness
-knows it from alertmanager.yml); the local part of the first To address.
+``recipients`` maps To addresses to receiver names (the harness knows them from
+alertmanager.yml); see ``email_message`` for how the receiver of a mail is found.
 
 Limits: no STARTTLS, so the config under test needs ``smtp_require_tls: false`` (Alertmanager's
 default is true and would refuse this server); no CRAM-MD5.
@@ -17,27 +16,22 @@ default is true and would refuse this server); no CRAM-MD5.
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import logging
 import socket
 import weakref
 from collections.abc import Mapping
-from email.message import EmailMessage
-from email.utils import getaddresses
 from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from validation.sinks.base import Sink
+from validation.sinks.email_message import email_notification
 from validation.sinks.faults import Decision
-from validation.sinks.inbox import Inbox, Notification
-from validation.sinks.rendered import html_to_text, labels_from_default_email, status_from_text
+from validation.sinks.inbox import Inbox
 
 FailStage = Literal["mail", "rcpt", "data", "message"]
 FAIL_STAGES: tuple[FailStage, ...] = ("mail", "rcpt", "data", "message")
-RECEIVER_HEADERS = ("X-Stackcheck-Receiver", "X-Alertmanager-Receiver")
 
 
 def _quiet_deprecations(record: logging.LogRecord) -> bool:
@@ -80,50 +74,6 @@ class _BoundController(Controller):
 
     def _create_server(self) -> Any:
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
-
-
-def _part(message: EmailMessage, subtype: str) -> str:
-    body = message.get_body(preferencelist=(subtype,))
-    if body is None or body.get_content_subtype() != subtype:
-        return ""
-    content = body.get_content()
-    return content if isinstance(content, str) else content.decode("utf-8", "replace")
-
-
-def email_notification(
-    raw: bytes,
-    received_at: float,
-    *,
-    rcpt_tos: list[str],
-    mail_from: str,
-    auth_user: str,
-    recipients: Mapping[str, str],
-) -> Notification:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    to = [addr for _, addr in getaddresses(message.get_all("To", []))] or list(rcpt_tos)
-    receiver = next((str(message[h]) for h in RECEIVER_HEADERS if message[h]), "")
-    if not receiver:
-        lowered = {addr.lower(): name for addr, name in recipients.items()}
-        receiver = next((lowered[a.lower()] for a in [*to, *rcpt_tos] if a.lower() in lowered), "")
-    if not receiver and to:
-        receiver = to[0].split("@", 1)[0]
-    subject = str(message.get("Subject", ""))
-    text, html = _part(message, "plain"), _part(message, "html")
-    alerts = labels_from_default_email(html_to_text(html) if html else text)
-    return Notification(
-        kind="email",
-        receiver=receiver,
-        received_at=received_at,
-        status=status_from_text(subject, text, html_to_text(html)),
-        subject=subject,
-        text=text,
-        html=html,
-        raw=raw,
-        alerts=alerts,
-        structured=bool(alerts),
-        meta={"to": to, "rcpt_tos": list(rcpt_tos), "mail_from": mail_from, "auth_user": auth_user},
-    )
 
 
 class SmtpSink(Sink):
