@@ -45,15 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--time-scale",
         type=float,
-        default=1.0,
+        default=60.0,
         metavar="K",
-        help="run K times faster than production (1 = real time)",
+        help="run K times faster than production (default 60: 15s scrapes every 250ms; 1 = real time)",
     )
     run.add_argument(
         "--only",
         default="",
         metavar="GROUPS",
-        help="comma-separated subset of: static, health, scrape (default: all)",
+        help="comma-separated subset of: static, health, scrape, alerts, notifications (default: all)",
     )
     run.add_argument(
         "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
@@ -74,6 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StackcheckError as exc:
         print(f"stackcheck: {exc.render()}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # a bug in stackcheck itself: say so, keep the traceback, never hide it
+        import tempfile
+        import traceback
+
+        path = Path(tempfile.gettempdir()) / "stackcheck-internal-error.txt"
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"stackcheck: internal error (a bug in stackcheck, not in your stack): {exc.__class__.__name__}: "
+              f"{exc}. Hint: the traceback is in {path}; please report it", file=sys.stderr)
+        return EXIT_HARNESS
     except KeyboardInterrupt:
         print("stackcheck: interrupted; every process and container it started was stopped", file=sys.stderr)
         return 130

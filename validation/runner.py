@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validation.checks import RUNTIME, STATIC, CheckContext
+from validation.checks.alerts_pipeline import AlertPipelineCheck, load_checked_scenarios
 from validation.errors import ConfigError, HarnessError
 from validation.project import Project
 from validation.results import Report
 from validation.stack import Stack, StackOptions
 
-ALL_GROUPS = ("static", "health", "scrape")
+ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications")
 
 
 @dataclass
@@ -62,6 +63,9 @@ def run(project: Project, options: RunOptions) -> Report:
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
     report = Report()
+    if {"alerts", "notifications"} & set(options.only):
+        # a malformed scenario stops the run before anything starts (exit 2)
+        load_checked_scenarios(CheckContext(project, Path(".")))
     backend = resolve_backend(options.backend)
     stack = Stack(
         project,
@@ -85,6 +89,14 @@ def run(project: Project, options: RunOptions) -> Report:
                     if group in options.only:
                         for check_type in RUNTIME[group]:
                             check_type().run(ctx, report)
+                if {"alerts", "notifications"} & set(options.only):
+                    pipeline = Report()
+                    AlertPipelineCheck(coverage={"alerts", "notifications"} <= set(options.only)).run(ctx, pipeline)
+                    wanted = {k for g, k in (("alerts", "alert"), ("notifications", "notification"))
+                              if g in options.only}
+                    report.checks += [c for c in pipeline.checks if c.kind in wanted]
+                    report.coverage.update(pipeline.coverage)
+                    report.measurements.update(pipeline.measurements)
                 report.environment = stack.environment()
                 if stack.state and stack.state.ctx.warnings:
                     report.environment["render_warnings"] = list(stack.state.ctx.warnings)

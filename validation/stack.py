@@ -39,6 +39,8 @@ from validation.render.context import RenderContext
 from validation.render.prometheus import RenderedPrometheus, render_prometheus
 from validation.render.rules import render_rules
 from validation.render.web_config import render_web_config
+from validation.sinks import Inbox, Sinks
+from validation.sinks_setup import notification_sinks
 from validation.synthetic.exposition import SyntheticTarget
 from validation.wait import wait_until
 from validation.world import workload_endpoints
@@ -121,6 +123,8 @@ class Stack:
         self._old_sigterm: Any = None
         self._stopped = False
         self.synthetic: SyntheticTarget | None = None
+        self.inbox = Inbox()
+        self.sinks: Sinks | None = None
         self._servers: list[SyntheticTarget] = []
 
     # ---------------------------------------------------------------- lifecycle
@@ -234,6 +238,9 @@ class Stack:
         if state.synthetic_address is not None:
             self.synthetic = SyntheticTarget(*state.synthetic_address).start()
             self._servers.append(self.synthetic)
+        if state.alertmanager is not None:
+            self.sinks = Sinks(self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password))
+            self.sinks.start()
         hosts = {i.host for i in state.instances.values()}
         for endpoint in workload_endpoints(self.project.fixtures_dir, hosts):
             ip = state.ctx.addresses.address_of(endpoint.host)
@@ -365,6 +372,8 @@ class Stack:
             for server in self._servers:
                 server.stop()
             self._servers.clear()
+            if self.sinks is not None:
+                self.sinks.stop()
             if self.state is not None:
                 self.state.ctx.addresses.release()
             self._restore_signal_handlers()

@@ -55,6 +55,8 @@ class RenderedAlertmanager:
     sinks: set[SinkEndpoint] = field(default_factory=set)
     template_files: list[Path] = field(default_factory=list)
     uncompressible: list[str] = field(default_factory=list)
+    email_recipients: dict[str, str] = field(default_factory=dict)  # address → receiver
+    smtp_users: set[str] = field(default_factory=set)
 
 
 def _map_url(url: str, ctx: RenderContext, kind: str, sinks: set[SinkEndpoint]) -> str:
@@ -95,6 +97,8 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
     _map_http_config(glob.get("http_config"), password_file)
 
     receivers: list[str] = []
+    recipients: dict[str, str] = {}
+    smtp_users = {str(glob["smtp_auth_username"])} if glob.get("smtp_auth_username") else set()
     for receiver in data.get("receivers") or []:
         name = str(receiver.get("name", ""))
         receivers.append(name)
@@ -103,6 +107,11 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
                 ctx.warn(f"{source}: receiver {name!r}: {key} has no sink here and is not exercised")
                 del receiver[key]
         for email in receiver.get("email_configs") or []:
+            for address in str(email.get("to", "")).split(","):
+                if address.strip():
+                    recipients.setdefault(address.strip().lower(), name)
+            if email.get("auth_username"):
+                smtp_users.add(str(email["auth_username"]))
             if "smarthost" in email:
                 email["smarthost"] = _map_smarthost(str(email["smarthost"]), ctx, sinks, own_host)
             if "auth_password_file" in email or "auth_password" in email:
@@ -136,7 +145,7 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
         data, uncompressible = compress_alertmanager_config(data, ctx.time_scale)
     path = out_dir / "alertmanager.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return RenderedAlertmanager(path, receivers, sinks, templates, uncompressible)
+    return RenderedAlertmanager(path, receivers, sinks, templates, uncompressible, recipients, smtp_users)
 
 
 def _map_smarthost(smarthost: str, ctx: RenderContext, sinks: set[SinkEndpoint], own_host: str) -> str:

@@ -1,0 +1,1 @@
+"""The alert pipeline: scenarios in, alerts and notifications observed, expectations judged."""

@@ -1,0 +1,170 @@
+"""Judge a scenario's expectations against what was observed.
+
+Each expectation becomes one check (kind ``alert`` or ``notification``) whose id is stable:
+``alerts/<scenario>/<alert>/<what>`` and ``notifications/<scenario>/<receiver>/<what>``.
+``judge(now, final)`` returns None while the outcome is still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from validation.pipeline.observer import AlertTrace
+from validation.pipeline.scope import Scope
+from validation.pipeline.timing import Timing
+from validation.scenarios.model import ExpAlert, ExpNotification, Scenario
+from validation.sinks import Notification
+
+Verdict = tuple[Literal["passed", "failed"], str]
+
+
+@dataclass
+class ScenarioState:
+    scenario: Scenario
+    start: float
+    timing: Timing
+    rule_for: dict[str, float]
+    scope: Scope = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scope = Scope.of(self.scenario)
+
+    @property
+    def data_end(self) -> float:
+        return self.start + self.timing.real(self.scenario.duration)
+
+    @property
+    def window_end(self) -> float:
+        """Until when absence is watched: the data, then the time any consequence needs."""
+        return self.data_end + self.timing.real(self.timing.settle) + self.timing.slack
+
+    def alert_deadline(self, exp: ExpAlert) -> float:
+        bound = exp.fires_within if exp.fires_within is not None else self.scenario.duration
+        return self.start + self.timing.real(bound) + self.timing.slack
+
+    def traces(self, traces: list[AlertTrace], name: str) -> list[AlertTrace]:
+        return [t for t in traces if t.name == name and self.scope.owns_labels(t.labels)]
+
+    def notifications(self, inbox: list[Notification], receiver: str) -> list[Notification]:
+        return [n for n in inbox if n.receiver == receiver and n.received_at >= self.start
+                and self.scope.owns_notification(n)]
+
+
+def _labels_match(trace: AlertTrace, exp: ExpAlert) -> bool:
+    return all(trace.labels.get(k) == v for k, v in exp.exp_labels.items())
+
+
+def judge_alert(state: ScenarioState, exp: ExpAlert, traces: list[AlertTrace], now: float,
+                final: bool) -> dict[str, Verdict | None]:
+    name = exp.alertname
+    own = state.traces(traces, name)
+    if exp.absent:
+        fired = [t for t in own if _labels_match(t, exp) and t.first_firing is not None]
+        if fired:
+            got = "; ".join(_describe(t, state) for t in fired)
+            return {"silent": ("failed", f"exp: {name} never fires in this scenario, got: {got}. Hint: the "
+                               "threshold or `for` is too loose for this negative case — or the scenario data "
+                               "crosses it")}
+        if now >= state.window_end or final:
+            return {"silent": ("passed", "")}
+        return {"silent": None}
+    deadline = state.alert_deadline(exp)
+    matching = [t for t in own if _labels_match(t, exp)]
+    firing = [t for t in matching if t.first_firing is not None and t.first_firing <= deadline]
+    out: dict[str, Verdict | None] = {}
+    if not firing:
+        if now < deadline and not final:
+            return {"fires": None}
+        got = "; ".join(_describe(t, state) for t in own) or "no alert of that name for this scenario's series"
+        bound = exp.fires_within if exp.fires_within is not None else state.scenario.duration
+        out["fires"] = ("failed", f"exp: {name}{_fmt(exp.exp_labels)} firing within {bound:g}s (production), "
+                        f"got: {got}. Hint: check the rule's threshold, `for` and labels against the scenario's "
+                        f"series ({state.scenario.place(exp.line)})")
+        return out
+    trace = min(firing, key=lambda t: t.first_firing or 0)
+    assert trace.first_firing is not None
+    out["fires"] = ("passed", f"firing after {(trace.first_firing - state.start) * state.timing.scale:.0f}s "
+                    "(production)")
+    want_pending = exp.pending if exp.pending is not None else state.rule_for.get(name, 0) > 0
+    if want_pending:
+        out["pending"] = (("passed", "") if trace.first_pending is not None and trace.first_pending <= trace.first_firing
+                          else ("failed", f"exp: {name} pending before firing, got: firing without a pending "
+                                "phase. Hint: the rule's `for` is 0 or shorter than one evaluation interval"))
+    wrong = {k: (v, trace.annotations.get(k)) for k, v in exp.exp_annotations.items() if trace.annotations.get(k) != v}
+    wrong |= {k: (f"…{v}…", trace.annotations.get(k)) for k, v in exp.exp_annotations_contain.items()
+              if v not in (trace.annotations.get(k) or "")}
+    if exp.exp_annotations or exp.exp_annotations_contain:
+        out["annotations"] = ("passed", "") if not wrong else (
+            "failed", "; ".join(f"{k}: exp {e!r}, got {g!r}" for k, (e, g) in sorted(wrong.items()))
+            + ". Hint: check the annotation templates of the rule")
+    if exp.resolves:
+        resolve_by = state.window_end + state.timing.real(state.timing.evaluation_interval * 2)
+        if trace.gone_at is not None:
+            out["resolves"] = ("passed", "")
+        elif now >= resolve_by or final:
+            out["resolves"] = ("failed", f"exp: {name} resolved after the series return to normal, got: still "
+                               "active. Hint: check the scenario's recovery values and the rule's expression")
+        else:
+            out["resolves"] = None
+    return out
+
+
+def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[Notification], now: float,
+                       final: bool, deadline: float) -> dict[str, Verdict | None]:
+    got = state.notifications(inbox, exp.receiver)
+    firing = [n for n in got if n.status != "resolved"]
+    if exp.absent:
+        if firing:
+            return {"not-delivered": ("failed", f"exp: nothing for this scenario at {exp.receiver!r}, got: "
+                                      + "; ".join(n.summary() for n in firing[:3])
+                                      + ". Hint: the routing tree (matchers, continue) or an inhibition sends it "
+                                      "there")}
+        if now >= state.window_end or final:
+            return {"not-delivered": ("passed", "")}
+        return {"not-delivered": None}
+    out: dict[str, Verdict | None] = {}
+    if not firing:
+        if now < deadline and not final:
+            return {"delivered": None}
+        elsewhere = sorted({n.receiver for n in inbox if state.scope.owns_notification(n)})
+        return {"delivered": ("failed", f"exp: a notification at {exp.receiver!r}, got: none"
+                              + (f" (this scenario's alerts reached {elsewhere})" if elsewhere else "")
+                              + ". Hint: check the route matchers, inhibitions, and that the receiver's "
+                              "integration works (see the sink's rejections)")}
+    first = min(firing, key=lambda n: n.received_at)
+    out["delivered"] = ("passed", f"after {first.received_at - state.start:.2f}s wall")
+    if exp.contains:
+        text = "\n".join(n.content for n in firing)
+        missing = [c for c in exp.contains if c not in text]
+        out["content"] = ("passed", "") if not missing else (
+            "failed", f"exp: the notification contains {missing}, got: {first.content[:300]!r}. Hint: check the "
+            "receiver's templates (subject, text, title)")
+    if exp.count is not None:
+        if now < state.window_end and not final:
+            out["count"] = None
+        else:
+            out["count"] = ("passed", "") if len(firing) == exp.count else (
+                "failed", f"exp: {exp.count} notification(s) at {exp.receiver!r}, got: {len(firing)}. Hint: check "
+                "group_by and group_interval / repeat_interval")
+    if exp.resolved:
+        if any(n.status == "resolved" for n in got):
+            out["resolved"] = ("passed", "")
+        elif now >= state.window_end + state.timing.real(state.timing.group_interval) or final:
+            out["resolved"] = ("failed", f"exp: a resolved notification at {exp.receiver!r}, got: none. Hint: "
+                               "send_resolved must be true for this receiver")
+        else:
+            out["resolved"] = None
+    return out
+
+
+def _describe(trace: AlertTrace, state: ScenarioState) -> str:
+    when = "firing" if trace.first_firing is not None else "pending"
+    at = trace.first_firing if trace.first_firing is not None else trace.first_pending
+    offset = ((at or state.start) - state.start) * state.timing.scale
+    return f"{trace.name}{_fmt(trace.labels)} {when} at {offset:.0f}s"
+
+
+def _fmt(labels: dict[str, str]) -> str:
+    shown = {k: v for k, v in labels.items() if k not in ("alertname", "__name__")}
+    return "{" + ", ".join(f"{k}={v!r}" for k, v in sorted(shown.items())) + "}"

@@ -1,0 +1,94 @@
+"""Inject scenario series: served by the synthetic scrape target, or pushed to the Pushgateway.
+
+Intervals are production time; the run divides them by the time scale.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from validation.clients.pushgateway import PushgatewayClient
+from validation.scenarios.model import PushSeries, Scenario
+from validation.synthetic.exposition import SyntheticTarget
+from validation.synthetic.notation import STALE
+from validation.synthetic.textformat import escape_label_value
+
+
+def serve_scenario(target: SyntheticTarget, scenario: Scenario, start: float, scale: float) -> None:
+    for series in scenario.input_series:
+        target.add_timeline(
+            (series.name, series.labels), list(series.values), scenario.interval / scale, start,
+            scenario=scenario.name,
+        )
+
+
+class Pusher:
+    """Pushes each push_series' current sample to its Pushgateway group once per interval."""
+
+    def __init__(self, client: PushgatewayClient, clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.clock = clock
+        self.jobs: list[tuple[Scenario, float, float]] = []  # scenario, start, real interval
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="pusher", daemon=True)
+
+    def add(self, scenario: Scenario, start: float, scale: float) -> None:
+        if scenario.push_series:
+            self.jobs.append((scenario, start, scenario.interval / scale))
+
+    def start(self) -> Pusher:
+        if self.jobs:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        for scenario, _, _ in self.jobs:
+            for job, grouping in {(s.job, tuple(sorted(s.grouping.items()))) for s in scenario.push_series}:
+                try:
+                    self.client.delete(job, dict(grouping))
+                except Exception as exc:  # cleanup must go on for the other groups
+                    self.errors.append(f"delete {job}: {exc}")
+
+    def push_once(self) -> float:
+        """Push every group's current samples; returns seconds until the next sample is due."""
+        now = self.clock()
+        wait = 1.0
+        for scenario, start, interval in self.jobs:
+            index = math.floor((now - start) / interval) if now >= start else -1
+            wait = min(wait, interval - ((now - start) % interval) if now >= start else start - now)
+            groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+            for series in scenario.push_series:
+                if index < 0:
+                    continue
+                sample = series.values[min(index, len(series.values) - 1)]
+                key = (series.job, tuple(sorted(series.grouping.items())))
+                groups.setdefault(key, [])
+                if sample is None or sample is STALE:
+                    continue
+                groups[key].append(_line(series, float(sample)))
+            for (job, grouping), lines in groups.items():
+                try:
+                    if lines:
+                        self.client.push(job, "\n".join(lines), dict(grouping))
+                    else:
+                        self.client.delete(job, dict(grouping))
+                except Exception as exc:  # a failed push is recorded and judged by the expectations
+                    self.errors.append(f"push {job}: {exc}")
+        return max(0.02, wait)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._stop.wait(self.push_once())
+
+
+def _line(series: PushSeries, value: float) -> str:
+    labels = {k: v for k, v in series.labels.items() if k not in series.grouping and k != "job"}
+    pairs = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
+    return f"{series.name}{{{pairs}}} {value!r}" if pairs else f"{series.name} {value!r}"

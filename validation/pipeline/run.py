@@ -1,0 +1,155 @@
+"""Run every scenario at once on one stack and judge them: `stackcheck run --only alerts,notifications`.
+
+All scenarios start together (each isolated by its own instance/node values), so a run costs
+about its longest scenario, not the sum.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from validation.errors import HarnessError
+from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
+from validation.pipeline.inject import Pusher, serve_scenario
+from validation.pipeline.observer import AlertObserver
+from validation.pipeline.timing import Timing
+from validation.results import Report
+from validation.routing.config import AlertmanagerConfig
+from validation.scenarios.model import Scenario
+from validation.stack import Stack
+
+
+@dataclass
+class PipelineOutcome:
+    states: list[ScenarioState]
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    fired: dict[str, set[str]] = field(default_factory=dict)  # alert → scenarios where it fired
+    delivered: dict[str, set[str]] = field(default_factory=dict)  # alert → receivers
+    label_sets: list[dict[str, str]] = field(default_factory=list)
+    latencies: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class _Silence:
+    state: ScenarioState
+    matchers: list[dict[str, Any]]
+    create_at: float
+    expire_at: float
+    id: str = ""
+    done: bool = False
+
+
+def run_pipeline(stack: Stack, scenarios: list[Scenario], timing: Timing, rule_for: dict[str, float],
+                 routing: AlertmanagerConfig, report: Report,
+                 clock: Callable[[], float] = time.monotonic) -> PipelineOutcome:
+    if stack.synthetic is None:
+        raise HarnessError("the stack runs without a synthetic target", hint="start it with synthetic=True")
+    start = clock() + 0.5
+    states = [ScenarioState(s.isolate(i), start, timing, rule_for) for i, s in enumerate(scenarios)]
+    pusher = Pusher(stack.pushgateway(), clock) if any(s.push_series for s in scenarios) else None
+    for state in states:
+        serve_scenario(stack.synthetic, state.scenario, start, timing.scale)
+        if pusher:
+            pusher.add(state.scenario, start, timing.scale)
+    silences = [
+        _Silence(state, [{"name": m.name, "value": m.value, "isRegex": "~" in m.op, "isEqual": "!" not in m.op}
+                         for m in sil.matchers],
+                 start + timing.real(sil.after), start + timing.real(sil.after + sil.duration))
+        for state in states for sil in state.scenario.silences
+    ]
+    observer = AlertObserver(stack.prometheus(), timing.real(timing.evaluation_interval) / 2, clock).start()
+    if pusher:
+        pusher.start()
+    outcome = PipelineOutcome(states)
+    end = max((s.window_end + timing.real(timing.group_interval) for s in states), default=start)
+    end = max([end] + [s.alert_deadline(a) for s in states for a in s.scenario.exp_alerts])
+    try:
+        am = stack.alertmanager()
+        while True:
+            now = clock()
+            for silence in silences:
+                if not silence.id and now >= silence.create_at:
+                    # expired explicitly at expire_at: expiring must restore delivery
+                    silence.id = am.create_silence(silence.matchers, silence.expire_at - silence.create_at + 60,
+                                                   f"stackcheck scenario {silence.state.scenario.name}")
+                if silence.id and not silence.done and now >= silence.expire_at:
+                    am.expire_silence(silence.id)
+                    silence.done = True
+            final = now >= end
+            open_ = _judge(outcome, observer, stack, now, final)
+            if not open_ or final:
+                break
+            time.sleep(0.1)
+    finally:
+        observer.stop()
+        if pusher:
+            pusher.stop()
+        for state in states:
+            stack.synthetic.remove_scenario(state.scenario.name)
+    _record(outcome, observer, stack, report, routing)
+    return outcome
+
+
+def _judge(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, now: float, final: bool) -> int:
+    traces = observer.snapshot()
+    inbox = stack.inbox.all()
+    open_ = 0
+    for state in outcome.states:
+        name = state.scenario.name
+        for exp in state.scenario.exp_alerts:
+            for what, verdict in judge_alert(state, exp, traces, now, final).items():
+                open_ += _keep(outcome, f"alerts/{name}/{exp.alertname}/{what}", verdict)
+        deadline = max((state.alert_deadline(a) for a in state.scenario.exp_alerts if not a.absent),
+                       default=state.data_end) + state.timing.real(state.timing.group_wait) + state.timing.slack
+        for note in state.scenario.exp_notifications:
+            for what, verdict in judge_notification(state, note, inbox, now, final, deadline).items():
+                open_ += _keep(outcome, f"notifications/{name}/{note.receiver}/{what}", verdict)
+    return open_
+
+
+def _keep(outcome: PipelineOutcome, check_id: str, verdict: Verdict | None) -> int:
+    if verdict is None:
+        return 1
+    if check_id not in outcome.verdicts or outcome.verdicts[check_id][0] == "passed":
+        outcome.verdicts[check_id] = verdict
+    return 0
+
+
+def _record(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, report: Report,
+            routing: AlertmanagerConfig) -> None:
+    traces = observer.snapshot()
+    inbox = stack.inbox.all()
+    for check_id, (status, message) in sorted(outcome.verdicts.items()):
+        kind = "alert" if check_id.startswith("alerts/") else "notification"
+        if status == "passed":
+            report.passed(check_id, kind, message)
+        else:
+            report.failed(check_id, kind, message)
+    for state in outcome.states:
+        positive = {a.alertname for a in state.scenario.exp_alerts if not a.absent}
+        for trace in traces:
+            if trace.first_firing is not None and state.scope.owns_labels(trace.labels) and trace.name in positive:
+                outcome.fired.setdefault(trace.name, set()).add(state.scenario.name)
+                outcome.label_sets.append(trace.labels)
+        firsts = [t.first_pending or t.first_firing for t in traces
+                  if state.scope.owns_labels(t.labels) and t.name in positive and (t.first_pending or t.first_firing)]
+        for note in inbox:
+            if note.received_at >= state.start and state.scope.owns_notification(note):
+                for alert in state.scope.alertnames(note) & positive:
+                    outcome.delivered.setdefault(alert, set()).add(note.receiver)
+        deliveries = [n.received_at for n in inbox if n.received_at >= state.start
+                      and state.scope.owns_notification(n) and n.status != "resolved"]
+        if firsts and deliveries:
+            active = min(f for f in firsts if f is not None)
+            for_s = max((state.rule_for.get(a, 0.0) for a in positive), default=0.0)
+            outcome.latencies[state.scenario.name] = {
+                "active_to_delivery_s": round(min(deliveries) - active, 3),
+                "start_to_delivery_s": round(min(deliveries) - state.start, 3),
+                "floor_s": round(state.timing.floor(for_s), 3),
+                "ratio_to_floor": round((min(deliveries) - active) / max(state.timing.floor(for_s), 1e-9), 3),
+            }
+    report.measurements["alert_latency"] = outcome.latencies
+    report.measurements["observer_errors"] = observer.errors
