@@ -44,7 +44,7 @@ safe_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_charac
 # No shrinking: every shrink step costs a batch of amtool calls; the failure message shows the mismatches.
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 BATCH = settings(
-    max_examples=6, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=4, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

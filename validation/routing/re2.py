@@ -1,21 +1,24 @@
 """Go RE2 regular expressions (Alertmanager's ``regexp`` package) evaluated with Python's ``re``.
 
-Alertmanager anchors every matcher regex as ``^(?:re)$`` and compiles it with Go's RE2 syntax.
-``compile_go_regex`` rejects what Go rejects (look-arounds, back-references, atomic groups,
-possessive quantifiers, conditionals, repeat counts above 1000, ...) and translates the constructs
-whose meaning differs between the two engines:
+Alertmanager compiles every matcher regex as the string ``"^(?:" + re + ")$"`` with Go's RE2 syntax;
+``compile_go_regex`` translates that same concatenated string (so even ``a)|(b``, which escapes the
+anchoring group, behaves as in Go) into a Python pattern used with ``search`` like Go's ``MatchString``.
+It rejects what Go rejects (look-arounds, back-references, atomic groups, possessive quantifiers,
+conditionals, comments, ``(?x)``, repeat counts above 1000, ...) and rewrites what differs:
 
 - ``\\d \\w \\s \\b`` are ASCII-only in Go and Unicode-aware in Python: they become explicit ASCII sets;
-- ``$`` is end-of-text in Go (without ``m``) but also matches before a final newline in Python: ``\\Z``;
+- ``^``/``$`` without ``m`` are start/end of text in Go; Python's bare ``$`` also matches before a final
+  newline, so they become ``\\A``/``\\Z``;
 - ``(?i)`` in the middle of a group is legal in Go and an error in Python 3.11: it becomes a scoped
-  ``(?i:...)`` group closed at the next ``|`` or ``)``;
+  ``(?i:...)`` group, closed and reopened around ``|`` and closed at the group's ``)``;
 - ``\\z``, ``\\Q...\\E``, ``\\x{...}``, octal escapes and ``[[:alpha:]]`` classes are rewritten;
-- ``{,n}`` is a literal in Go (Python reads it as ``{0,n}``); ``U`` (ungreedy) is dropped, since
-  greediness never changes whether an anchored full match exists.
+- ``{,n}`` is a literal in Go (Python reads it as ``{0,n}``); ``U`` (ungreedy) and lazy ``?`` are
+  dropped, since greediness never changes whether an anchored match exists.
 
-Limits, stated plainly: Unicode classes ``\\p{...}`` / ``\\pL`` and ``\\C`` raise ``UnsupportedRegex``
-(valid in Go, not evaluable here); case folding under ``(?i)`` uses Python's Unicode folding, which
-agrees with Go's simple folding except for a few special characters (e.g. the Kelvin sign).
+Limits, stated plainly: Unicode classes ``\\p{...}`` / ``\\pL``, ``\\C``, negated classes inside brackets
+(``[\\W]``, ``[[:^alpha:]]``) raise ``UnsupportedRegex`` (valid in Go, not evaluated here). Under
+``(?i)`` Python's Unicode case folding is used; it may differ from Go's simple folding for a few
+special characters. Python ``re`` backtracks, so a pathological regex can be slow where RE2 is linear.
 """
 
 from __future__ import annotations
