@@ -144,9 +144,15 @@ def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[N
         if now < state.window_end and not final:
             out["count"] = None
         else:
-            out["count"] = ("passed", "") if len(firing) == exp.count else (
-                "failed", f"exp: {exp.count} notification(s) at {exp.receiver!r}, got: {len(firing)}. Hint: check "
-                "group_by and group_interval / repeat_interval")
+            # one Alertmanager notification fans out to each integration of the receiver
+            per_kind: dict[str, int] = {}
+            for note in firing:
+                per_kind[note.kind] = per_kind.get(note.kind, 0) + 1
+            wrong = {k: n for k, n in per_kind.items() if n != exp.count}
+            out["count"] = ("passed", "") if not wrong else (
+                "failed", f"exp: {exp.count} notification(s) at {exp.receiver!r} per integration, got: "
+                + ", ".join(f"{n} by {k}" for k, n in sorted(per_kind.items()))
+                + ". Hint: check group_by and group_interval / repeat_interval")
     if exp.resolved:
         if any(n.status == "resolved" for n in got):
             out["resolved"] = ("passed", "")

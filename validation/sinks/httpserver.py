@@ -14,8 +14,9 @@ import threading
 from abc import abstractmethod
 from dataclasses import dataclass
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from validation.quiet_server import QuietThreadingHTTPServer
 from validation.sinks.base import Rejection, Sink
 from validation.sinks.inbox import Inbox
 
@@ -29,7 +30,7 @@ class Reply:
     content_type: str = "text/plain; charset=utf-8"
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(QuietThreadingHTTPServer):
     # Handler threads are joined by server_close(), so stop() leaves none behind.
     daemon_threads = False
     block_on_close = True

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from validation.errors import HarnessError
+from validation.quiet_server import QuietThreadingHTTPServer
 from validation.synthetic.notation import STALE, Sample, parse_series, parse_values
 from validation.synthetic.textformat import TYPES, Point, render_exposition
 
@@ -63,9 +64,22 @@ class Timeline:
         if index >= len(self.samples):
             if not self.hold_last:
                 return None
-            index = len(self.samples) - 1
+            return self._tail(index)
         sample = self.samples[index]
         return None if sample is None or sample is STALE else float(sample)
+
+    def _tail(self, index: int) -> float | None:
+        """After the data: a gauge holds its last value; a counter keeps its last slope (a frozen
+        counter would read as "rate 0", which the data never said)."""
+        last = self.samples[-1]
+        if last is None or last is STALE:
+            return None
+        if not _is_counter(self.name) or len(self.samples) < 2:
+            return float(last)
+        previous = self.samples[-2]
+        if previous is None or previous is STALE or float(previous) > float(last):
+            return float(last)
+        return float(last) + (index - len(self.samples) + 1) * (float(last) - float(previous))
 
 
 class SyntheticTarget:
@@ -175,7 +189,7 @@ class SyntheticTarget:
             return self
         handler = _handler_for(self)
         try:
-            self._server = ThreadingHTTPServer((self._host, self._port), handler)
+            self._server = QuietThreadingHTTPServer((self._host, self._port), handler)
         except OSError as exc:
             raise HarnessError(
                 f"cannot listen on {self._host}:{self._port}: {exc.strerror}",
@@ -269,6 +283,10 @@ def _handler_for(target: SyntheticTarget) -> type[BaseHTTPRequestHandler]:
             pass  # scrapes every second would flood the harness output
 
     return Handler
+
+
+def _is_counter(name: str) -> bool:
+    return name.endswith(("_total", "_count", "_sum", "_bucket"))
 
 
 def _require_loopback(host: str) -> None:
