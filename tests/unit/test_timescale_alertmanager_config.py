@@ -18,13 +18,19 @@ def _config() -> dict[str, Any]:
         "route": {
             "receiver": "default",
             "routes": [
-                {"receiver": "page", "repeat_interval": "1h", "routes": [{"receiver": "ml", "group_wait": "1m"}]},
+                {
+                    "receiver": "page",
+                    "repeat_interval": "1h",
+                    "routes": [{"receiver": "ml", "group_wait": "1m"}],
+                },
                 {"receiver": "office", "active_time_intervals": ["office-hours"]},
                 {"receiver": "night", "mute_time_intervals": ["weekends", "nights"]},
             ],
         },
         "time_intervals": [{"name": "office-hours", "time_intervals": [{"weekdays": ["monday:friday"]}]}],
-        "mute_time_intervals": [{"name": "weekends", "time_intervals": [{"weekdays": ["saturday", "sunday"]}]}],
+        "mute_time_intervals": [
+            {"name": "weekends", "time_intervals": [{"weekdays": ["saturday", "sunday"]}]}
+        ],
         "receivers": [{"name": "default"}],
     }
 

@@ -26,7 +26,11 @@ def _config() -> dict[str, Any]:
 
 def test_global_intervals_are_scaled() -> None:
     out = compress_prometheus_config(_config(), 60)
-    assert out["global"] == {"scrape_interval": "250ms", "scrape_timeout": "167ms", "evaluation_interval": "250ms"}
+    assert out["global"] == {
+        "scrape_interval": "250ms",
+        "scrape_timeout": "167ms",
+        "evaluation_interval": "250ms",
+    }
 
 
 def test_unset_globals_are_written_scaled() -> None:

@@ -122,7 +122,13 @@ _durations = st.sampled_from(["1s", "30s", "1m", "5m", "1h30m", "1d", "2w", "1m3
 @st.composite
 def _selectors(draw: st.DrawFn) -> str:
     name = draw(_names)
-    labels = draw(st.lists(st.tuples(st.sampled_from(["job", "a", "le"]), _label_values), max_size=2, unique_by=lambda t: t[0]))
+    labels = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["job", "a", "le"]), _label_values),
+            max_size=2,
+            unique_by=lambda t: t[0],
+        )
+    )
     ops = draw(st.lists(st.sampled_from(["=", "!=", "=~", "!~"]), min_size=len(labels), max_size=len(labels)))
     body = ",".join(f'{k}{op}"{_escape(_safe(v, op))}"' for (k, v), op in zip(labels, ops, strict=True))
     return f"{name}{{{body}}}" if body else name
@@ -156,7 +162,9 @@ def _exprs(draw: st.DrawFn, depth: int = 3) -> str:
     if choice == 1:
         return f"{draw(st.sampled_from(['sum', 'max']))} {draw(st.sampled_from(['by', 'without']))} (a, job) ({inner})"
     if choice == 2:
-        op = draw(st.sampled_from(["+", "-", "*", "/", "^", "%", "and", "or", "unless", "> bool", "atan2", "=="]))
+        op = draw(
+            st.sampled_from(["+", "-", "*", "/", "^", "%", "and", "or", "unless", "> bool", "atan2", "=="])
+        )
         match = draw(st.sampled_from(["", " on (a)", " ignoring (job)", " on ()"]))
         return f"{inner} {op}{match} {draw(_exprs(depth - 1))}"
     if choice == 3:

@@ -123,7 +123,9 @@ def uncompressible_reasons(expr: str, *, place: str = "") -> list[str]:
         if at is not None and at.type == pp.AtModifierType.At:
             reasons.append(f"'@ {_at_seconds(at)}' pins an absolute timestamp")
         if isinstance(node, pp.VectorSelector):
-            metric = node.name or next((m.value for m in node.matchers.matchers if m.name == "__name__"), None)
+            metric = node.name or next(
+                (m.value for m in node.matchers.matchers if m.name == "__name__"), None
+            )
             if metric in TIMESTAMP_SERIES:
                 reasons.append(f"{metric} values are timestamps, which compression changes")
 
