@@ -8,6 +8,7 @@ retried by the real client. Post → delivery latency is recorded as a test prop
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ from validation.sinks import (
     firing,
     resolved,
 )
+from validation.sinks.tls import self_signed_tls
 
 pytestmark = pytest.mark.e2e
 
@@ -59,9 +61,20 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _config(smtp: SmtpSink, slack: SlackSink, webhook: WebhookSink) -> dict[str, Any]:
+@dataclass
+class Endpoints:
+    group: Sinks
+    smtp: SmtpSink
+    slack: SlackSink
+    webhook: WebhookSink
+    smtp_tls: SmtpSink | None  # None without the cryptography package
+    ca_file: Path | None
+
+
+def _config(sinks: Endpoints) -> dict[str, Any]:
+    smtp, slack, webhook = sinks.smtp, sinks.slack, sinks.webhook
     critical = ['severity="critical"']
-    return {
+    config: dict[str, Any] = {
         "global": {
             "smtp_smarthost": f"{smtp.host}:{smtp.port}",
             "smtp_from": "alertmanager@cluster.example",
@@ -99,6 +112,17 @@ def _config(smtp: SmtpSink, slack: SlackSink, webhook: WebhookSink) -> dict[str,
             },
         ],
     }
+    if sinks.smtp_tls is not None:
+        tls = sinks.smtp_tls
+        config["route"]["routes"].insert(0, {"receiver": "secure-email", "matchers": ['transport="tls"']})
+        config["receivers"].append({
+            "name": "secure-email",
+            "email_configs": [{
+                "to": "security@cluster.example", "smarthost": f"{tls.host}:{tls.port}",
+                "require_tls": True, "tls_config": {"ca_file": str(sinks.ca_file)},
+            }],
+        })  # fmt: skip
+    return config
 
 
 @dataclass
@@ -107,7 +131,7 @@ class Alertmanager:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def post(self, alertname: str, *, ends_now: bool = False, **labels: str) -> float:
+    def post(self, alertname: str, labels: dict[str, str], *, ends_now: bool = False) -> float:
         """Post one alert; returns the monotonic time just before the POST."""
         alert: dict[str, Any] = {
             "labels": {"alertname": alertname, **labels},
@@ -156,28 +180,28 @@ def inbox() -> Inbox:
 
 
 @pytest.fixture(scope="module")
-def sinks(inbox: Inbox) -> Iterator[Sinks]:
-    endpoints = [
-        SmtpSink("127.0.0.1", 0, inbox, credentials={SMTP_USER: SMTP_PASSWORD},
-                 recipients={"oncall@cluster.example": "oncall-email"}),
-        SlackSink("127.0.0.1", 0, inbox),
-        WebhookSink("127.0.0.1", 0, inbox),
-    ]  # fmt: skip
+def sinks(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    credentials = {SMTP_USER: SMTP_PASSWORD}
+    smtp = SmtpSink("127.0.0.1", 0, inbox, credentials=credentials,
+                    recipients={"oncall@cluster.example": "oncall-email"})  # fmt: skip
+    slack, webhook = SlackSink("127.0.0.1", 0, inbox), WebhookSink("127.0.0.1", 0, inbox)
+    smtp_tls, ca_file = None, None
+    if importlib.util.find_spec("cryptography") is not None:
+        tls = self_signed_tls(["127.0.0.1"], tmp_path_factory.mktemp("tls"))
+        smtp_tls = SmtpSink("127.0.0.1", 0, inbox, credentials=credentials, starttls=tls.server_context,
+                            recipients={"security@cluster.example": "secure-email"})  # fmt: skip
+        ca_file = tls.ca_file
+    endpoints = [s for s in (smtp, slack, webhook, smtp_tls) if s is not None]
     with Sinks(inbox, endpoints) as group:
-        yield group
+        yield Endpoints(group, smtp, slack, webhook, smtp_tls, ca_file)
 
 
 @pytest.fixture(scope="module")
-def alertmanager(sinks: Sinks, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertmanager]:
+def alertmanager(sinks: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertmanager]:
     binary = _alertmanager_binary()
     run_dir = tmp_path_factory.mktemp("alertmanager")
-    (smtp,), (slack,), (webhook,) = (
-        sinks.of_kind(SmtpSink),
-        sinks.of_kind(SlackSink),
-        sinks.of_kind(WebhookSink),
-    )
     config = run_dir / "alertmanager.yml"
-    config.write_text(json.dumps(_config(smtp, slack, webhook), indent=1))  # JSON is YAML
+    config.write_text(json.dumps(_config(sinks), indent=1))  # JSON is YAML
     address = f"127.0.0.1:{_free_port('127.0.0.1')}"
     log = run_dir / "alertmanager.log"
     with log.open("wb") as out:
@@ -194,10 +218,10 @@ def alertmanager(sinks: Sinks, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture()
-def fresh(sinks: Sinks, inbox: Inbox) -> Iterator[Inbox]:
+def fresh(sinks: Endpoints, inbox: Inbox) -> Iterator[Inbox]:
     inbox.clear()
     yield inbox
-    sinks.recover_all()
+    sinks.group.recover_all()
 
 
 def _latency(record_property: Any, name: str, seconds: float) -> None:
@@ -206,17 +230,17 @@ def _latency(record_property: Any, name: str, seconds: float) -> None:
 
 
 def test_a_critical_alert_reaches_email_slack_and_webhook_parsed(
-    alertmanager: Alertmanager, sinks: Sinks, fresh: Inbox, record_property: Any
+    alertmanager: Alertmanager, sinks: Endpoints, fresh: Inbox, record_property: Any
 ) -> None:
     labels = {"severity": "critical", "instance": "gpu-node-7:9100", "team": "infra"}
-    posted = alertmanager.post("HostOutOfMemory", **labels)
+    posted = alertmanager.post("HostOutOfMemory", labels)
     wanted = by_alertname("HostOutOfMemory") & firing()
     try:
         mail = fresh.wait_for(by_receiver("oncall-email") & wanted, DELIVERY_TIMEOUT)
         chat = fresh.wait_for(by_receiver("slack-critical") & wanted, DELIVERY_TIMEOUT)
         hook = fresh.wait_for(by_receiver("webhook-ops") & wanted, DELIVERY_TIMEOUT)
     except AssertionError as err:
-        rejected = [f"{s.kind}: {r.reason}" for s in sinks for r in s.rejected]
+        rejected = [f"{s.kind}: {r.reason}" for s in sinks.group for r in s.rejected]
         raise AssertionError(
             f"{err}\nrejected: {rejected}\nAlertmanager log:\n{alertmanager.log_tail()}"
         ) from None
@@ -237,9 +261,9 @@ def test_a_critical_alert_reaches_email_slack_and_webhook_parsed(
 
 def test_a_resolved_alert_sends_resolved_notifications(alertmanager: Alertmanager, fresh: Inbox) -> None:
     labels = {"severity": "critical", "instance": "gpu-node-3:9100"}
-    alertmanager.post("GpuFallenOffBus", **labels)
+    alertmanager.post("GpuFallenOffBus", labels)
     fresh.wait_for_count(by_alertname("GpuFallenOffBus") & firing(), 3, DELIVERY_TIMEOUT)
-    alertmanager.post("GpuFallenOffBus", ends_now=True, **labels)
+    alertmanager.post("GpuFallenOffBus", labels, ends_now=True)
     for receiver in ("oncall-email", "slack-critical", "webhook-ops"):
         got = fresh.wait_for(
             by_receiver(receiver) & by_alertname("GpuFallenOffBus") & resolved(), DELIVERY_TIMEOUT
@@ -248,7 +272,7 @@ def test_a_resolved_alert_sends_resolved_notifications(alertmanager: Alertmanage
 
 
 def test_a_warning_is_routed_to_the_webhook_only(alertmanager: Alertmanager, fresh: Inbox) -> None:
-    alertmanager.post("DiskFillingUp", severity="warning", instance="gpu-node-1:9100")
+    alertmanager.post("DiskFillingUp", {"severity": "warning", "instance": "gpu-node-1:9100"})
     fresh.wait_for(by_receiver("webhook-ops") & by_alertname("DiskFillingUp"), DELIVERY_TIMEOUT)
     # Every route here has group_wait 0s, and a delivery takes well under 100 ms: a second is
     # ample time for a wrongly routed copy to show up.
@@ -256,22 +280,32 @@ def test_a_warning_is_routed_to_the_webhook_only(alertmanager: Alertmanager, fre
 
 
 def test_alertmanager_retries_a_webhook_answering_503(
-    alertmanager: Alertmanager, sinks: Sinks, fresh: Inbox
+    alertmanager: Alertmanager, sinks: Endpoints, fresh: Inbox
 ) -> None:
-    (webhook,) = sinks.of_kind(WebhookSink)
+    webhook = sinks.webhook
     before = webhook.attempts
     webhook.fail_with(503, times=2)
-    alertmanager.post("ScrapeTargetDown", severity="warning", instance="pushgateway:9091")
+    alertmanager.post("ScrapeTargetDown", {"severity": "warning", "instance": "pushgateway:9091"})
     fresh.wait_for(by_receiver("webhook-ops") & by_alertname("ScrapeTargetDown"), DELIVERY_TIMEOUT)
     assert webhook.attempts - before == 3
 
 
 def test_alertmanager_retries_an_smtp_server_answering_451(
-    alertmanager: Alertmanager, sinks: Sinks, fresh: Inbox
+    alertmanager: Alertmanager, sinks: Endpoints, fresh: Inbox
 ) -> None:
-    (smtp,) = sinks.of_kind(SmtpSink)
+    smtp = sinks.smtp
     before = smtp.attempts
     smtp.fail_with(451, times=1)
-    alertmanager.post("NodeDown", severity="critical", instance="gpu-node-9:9100")
+    alertmanager.post("NodeDown", {"severity": "critical", "instance": "gpu-node-9:9100"})
     fresh.wait_for(by_receiver("oncall-email") & by_alertname("NodeDown"), DELIVERY_TIMEOUT)
     assert smtp.attempts - before == 2
+
+
+def test_with_require_tls_alertmanager_delivers_over_starttls_verifying_the_certificate(
+    alertmanager: Alertmanager, sinks: Endpoints, fresh: Inbox
+) -> None:
+    if sinks.smtp_tls is None:
+        pytest.skip("STARTTLS certificates need the cryptography package")
+    alertmanager.post("AuditLogShipperDown", {"severity": "critical", "transport": "tls"})
+    mail = fresh.wait_for(by_receiver("secure-email") & by_alertname("AuditLogShipperDown"), DELIVERY_TIMEOUT)
+    assert mail.meta["tls"] is True and mail.meta["auth_user"] == SMTP_USER

@@ -214,7 +214,7 @@ def test_a_plain_function_works_as_a_predicate_and_is_named_in_the_timeout() -> 
         inbox.wait_for(has_two_alerts, timeout=0)
 
 
-label_values = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20)
+label_values = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=20)
 
 
 @given(labels=st.dictionaries(st.text("abcxyz_019", min_size=1, max_size=10), label_values, max_size=5))

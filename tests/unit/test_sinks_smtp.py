@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import smtplib
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -13,6 +14,7 @@ import pytest
 
 from validation.sinks import Inbox, SmtpSink
 from validation.sinks.email_message import email_notification
+from validation.sinks.tls import TlsFiles, self_signed_tls
 
 pytestmark = pytest.mark.unit
 
@@ -121,7 +123,7 @@ def test_replies_are_not_held_back_by_nagle(open_sink: SmtpSink) -> None:
     with smtplib.SMTP(*open_sink.address, timeout=10) as client:
         client.ehlo()
         controller = open_sink._controller
-        assert controller is not None
+        assert controller is not None and controller.smtpd is not None
         server_socket = controller.smtpd.transport.get_extra_info("socket")
         assert server_socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
@@ -280,3 +282,35 @@ def test_a_slow_server_stalls_until_recovered(open_sink: SmtpSink, inbox: Inbox)
     open_sink.recover()
     sender.join(10)
     assert not sender.is_alive() and errors == [] and inbox.count() == 1
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    pytest.importorskip("cryptography", reason="STARTTLS certificates need the cryptography package")
+    return self_signed_tls(["127.0.0.1", "smtp.cluster.example"], tmp_path_factory.mktemp("tls"))
+
+
+def test_starttls_is_offered_only_with_a_server_context(open_sink: SmtpSink, tls_files: TlsFiles) -> None:
+    with smtplib.SMTP(*open_sink.address, timeout=10) as client:
+        client.ehlo()
+        assert not client.has_extn("starttls")
+    tls_sink = SmtpSink("127.0.0.1", 0, Inbox(), starttls=tls_files.server_context)
+    with tls_sink, smtplib.SMTP(*tls_sink.address, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+
+
+def test_a_mail_sent_after_starttls_verifies_against_the_ca_and_is_marked_tls(tls_files: TlsFiles) -> None:
+    inbox = Inbox()
+    verify = ssl.create_default_context(cafile=str(tls_files.ca_file))
+    with SmtpSink(
+        "127.0.0.1", 0, inbox, credentials={USER: PASSWORD}, starttls=tls_files.server_context
+    ) as sink:
+        with smtplib.SMTP(*sink.address, timeout=10) as client:
+            client.starttls(context=verify)
+            client.login(USER, PASSWORD)
+            client.send_message(alert_email())
+        with smtplib.SMTP(*sink.address, timeout=10) as client:
+            client.login(USER, PASSWORD)
+            client.send_message(alert_email())
+    assert [n.meta["tls"] for n in inbox.all()] == [True, False]

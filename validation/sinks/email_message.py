@@ -39,6 +39,7 @@ def email_notification(
     mail_from: str,
     auth_user: str,
     recipients: Mapping[str, str],
+    tls: bool = False,
 ) -> Notification:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
@@ -74,5 +75,6 @@ def email_notification(
             "mail_from": mail_from,
             "auth_user": auth_user,
             "parse_error": problem,
+            "tls": tls,
         },
     )

@@ -9,8 +9,12 @@ are kept (``Notification.raw``) and parsed: subject, text and html bodies decode
 ``recipients`` maps To addresses to receiver names (the harness knows them from
 alertmanager.yml); see ``email_message`` for how the receiver of a mail is found.
 
-Limits: no STARTTLS, so the config under test needs ``smtp_require_tls: false`` (Alertmanager's
-default is true and would refuse this server); no CRAM-MD5.
+STARTTLS is offered when a ``starttls`` server context is given (``tls.self_signed_tls`` makes
+one): Alertmanager's default ``smtp_require_tls: true`` needs it, and then needs to trust the
+certificate (``tls_config.ca_file``). ``Notification.meta["tls"]`` says whether the mail came
+over TLS. Without it, the config under test needs ``smtp_require_tls: false``.
+
+Limits: no implicit TLS (SMTPS, port 465); no CRAM-MD5.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import weakref
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -89,8 +94,10 @@ class SmtpSink(Sink):
         *,
         credentials: Mapping[str, str] | None = None,
         recipients: Mapping[str, str] | None = None,
+        starttls: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(host, port, inbox)
+        self.starttls = starttls
         self.credentials = dict(credentials or {})
         self.recipients = dict(recipients or {})
         # No attribute of this handler may start with "auth_": aiosmtpd would offer it as a mechanism.
@@ -127,8 +134,9 @@ class SmtpSink(Sink):
         logging.getLogger("mail.log").addFilter(_quiet_deprecations)
         # Authentication is enforced in handle_MAIL rather than with aiosmtpd's auth_required,
         # which warns on every connection when TLS is not required (the point of this sink).
+        tls: dict[str, Any] = {"tls_context": self.starttls} if self.starttls else {}
         controller = _BoundController(
-            self, sock, authenticator=self._authenticate, auth_require_tls=False, ready_timeout=10.0
+            self, sock, authenticator=self._authenticate, auth_require_tls=False, ready_timeout=10.0, **tls
         )
         try:
             controller.start()
@@ -203,6 +211,7 @@ class SmtpSink(Sink):
             mail_from=envelope.mail_from or "",
             auth_user=str(session.auth_data or "") if session.authenticated else "",
             recipients=self.recipients,
+            tls=session.ssl is not None,
         )
         self.inbox.record(notification)
         return "250 2.0.0 Message accepted for delivery"
