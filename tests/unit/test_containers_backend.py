@@ -171,7 +171,7 @@ class FakeContainers:
         self.by_name[name] = container
         return container
 
-    def list(self, all: bool = False, filters: dict[str, str] | None = None) -> list[FakeContainer]:
+    def list(self, all: bool = False, filters: dict[str, str] | None = None, **_: Any) -> list[FakeContainer]:
         key, _, value = (filters or {}).get("label", "").partition("=")
         return [c for c in self.by_name.values() if key in c.labels and (not value or c.labels[key] == value)]
 

@@ -139,7 +139,7 @@ def remove_labelled(
         return []
     label = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
     removed = []
-    for container in client.containers.list(all=True, filters={"label": label}):
+    for container in client.containers.list(all=True, filters={"label": label}, ignore_removed=True):
         labels = container.labels or {}
         if orphans_only and owner_alive(labels.get(OWNER_LABEL, "")):
             continue
