@@ -46,9 +46,9 @@ class ScenarioState:
     def traces(self, traces: list[AlertTrace], name: str) -> list[AlertTrace]:
         return [t for t in traces if t.name == name and self.scope.owns_labels(t.labels)]
 
-    def notifications(self, inbox: list[Notification], receiver: str) -> list[Notification]:
+    def notifications(self, inbox: list[Notification], receiver: str, alertname: str = "") -> list[Notification]:
         return [n for n in inbox if n.receiver == receiver and n.received_at >= self.start
-                and self.scope.owns_notification(n)]
+                and self.scope.owns_notification(n) and (not alertname or alertname in self.scope.alertnames(n))]
 
 
 def _labels_match(trace: AlertTrace, exp: ExpAlert) -> bool:
@@ -112,7 +112,9 @@ def judge_alert(state: ScenarioState, exp: ExpAlert, traces: list[AlertTrace], n
 
 def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[Notification], now: float,
                        final: bool, deadline: float) -> dict[str, Verdict | None]:
-    got = state.notifications(inbox, exp.receiver)
+    got = state.notifications(inbox, exp.receiver, exp.alertname)
+    if exp.within is not None:
+        deadline = state.start + state.timing.real(exp.within) + state.timing.slack
     firing = [n for n in got if n.status != "resolved"]
     if exp.absent:
         if firing:

@@ -106,7 +106,8 @@ def _judge(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, now:
                        default=state.data_end) + state.timing.real(state.timing.group_wait) + state.timing.slack
         for note in state.scenario.exp_notifications:
             for what, verdict in judge_notification(state, note, inbox, now, final, deadline).items():
-                open_ += _keep(outcome, f"notifications/{name}/{note.receiver}/{what}", verdict)
+                target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
+                open_ += _keep(outcome, f"notifications/{name}/{target}/{what}", verdict)
     return open_
 
 

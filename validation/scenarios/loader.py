@@ -38,7 +38,7 @@ ALERT_KEYS = (
     "alertname", "exp_labels", "exp_annotations", "exp_annotations_contain",
     "fires_within", "pending", "resolves", "absent",
 )  # fmt: skip
-NOTIFICATION_KEYS = ("receiver", "contains", "absent", "count", "resolved", "within")
+NOTIFICATION_KEYS = ("receiver", "alertname", "contains", "absent", "count", "resolved", "within")
 PANEL_KEYS = ("dashboard", "panel", "min", "max", "has_data")
 SILENCE_KEYS = ("matchers", "after", "duration")
 EXPECTATIONS = ("exp_alerts", "exp_notifications", "exp_panels")
@@ -132,6 +132,7 @@ def _exp_notification(data: Any, at: f.At) -> ExpNotification:
     assert receiver is not None
     return ExpNotification(
         receiver=receiver,
+        alertname=f.text(fields, "alertname", at) or "",
         contains=f.strings(fields, "contains", at),
         absent=absent,
         count=count,

@@ -65,6 +65,7 @@ class ExpNotification:
     """A notification the receiver must get (or, with ``absent``, must not get)."""
 
     receiver: str
+    alertname: str = ""  # only notifications carrying this alert count (e.g. "NodeDown inhibits TargetDown")
     contains: tuple[str, ...] = ()
     absent: bool = False
     count: int | None = None

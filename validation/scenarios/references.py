@@ -16,6 +16,8 @@ def validate_against(scenario: Scenario, alert_names: Iterable[str], receiver_na
         _known(alert.alertname, alerts, "alert rule", scenario.place(alert.line), "rules/*.rules.yml")
     for note in scenario.exp_notifications:
         _known(note.receiver, receivers, "receiver", scenario.place(note.line), "alertmanager.yml")
+        if note.alertname:
+            _known(note.alertname, alerts, "alert rule", scenario.place(note.line), "rules/*.rules.yml")
 
 
 def _known(name: str, known: list[str], what: str, place: str, where: str) -> None:
