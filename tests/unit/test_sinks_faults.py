@@ -32,10 +32,10 @@ def sink(request: pytest.FixtureRequest) -> Iterator[HttpSink]:
         yield started
 
 
-def post(sink: HttpSink, timeout: float = 10) -> requests.Response:
-    """A delivery the sink accepts when healthy."""
-    body = SLACK_MESSAGE if isinstance(sink, SlackSink) else WEBHOOK_PAYLOAD
-    return requests.post(f"{sink.url}/services/r", json=body, timeout=timeout)
+def post(sink: HttpSink, timeout: float = 10, receiver: str = "r") -> requests.Response:
+    """A delivery for ``receiver`` the sink accepts when healthy."""
+    body = SLACK_MESSAGE if isinstance(sink, SlackSink) else {**WEBHOOK_PAYLOAD, "receiver": receiver}
+    return requests.post(f"{sink.url}/services/{receiver}", json=body, timeout=timeout)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 429, 404])
@@ -49,6 +49,21 @@ def test_fail_with_times_fails_that_many_attempts_then_answers_normally(sink: Ht
     sink.fail_with(503, times=2)
     assert [post(sink).status_code for _ in range(3)] == [503, 503, 200]
     assert sink.attempts == 3 and sink.inbox.count() == 1
+
+
+def test_a_failure_for_one_receiver_leaves_the_others_answered(sink: HttpSink) -> None:
+    sink.fail_with(503, times=1, receiver="slack-critical")
+    answers = [post(sink, receiver=r).status_code for r in ("infra", "slack-critical", "slack-critical")]
+    assert answers == [200, 503, 200]
+    assert (sink.attempts_for("infra"), sink.attempts_for("slack-critical"), sink.attempts) == (1, 2, 3)
+    assert [n.receiver for n in sink.inbox.all()] == ["infra", "slack-critical"]
+
+
+def test_a_slow_receiver_does_not_slow_the_others(sink: HttpSink) -> None:
+    sink.slow(60, receiver="slow-one")
+    assert post(sink, receiver="fast-one", timeout=5).status_code == 200
+    with pytest.raises(requests.Timeout):
+        post(sink, receiver="slow-one", timeout=0.2)
 
 
 def test_recover_ends_the_failure(sink: HttpSink) -> None:

@@ -71,13 +71,16 @@ class Sink(ABC):
     def reopen(self) -> None:
         self.start()
 
-    def fail_with(self, status: int = 503, times: int | None = None) -> None:
-        """Answer ``status`` to the next ``times`` delivery attempts (every one when None)."""
-        self.faults.fail_with(status, times)
+    def fail_with(self, status: int = 503, times: int | None = None, *, receiver: str | None = None) -> None:
+        """Answer ``status`` to the next ``times`` delivery attempts (every one when None).
 
-    def slow(self, seconds: float) -> None:
-        """Stall each delivery attempt ``seconds`` before answering (client timeouts)."""
-        self.faults.slow(seconds)
+        ``receiver`` limits the failure to that receiver's deliveries (the others succeed).
+        """
+        self.faults.fail_with(status, times, receiver)
+
+    def slow(self, seconds: float, *, receiver: str | None = None) -> None:
+        """Stall each delivery attempt (``receiver``'s only, if given) ``seconds`` before answering."""
+        self.faults.slow(seconds, receiver)
 
     def recover(self) -> None:
         """Answer normally again and reopen the port if it was closed."""
@@ -88,6 +91,9 @@ class Sink(ABC):
     def attempts(self) -> int:
         """Delivery attempts seen (failed ones included; refused connections cannot be seen)."""
         return self.faults.attempts
+
+    def attempts_for(self, receiver: str) -> int:
+        return self.faults.attempts_for(receiver)
 
     def __enter__(self) -> Sink:
         self.start()

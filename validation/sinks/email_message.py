@@ -23,6 +23,12 @@ from validation.sinks.rendered import html_to_text, labels_from_default_email, s
 RECEIVER_HEADERS = ("X-Stackcheck-Receiver", "X-Alertmanager-Receiver")
 
 
+def receiver_for_address(address: str, recipients: Mapping[str, str]) -> str:
+    """The receiver ``recipients`` maps ``address`` to (without case), else its local part."""
+    lowered = {addr.lower(): name for addr, name in recipients.items()}
+    return lowered.get(address.lower(), address.split("@", 1)[0])
+
+
 def _part(message: EmailMessage, subtype: str) -> str:
     body = message.get_body(preferencelist=(subtype,))
     if body is None or body.get_content_subtype() != subtype:

@@ -9,6 +9,7 @@ handler thread asleep.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 
@@ -25,24 +26,31 @@ class Faults:
         self._lock = threading.Lock()
         self._status: int | None = None
         self._remaining: int | None = None
+        self._fail_only: str | None = None
         self._delay = 0.0
-        self._attempts = 0
+        self._slow_only: str | None = None
+        self._attempts: Counter[str] = Counter()
         self._released = threading.Event()
 
-    def fail_with(self, status: int, times: int | None = None) -> None:
-        """Answer ``status`` to the next ``times`` attempts (every attempt when None)."""
+    def fail_with(self, status: int, times: int | None = None, receiver: str | None = None) -> None:
+        """Answer ``status`` to the next ``times`` attempts (every attempt when None).
+
+        With ``receiver``, only attempts for that receiver fail (and count towards ``times``).
+        """
         if times is not None and times < 1:
             raise ValueError(f"times must be at least 1, got {times}")
         with self._lock:
             self._status = status
             self._remaining = times
+            self._fail_only = receiver
 
-    def slow(self, seconds: float) -> None:
-        """Stall every attempt ``seconds`` before answering (Alertmanager's timeout path)."""
+    def slow(self, seconds: float, receiver: str | None = None) -> None:
+        """Stall every attempt (for ``receiver`` only, if given) ``seconds`` before answering."""
         if seconds < 0:
             raise ValueError(f"seconds must not be negative, got {seconds}")
         with self._lock:
             self._delay = seconds
+            self._slow_only = receiver
             self._released.clear()
 
     def recover(self) -> None:
@@ -50,7 +58,9 @@ class Faults:
         with self._lock:
             self._status = None
             self._remaining = None
+            self._fail_only = None
             self._delay = 0.0
+            self._slow_only = None
             self._released.set()
 
     def release(self) -> None:
@@ -64,22 +74,30 @@ class Faults:
     @property
     def attempts(self) -> int:
         with self._lock:
-            return self._attempts
+            return sum(self._attempts.values())
+
+    def attempts_for(self, receiver: str) -> int:
+        with self._lock:
+            return self._attempts[receiver]
 
     def reset_attempts(self) -> None:
         with self._lock:
-            self._attempts = 0
+            self._attempts.clear()
 
-    def begin_attempt(self) -> Decision:
+    def begin_attempt(self, receiver: str = "") -> Decision:
+        """Count one attempt (for ``receiver``, "" when not known yet) and say how to answer it."""
         with self._lock:
-            self._attempts += 1
-            status = self._status
-            if self._remaining is not None:
-                self._remaining -= 1
-                if self._remaining <= 0:
-                    self._status = None
-                    self._remaining = None
-            return Decision(self._delay, status)
+            self._attempts[receiver] += 1
+            status = None
+            if self._status is not None and self._fail_only in (None, receiver):
+                status = self._status
+                if self._remaining is not None:
+                    self._remaining -= 1
+                    if self._remaining <= 0:
+                        self._status = None
+                        self._remaining = None
+            delay = self._delay if self._slow_only in (None, receiver) else 0.0
+            return Decision(delay, status)
 
     def stall(self, seconds: float) -> None:
         """Block up to ``seconds``, or less if released."""

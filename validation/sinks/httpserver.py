@@ -92,7 +92,7 @@ class HttpSink(Sink):
         return f"http://{self.host}:{self.port}"
 
     def dispatch(self, path: str, headers: Message, body: bytes) -> Reply:
-        decision = self.faults.begin_attempt()
+        decision = self.faults.begin_attempt(self.receiver_of(path, headers, body))
         self.faults.stall(decision.delay)
         if decision.status is not None:
             return Reply(decision.status, b"failure injected by stackcheck\n")
@@ -102,6 +102,10 @@ class HttpSink(Sink):
         """Keep the refused delivery in ``rejected`` and build the answer the real service gives."""
         self.rejected.append(Rejection(path, reason, body))
         return Reply(status, answer)
+
+    @abstractmethod
+    def receiver_of(self, path: str, headers: Message, body: bytes) -> str:
+        """The receiver a delivery is for, as far as it can be told before validation ("" if not)."""
 
     @abstractmethod
     def handle_post(self, path: str, headers: Message, body: bytes) -> Reply: ...

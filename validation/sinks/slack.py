@@ -159,6 +159,9 @@ class SlackSink(HttpSink):
     def url_for(self, receiver: str) -> str:
         return f"{self.url}/services/{receiver}"
 
+    def receiver_of(self, path: str, headers: Message, body: bytes) -> str:
+        return _receiver_of(path)
+
     def handle_post(self, path: str, headers: Message, body: bytes) -> Reply:
         received_at = self.inbox.clock()
         receiver = _receiver_of(path)

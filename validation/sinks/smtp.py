@@ -31,12 +31,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from validation.sinks.base import Sink
-from validation.sinks.email_message import email_notification
+from validation.sinks.email_message import email_notification, receiver_for_address
 from validation.sinks.faults import Decision
 from validation.sinks.inbox import Inbox
 
-FailStage = Literal["mail", "rcpt", "data", "message"]
-FAIL_STAGES: tuple[FailStage, ...] = ("mail", "rcpt", "data", "message")
+FailStage = Literal["rcpt", "data", "message"]
+FAIL_STAGES: tuple[FailStage, ...] = ("rcpt", "data", "message")
 
 
 def _quiet_deprecations(record: logging.LogRecord) -> bool:
@@ -82,7 +82,7 @@ class _BoundController(Controller):
 
 
 class SmtpSink(Sink):
-    """SMTP server recording every accepted message; one delivery attempt = one MAIL FROM."""
+    """SMTP server recording every accepted message; one delivery attempt = one transaction."""
 
     kind = "email"
 
@@ -106,11 +106,20 @@ class SmtpSink(Sink):
         self._decisions: weakref.WeakKeyDictionary[Session, Decision] = weakref.WeakKeyDictionary()
         self._controller: _BoundController | None = None
 
-    def fail_with(self, status: int = 451, times: int | None = None, *, at: FailStage = "data") -> None:
+    def fail_with(
+        self,
+        status: int = 451,
+        times: int | None = None,
+        *,
+        receiver: str | None = None,
+        at: FailStage = "data",
+    ) -> None:
         """Reply ``status`` to the ``at`` step of the next ``times`` transactions (all when None).
 
-        ``at``: "mail" (MAIL FROM), "rcpt" (RCPT TO, where relays greylist), "data" (the DATA
-        command itself, before any content) or "message" (the final reply after the content).
+        ``receiver`` limits it to mails whose first recipient belongs to that receiver (by
+        ``recipients``, else the address' local part). ``at``: "rcpt" (RCPT TO, where relays
+        greylist), "data" (the DATA command itself, before any content) or "message" (the final
+        reply after the content).
         Alertmanager 0.25 ignores the final reply (``defer wc.Close()`` in notify/email), so a
         failure "message" loses the mail without a retry or a log line; use "data" to see retries.
         """
@@ -119,7 +128,7 @@ class SmtpSink(Sink):
         if at not in FAIL_STAGES:
             raise ValueError(f"at must be one of {FAIL_STAGES}, got {at!r}")
         self.fail_stage = at
-        super().fail_with(status, times)
+        super().fail_with(status, times, receiver=receiver)
 
     def _open(self) -> None:
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
@@ -167,13 +176,7 @@ class SmtpSink(Sink):
     ) -> str:
         if self.credentials and not session.authenticated:
             return "530 5.7.0 Authentication required"
-        decision = self.faults.begin_attempt()
-        if decision.delay > 0:
-            await asyncio.to_thread(self.faults.stall, decision.delay)
-        self._decisions[session] = decision
-        failure = self._failure_at("mail", session)
-        if failure:
-            return failure
+        self._decisions.pop(session, None)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -181,6 +184,12 @@ class SmtpSink(Sink):
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
+        if session not in self._decisions:
+            # One transaction is one delivery attempt, for the receiver of its first recipient.
+            decision = self.faults.begin_attempt(receiver_for_address(address, self.recipients))
+            if decision.delay > 0:
+                await asyncio.to_thread(self.faults.stall, decision.delay)
+            self._decisions[session] = decision
         failure = self._failure_at("rcpt", session)
         if failure:
             return failure
@@ -192,7 +201,7 @@ class SmtpSink(Sink):
         decision = self._decisions.get(session)
         if decision is None or decision.status is None or stage != self.fail_stage:
             return ""
-        del self._decisions[session]
+        self._decisions[session] = Decision(decision.delay, None)
         code = decision.status
         return f"{code} {code // 100}.3.0 failure injected by stackcheck at {stage}"
 

@@ -118,6 +118,13 @@ class WebhookSink(HttpSink):
 
     kind = "webhook"
 
+    def receiver_of(self, path: str, headers: Message, body: bytes) -> str:
+        try:
+            receiver = json.loads(body).get("receiver", "")
+        except (ValueError, AttributeError):
+            return ""
+        return receiver if isinstance(receiver, str) else ""
+
     def handle_post(self, path: str, headers: Message, body: bytes) -> Reply:
         received_at = self.inbox.clock()
         try:
