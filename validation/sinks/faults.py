@@ -1,6 +1,6 @@
 """Injected failures shared by every sink: fail with a status, answer slowly, count attempts.
 
-A sink asks ``Faults.begin_attempt()`` for each delivery attempt (an HTTP POST, an SMTP DATA);
+A sink asks ``Faults.begin_attempt()`` for each delivery attempt (an HTTP POST, an SMTP transaction);
 the answer says how long to stall and which failure status to reply with, if any. A stall
 waits on an event, so ``recover()`` or stopping the sink ends it at once instead of leaving a
 handler thread asleep.
