@@ -13,6 +13,7 @@ I/K and T/K (``validation.timescale.oracle``). Three sources of expressions:
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -407,6 +408,30 @@ def test_compressed_config_loads_whenever_the_original_does(
         proc = subprocess.run([*command, str(path)], capture_output=True, text=True, cwd=path.parent)
         verdicts.append((proc.returncode, (proc.stdout + proc.stderr).replace(str(path.parent), "")))
     assert verdicts[1][0] == verdicts[0][0], f"scale 1: {verdicts[0][1]}\nscale 60: {verdicts[1][1]}"
+
+
+@needs_promtool
+def test_label_strings_mean_the_same_after_printing(tmp_path: Path) -> None:
+    # Escapes, raw strings, regexes and non-ASCII go through the printer; promtool's own parser
+    # must select exactly the same series from the printed text.
+    values = ['q"uote', "back\\slash", "dot.ted", "é-ü", "tab\there"]
+    series = [
+        {"series": f"m{{v={json.dumps(v)}, i='{i}'}}", "values": f"{i}+1x60"} for i, v in enumerate(values)
+    ]
+    exprs = [
+        r'sum(rate(m{v="q\"uote"}[5m]))',
+        r'm{v="back\\slash"}',
+        r"m{v=`back\slash`}",
+        r'm{v=~"dot\\.ted|é-ü"}',
+        r"m{v=~`dot\.ted`}",
+        r'm{v!~"tab\t.*"}',
+        r'label_replace(m, "w", "$1", "v", "(.*)\\\\(.*)")',
+        r'count(m{v=~"\u00e9.*|x"})',
+    ]
+    case = EquivalenceCase(series=series, exprs=exprs, interval_ms=60_000, eval_times_ms=[1_800_000])
+    original, compressed, _ = evaluate_both(case, 60, tmp_path, promtool=str(PROMTOOL))
+    assert all(original.samples.get((i, 1_800_000)) for i in range(len(exprs)))
+    assert compare(original, compressed, exprs) == []
 
 
 # --- the oracle can fail ---------------------------------------------------------------------------

@@ -73,6 +73,18 @@ def test_rewrite_keeps_labels_strings_and_modifiers() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (r"x{path=~`/api/\d+`}", r'x{path=~"/api/\\d+"}'),
+        (r'label_replace(x, "a", "$1", "b", `(.*)\.x`)', r'label_replace(x, "a", "$1", "b", "(.*)\\.x")'),
+        ('x{a="`"} # `not a string`\n+ y{b=`"`}', 'x{a="`"} + y{b="\\""}'),
+    ],
+)
+def test_backtick_strings_stay_raw(expr: str, expected: str) -> None:
+    assert format_promql(expr) == expected
+
+
 def test_inexact_durations_are_noted() -> None:
     scale = TimeScale(60)
     assert compress_promql_noted("rate(x[10s])", scale) == "(rate(x[167ms]) / 60)"

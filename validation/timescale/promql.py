@@ -18,9 +18,9 @@ Rewrites at scale K (each keeps the value an expression has on data compressed b
 ``timestamp()``, the date functions without an argument (they read the clock), an absolute
 ``@ <timestamp>``, and selecting ``ALERTS_FOR_STATE`` (its value is a timestamp).
 
-Limits: the binding rejects backtick strings containing a backslash (Prometheus accepts them),
-and accepts a few newer constructs Prometheus 2.42 does not (``{a="1" or b="2"}``); both surface as
-errors, one here and one from Prometheus.
+Limits: the binding reads backtick (raw) strings as escaped ones, so they are re-quoted before
+parsing (``requote_raw_strings``); it also accepts a few constructs newer than Prometheus 2.42
+(``{a="1" or b="2"}``), which are printed as written and rejected by Prometheus itself.
 """
 
 from __future__ import annotations
@@ -81,10 +81,42 @@ def _register_prometheus_2_42_functions() -> None:
 _register_prometheus_2_42_functions()
 
 
+def requote_raw_strings(expr: str) -> str:
+    """Backtick strings rewritten as double-quoted ones (same value).
+
+    The binding applies escapes inside backtick strings, which PromQL defines as raw; a lexer
+    pass (strings and comments tracked, nothing else touched) hands it an equivalent it reads right.
+    """
+    out: list[str] = []
+    i, n = 0, len(expr)
+    while i < n:
+        c = expr[i]
+        if c in "\"'":
+            j = i + 1
+            while j < n and expr[j] != c:
+                j += 2 if expr[j] == "\\" else 1
+            out.append(expr[i : j + 1])
+            i = j + 1
+        elif c == "`":
+            j = expr.find("`", i + 1)
+            j = n if j < 0 else j
+            out.append(quote(expr[i + 1 : j]))
+            i = j + 1
+        elif c == "#":
+            j = expr.find("\n", i)
+            j = n if j < 0 else j
+            out.append(expr[i:j])
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
 def parse_promql(expr: str, *, place: str = "") -> Any:
     """The parsed tree; ``ConfigError`` naming ``place`` if the expression does not parse."""
     try:
-        return pp.parse(expr)
+        return pp.parse(requote_raw_strings(expr) if "`" in expr else expr)
     except (ValueError, TypeError) as exc:
         raise ConfigError(
             f"PromQL does not parse: {exc}",
