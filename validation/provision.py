@@ -198,6 +198,23 @@ def image_version(tag: str, client: Any = None) -> str:
     return image_labels(image).get(LABEL_VERSION) or tag_version(tag)
 
 
+def image_versions(configs: dict[str, ComponentConfig], client: Any = None) -> dict[str, str]:
+    """Component → version really in its local image ('' when the image is absent)."""
+    from validation.backends.containers import engine_client
+
+    client = client or engine_client(timeout=10)
+    return {name: image_version(image_tag(SPECS[name], config), client) for name, config in configs.items()}
+
+
+def missing_images(configs: dict[str, ComponentConfig], client: Any = None) -> list[str]:
+    """Tags of the images ``configs`` need that the local engine lacks (for ``--backend auto``)."""
+    from validation.backends.containers import engine_client
+
+    client = client or engine_client(timeout=10)
+    tags = [image_tag(SPECS[name], config) for name, config in configs.items()]
+    return [tag for tag in tags if local_image(client, tag) is None]
+
+
 def component_configs(root: Path) -> dict[str, ComponentConfig]:
     """stack.yaml's components when ``root`` has one, else every known component at its default."""
     if (root / "stack" / "stack.yaml").is_file():

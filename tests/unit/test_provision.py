@@ -39,7 +39,9 @@ from validation.provision import (
     format_table,
     image_for,
     image_tag,
+    image_versions,
     is_debian_package,
+    missing_images,
     provision,
 )
 
@@ -524,3 +526,18 @@ def test_format_table_aligns_columns_and_shows_a_version_mismatch() -> None:
     assert lines[0].split() == ["component", "binary", "version", "image", "image", "status"]
     assert lines[1].index("/usr/bin") == lines[2].index("(missing)") == lines[0].index("binary")
     assert "- (image 0.25.0)" in lines[2]
+
+
+def test_image_versions_read_the_built_label_else_the_tag_and_missing_images_lists_the_rest() -> None:
+    images = FakeImages({TAG: {LABEL_VERSION: "2.42.0"}, "prom/alertmanager:v0.25.0": {}})
+    configs = {
+        "prometheus": ComponentConfig("prometheus", version="2.42.0", image=TAG),
+        "alertmanager": ComponentConfig("alertmanager", version="0.25.0"),
+        "pushgateway": ComponentConfig("pushgateway", version="1.5.1"),
+    }
+    assert image_versions(configs, FakeClient(images)) == {
+        "prometheus": "2.42.0",
+        "alertmanager": "0.25.0",
+        "pushgateway": "",
+    }
+    assert missing_images(configs, FakeClient(images)) == ["prom/pushgateway:v1.5.1"]
