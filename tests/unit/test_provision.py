@@ -380,9 +380,22 @@ class FakeImages:
         return FakeImage({}), []
 
 
+class FakeRunContainers:
+    """``containers.run(tag, ["--version"])`` as a built image answers it."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.runs: list[tuple[str, dict[str, Any]]] = []
+
+    def run(self, tag: str, command: list[str], **kwargs: Any) -> bytes:
+        self.runs.append((tag, kwargs))
+        return self.answer.encode()
+
+
 class FakeClient:
-    def __init__(self, images: FakeImages) -> None:
+    def __init__(self, images: FakeImages, version_answer: str = "prometheus, version 2.42.0+ds") -> None:
         self.images = images
+        self.containers = FakeRunContainers(version_answer)
 
 
 TAG = "prom/prometheus:v2.42.0"
@@ -424,6 +437,18 @@ def test_ensure_image_keeps_pulls_or_builds(
         assert images.built[0][0] == TAG
     if status == "absent":
         assert "no such host" in outcome.reason
+
+
+def test_a_built_image_that_does_not_start_with_the_right_version_is_an_error(tmp_path: Path) -> None:
+    recipe = _recipe(tmp_path)
+    client = FakeClient(FakeImages({}), version_answer="exec /bin/prometheus: no such file or directory")
+    with pytest.raises(RuntimeError, match="no such file"):
+        ensure_image(client, TAG, recipe=lambda: recipe)
+    ok = FakeClient(FakeImages({}))
+    ensure_image(ok, TAG, recipe=lambda: recipe)
+    assert ok.containers.runs == [
+        (TAG, {"network_mode": "none", "remove": True, "stdout": True, "stderr": True})
+    ]
 
 
 def test_image_for_names_provision_when_the_image_is_missing() -> None:

@@ -129,9 +129,17 @@ def try_pull(client: Any, tag: str) -> str:
     try:
         client.images.pull(repository, tag=version)
     except Exception as exc:
-        text = str(exc).strip().splitlines()
+        text = str(getattr(exc, "explanation", None) or exc).strip().splitlines()
         return text[0] if text else exc.__class__.__name__
     return ""
+
+
+def verify_image(client: Any, tag: str) -> str:
+    """Run ``<tag> --version`` with no network; its output. Raises when the image cannot start."""
+    output = client.containers.run(
+        tag, ["--version"], network_mode="none", remove=True, stdout=True, stderr=True
+    )
+    return bytes(output).decode("utf-8", "replace").strip()
 
 
 def build_image(client: Any, recipe: ImageRecipe) -> Any:
@@ -168,4 +176,7 @@ def ensure_image(
     if wanted is None:
         return ImageOutcome(tag, "absent", reason=f"pull failed ({reason}) and no local binary to build from")
     build_image(client, wanted)
+    version_line = verify_image(client, tag)
+    if wanted.labels[LABEL_VERSION] not in version_line:
+        raise RuntimeError(f"{tag} built but `--version` says {version_line!r}")
     return ImageOutcome(tag, "rebuilt" if image is not None else "built", wanted.labels[LABEL_VERSION])
