@@ -189,7 +189,7 @@ def _exprs(draw: st.DrawFn, depth: int = 3) -> str:
         step = draw(st.sampled_from(["", "10s", "1m"]))
         return f"max_over_time({_with_modifiers(draw, f'({inner})[{draw(_durations)}:{step}]')})"
     number = draw(st.floats(allow_nan=False, allow_infinity=True, width=64))
-    return f"{inner} * {number!r}".replace("inf", "Inf")
+    return f"({inner} * {number!r})".replace("inf", "Inf")
 
 
 _FIELDS = {
