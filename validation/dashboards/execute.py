@@ -85,9 +85,12 @@ def execute_dashboard(
     *,
     overrides: Mapping[str, list[str]] | None = None,
     max_data_points: int | None = None,
+    variables: dict[str, VariableValue] | None = None,
 ) -> list[PanelResult]:
-    """Resolve the variables, then run every target of every panel (nested ones included)."""
-    variables = resolve_variables(dashboard, client, time_range, datasources, overrides)
+    """Resolve the variables (unless ``variables`` holds them already), then run every target of
+    every panel (nested ones included)."""
+    if variables is None:
+        variables = resolve_variables(dashboard, client, time_range, datasources, overrides)
     results: list[PanelResult] = []
     for panel in dashboard.query_panels():
         for repeat_value, scoped in _repeats(panel, variables):

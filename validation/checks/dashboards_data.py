@@ -1,0 +1,76 @@
+"""dashboards/<uid>/<panel id>: every panel's queries run against the stack and return data.
+
+Catches: a renamed or misspelt metric, a label value that does not exist (``job="nodes"``), a
+variable selection that matches nothing, a query Prometheus rejects — each of which Grafana shows as
+an empty "No data" panel (or a legend entry that never appears), found only when someone needs
+the panel. Passed when every target ran and returned at least one series; skipped when nothing in the panel can run here (library panels,
+other datasource types). Also fills ``coverage.panels``.
+"""
+
+from __future__ import annotations
+
+from validation.checks.base import Check, CheckContext
+from validation.checks.dashboards_session import session_for
+from validation.dashboards.execute import PanelResult
+from validation.dashboards.report import panel_check, panel_coverage
+from validation.dashboards.session import DashboardSession
+from validation.results import Report
+
+
+class DashboardDataCheck(Check):
+    id = "dashboards"
+    kind = "dashboard"
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        self.evaluate(session_for(ctx), report)
+
+    def evaluate(self, session: DashboardSession, report: Report) -> None:
+        results: list[PanelResult] = []
+        for dashboard in session.dashboards:
+            run = session.run_of(dashboard)
+            if run is None or run.error:
+                reason = run.error if run else "not executed: no Prometheus"
+                for panel in dashboard.query_panels():
+                    report.skipped(f"{self.id}/{dashboard.uid}/{panel.id}", self.kind, reason)
+                continue
+            for result in run.panels:
+                results.append(result)
+                check = panel_check(result)
+                if check.status == "passed" and not complete(result):
+                    check.status = "failed"
+                if check.status == "failed":
+                    check.message = failure_message(result)
+                check.details["seconds"] = round(run.seconds, 3)
+                report.add(check)
+        if results:
+            coverage = panel_coverage(results)
+            runnable = [r for r in results if r.check_id not in coverage["without_data"] and _runnable(r)]
+            incomplete = sorted(r.check_id for r in runnable if not complete(r))
+            coverage["with_data"] -= len(incomplete)
+            coverage["without_data"] = sorted(coverage["without_data"] + incomplete)
+            report.coverage["panels"] = coverage
+
+
+def _runnable(result: PanelResult) -> bool:
+    return not result.skipped and any(not t.skipped for t in result.targets)
+
+
+def complete(result: PanelResult) -> bool:
+    """Every runnable target of the panel returned at least one series."""
+    return all(t.has_data for t in result.targets if not t.skipped)
+
+
+def failure_message(result: PanelResult) -> str:
+    where = f"dashboard {result.dashboard}, panel {result.title!r} (id {result.panel_id})"
+    errors = [f"target {t.ref_id}: {t.error} [{t.expr or t.raw_expr}]" for t in result.targets if t.error]
+    if errors:
+        return (
+            f"{where}: exp: every query runs, got: {'; '.join(errors)}. Hint: the expression shown is what "
+            "Grafana would send; run it in Prometheus' UI"
+        )
+    empty = [f"target {t.ref_id} [{t.expr}]" for t in result.targets if not t.skipped and not t.has_data]
+    return (
+        f"{where}: exp: at least one series, got: none from {'; '.join(empty)}. Hint: check metric names "
+        "and label values (job, node) against what the targets expose; GPU series come from "
+        "fixtures/dashboards/data.yaml"
+    )

@@ -1,0 +1,73 @@
+"""dashboards/<uid>/datasources: every panel's and target's datasource resolves to a provisioned one.
+
+Catches: a uid that exists only in the Grafana the dashboard was exported from (the panel shows
+"Datasource ... was not found"), an ``__inputs`` placeholder (``${DS_PROMETHEUS}``) left by "Export
+for sharing externally", a ``${ds}`` variable that is not defined. Datasource variables resolve to
+their saved selection, else the first provisioned datasource of their type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from validation.checks.base import Check, CheckContext
+from validation.checks.dashboards_session import session_for
+from validation.dashboards.datasources import Datasource, resolve_target_datasource
+from validation.dashboards.model import Dashboard
+from validation.dashboards.session import DashboardSession
+from validation.errors import ConfigError
+from validation.results import Report
+
+
+class DashboardDatasourcesCheck(Check):
+    id = "dashboards"
+    kind = "dashboard"
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        self.evaluate(session_for(ctx), report)
+
+    def evaluate(self, session: DashboardSession, report: Report) -> None:
+        if session.datasources_error:
+            report.failed(f"{self.id}/provisioning/datasources", self.kind, session.datasources_error)
+        for dashboard in session.dashboards:
+            check_id = f"{self.id}/{dashboard.uid or dashboard.source}/datasources"
+            problems = unresolved_datasources(dashboard, session.datasources)
+            if problems:
+                report.failed(check_id, self.kind, "; ".join(problems), unresolved=problems)
+            else:
+                report.passed(check_id, self.kind)
+
+
+def datasource_variable_lookup(
+    dashboard: Dashboard, datasources: list[Datasource]
+) -> Callable[[str], str | None]:
+    """A datasource variable's value as Grafana would select it on load (no Grafana database)."""
+    variables = {v.name: v for v in dashboard.variables if v.type == "datasource"}
+
+    def lookup(name: str) -> str | None:
+        variable = variables.get(name)
+        if variable is None:
+            return None
+        current = [c for c in variable.current if c and c != "$__all"]
+        if current:
+            return current[0]
+        kind = str(variable.query or "prometheus")
+        return next((ds.uid or ds.name for ds in datasources if ds.type == kind), "default")
+
+    return lookup
+
+
+def unresolved_datasources(dashboard: Dashboard, datasources: list[Datasource]) -> list[str]:
+    lookup = datasource_variable_lookup(dashboard, datasources)
+    problems: list[str] = []
+    for panel in dashboard.query_panels():
+        where = f"panel {panel.title!r} (id {panel.id})"
+        targets = panel.targets or []
+        try:
+            if not targets:
+                resolve_target_datasource(panel.datasource, None, datasources, lookup)
+            for target in targets:
+                resolve_target_datasource(panel.datasource, target.datasource, datasources, lookup)
+        except ConfigError as exc:
+            problems.append(f"dashboard {dashboard.uid}, {where}: {exc.what}")
+    return problems

@@ -1,0 +1,85 @@
+"""Run every dashboard check of a project against the running stack: ``run_dashboard_checks``.
+
+Order: the checks that need only the files (file, datasources, panel ids, units, thresholds,
+provisioning); then the stack is prepared (first scrape, fixtures/dashboards/data.yaml served and
+visible in Prometheus), every dashboard executed once, and the checks that read the results run
+(variables, queries, data, real Grafana); previews are drawn to ``<report_dir>/dashboards/``.
+The fixture series are withdrawn at the end, so run this after the alert/notification checks
+(the fixture fires GPU alerts while it is served).
+
+Measurements: ``dashboards_execute_s`` (all panels of all dashboards, stack already up),
+``dashboards_prepare_s``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from validation.checks.base import Check, CheckContext
+from validation.checks.dashboards_data import DashboardDataCheck
+from validation.checks.dashboards_datasources import DashboardDatasourcesCheck
+from validation.checks.dashboards_file import DashboardFileCheck
+from validation.checks.dashboards_grafana import GrafanaApiCheck
+from validation.checks.dashboards_panel_ids import DashboardPanelIdsCheck
+from validation.checks.dashboards_provisioning import DashboardProvisioningCheck
+from validation.checks.dashboards_queries import DashboardQueriesCheck
+from validation.checks.dashboards_session import session_for
+from validation.checks.dashboards_thresholds import DashboardThresholdsCheck
+from validation.checks.dashboards_units import DashboardUnitsCheck
+from validation.checks.dashboards_variables import DashboardVariablesCheck
+from validation.dashboards.fixture import load_fixture
+from validation.dashboards.stack_data import prepare, prometheus_api, withdraw
+from validation.errors import StackcheckError
+from validation.results import Report
+
+STATIC: list[type[Check]] = [DashboardFileCheck, DashboardDatasourcesCheck, DashboardPanelIdsCheck, DashboardUnitsCheck,
+          DashboardThresholdsCheck, DashboardProvisioningCheck]  # fmt: skip
+EXECUTED: list[type[Check]] = [
+    DashboardVariablesCheck,
+    DashboardQueriesCheck,
+    DashboardDataCheck,
+    GrafanaApiCheck,
+]
+FIXTURE = Path("dashboards") / "data.yaml"
+
+
+def run_dashboard_checks(ctx: CheckContext, report: Report) -> None:
+    stack = ctx.require_stack()
+    session = session_for(ctx)
+    for check in STATIC:
+        check().run(ctx, report)
+    fixture_path = ctx.project.fixtures_dir / FIXTURE
+    try:
+        fixture = load_fixture(fixture_path)
+    except StackcheckError as exc:
+        report.failed("dashboards/fixture/load", "dashboard", exc.render())
+        fixture = None
+    started = time.monotonic()
+    try:
+        if fixture is not None:
+            problems = prepare(stack, fixture)
+            if problems:
+                report.failed("dashboards/fixture/ready", "dashboard", "; ".join(problems))
+            elif fixture.series:
+                report.passed("dashboards/fixture/ready", "dashboard", f"{len(fixture.series)} series served",
+                              seconds=time.monotonic() - started)  # fmt: skip
+        report.measurements["dashboards_prepare_s"] = round(time.monotonic() - started, 3)
+        session.execute(prometheus_api(stack), scale=stack.options.time_scale)
+        report.measurements["dashboards_execute_s"] = round(session.execute_seconds, 3)
+        for executed in EXECUTED:
+            executed().run(ctx, report)
+        _previews(ctx, report)
+    finally:
+        withdraw(stack)
+
+
+def _previews(ctx: CheckContext, report: Report) -> None:
+    report_dir = Path(str(ctx.options.get("report_dir", "reports")))
+    try:
+        from validation.dashboards.preview import render_session
+    except ImportError as exc:  # matplotlib is optional
+        report.skipped("dashboards/previews", "dashboard", f"no previews: {exc}")
+        return
+    written = render_session(session_for(ctx), report_dir / "dashboards")
+    report.measurements["dashboards_previews"] = [str(p) for p in written]

@@ -1,0 +1,43 @@
+"""dashboards/<uid>/units: every panel that plots numbers declares a unit.
+
+Catches: a panel without ``fieldConfig.defaults.unit``: Grafana then prints bare numbers, so a ratio
+of 0.93 and 93 % look alike and bytes have no prefix — the on-call reads the wrong magnitude. Tables,
+text and panels without queries are exempt.
+"""
+
+from __future__ import annotations
+
+from validation.checks.base import Check, CheckContext
+from validation.checks.dashboards_session import session_for
+from validation.dashboards.session import DashboardSession
+from validation.results import Report
+
+NUMERIC_TYPES = frozenset(
+    {"timeseries", "graph", "stat", "gauge", "bargauge", "singlestat", "heatmap", "barchart"}
+)
+
+
+class DashboardUnitsCheck(Check):
+    id = "dashboards"
+    kind = "dashboard"
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        self.evaluate(session_for(ctx), report)
+
+    def evaluate(self, session: DashboardSession, report: Report) -> None:
+        for dashboard in session.dashboards:
+            check_id = f"{self.id}/{dashboard.uid or dashboard.source}/units"
+            missing = [
+                f"{p.title!r} (id {p.id})"
+                for p in dashboard.query_panels()
+                if p.type in NUMERIC_TYPES and p.targets and not p.unit
+            ]
+            if missing:
+                report.failed(
+                    check_id,
+                    self.kind,
+                    f"dashboard {dashboard.uid}: exp: a unit on every numeric panel, got: none on "
+                    f"{', '.join(missing)}. Hint: set Standard options > Unit (percentunit, bytes, s, ...)",
+                )
+            else:
+                report.passed(check_id, self.kind)

@@ -1,0 +1,125 @@
+"""One pass over a set of dashboards against one Prometheus: load, resolve variables, execute.
+
+``DashboardSession`` holds what every dashboard check reads: the loaded dashboards (or why a file is
+not one), the provisioned datasources, and — once ``execute`` ran against a Prometheus — each
+dashboard's variables, panel results and the recorded query_range data (for previews). Checks that
+need no Prometheus (datasources, panel ids, units, thresholds, provisioning) read only the loaded
+part.
+
+Time: the engine works in production time over ``range_seconds`` (default 1 h) ending now; against a
+time-compressed stack the ``ScaledClient`` maps queries and times onto the stack's clock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from validation.dashboards.client import PrometheusAPI
+from validation.dashboards.datasources import Datasource, load_provisioned_datasources
+from validation.dashboards.execute import PanelResult, execute_dashboard
+from validation.dashboards.interpolate import VariableValue
+from validation.dashboards.loader import load_dashboard
+from validation.dashboards.macros import TimeRange
+from validation.dashboards.model import Dashboard
+from validation.dashboards.scaled import RecordedRange, ScaledClient
+from validation.dashboards.variables import resolve_variables
+from validation.errors import StackcheckError
+
+DEFAULT_RANGE_SECONDS = 3600.0
+
+
+@dataclass
+class DashboardFile:
+    path: Path
+    dashboard: Dashboard | None = None
+    error: str = ""
+
+    @property
+    def key(self) -> str:
+        """The id segment: the uid when loaded, else the file name without .json."""
+        return self.dashboard.uid if self.dashboard and self.dashboard.uid else self.path.stem
+
+
+@dataclass
+class DashboardRun:
+    dashboard: Dashboard
+    variables: dict[str, VariableValue] = field(default_factory=dict)
+    panels: list[PanelResult] = field(default_factory=list)
+    recorded: dict[str, RecordedRange] = field(default_factory=dict)
+    time_range: TimeRange | None = None
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class DashboardSession:
+    files: list[DashboardFile]
+    datasources: list[Datasource]
+    datasources_error: str = ""
+    runs: dict[str, DashboardRun] = field(default_factory=dict)
+    executed: bool = False
+    execute_seconds: float = 0.0
+
+    @property
+    def dashboards(self) -> list[Dashboard]:
+        return [f.dashboard for f in self.files if f.dashboard is not None]
+
+    @classmethod
+    def load(cls, paths: list[Path], datasources_dir: Path | None) -> DashboardSession:
+        files: list[DashboardFile] = []
+        for path in paths:
+            try:
+                files.append(DashboardFile(path, load_dashboard(path)))
+            except StackcheckError as exc:
+                files.append(DashboardFile(path, error=exc.render()))
+        datasources: list[Datasource] = []
+        error = ""
+        if datasources_dir is not None and datasources_dir.is_dir():
+            try:
+                datasources = load_provisioned_datasources(datasources_dir)
+            except StackcheckError as exc:
+                error = exc.render()
+        if not datasources:
+            # no provisioning (a lone file checked by `stackcheck dashboards`): Grafana's usual default
+            datasources = [Datasource("Prometheus", "prometheus", "prometheus", is_default=True)]
+        return cls(files, datasources, error)
+
+    def execute(
+        self,
+        client: PrometheusAPI,
+        *,
+        scale: float = 1.0,
+        range_seconds: float = DEFAULT_RANGE_SECONDS,
+        now: float | None = None,
+        max_data_points: int | None = None,
+    ) -> None:
+        """Run every dashboard; a dashboard whose variables cannot be resolved records the error."""
+        started = time.monotonic()
+        anchor = time.time() if now is None else now
+        for dashboard in self.dashboards:
+            scaled = ScaledClient(client, scale, anchor)
+            time_range = TimeRange(anchor - range_seconds, anchor)
+            run = DashboardRun(dashboard, time_range=time_range)
+            t0 = time.monotonic()
+            try:
+                run.variables = resolve_variables(dashboard, scaled, time_range, self.datasources)
+                run.panels = execute_dashboard(
+                    dashboard, scaled, time_range, self.datasources,
+                    max_data_points=max_data_points, variables=run.variables,
+                )  # fmt: skip
+            except StackcheckError as exc:
+                run.error = exc.render()
+            run.recorded = scaled.recorded
+            run.seconds = time.monotonic() - t0
+            self.runs[dashboard.uid or dashboard.source] = run
+        self.executed = True
+        self.execute_seconds = time.monotonic() - started
+
+    def run_of(self, dashboard: Dashboard) -> DashboardRun | None:
+        return self.runs.get(dashboard.uid or dashboard.source)
+
+
+def project_dashboard_files(dashboards_dir: Path) -> list[Path]:
+    return sorted(dashboards_dir.rglob("*.json")) if dashboards_dir.is_dir() else []

@@ -1,0 +1,70 @@
+"""Getting a running stack ready for the dashboards: first scrape, fixture series, readiness.
+
+``prepare(stack, fixture)`` waits (polling with deadlines, never a bare sleep) until Prometheus
+scraped some target, serves the fixture's series from the stack's synthetic target, and waits until
+Prometheus has every fixture series and every ``ready_when`` expression returns data. It returns the
+problems it met instead of raising, so the checks can report them and still run what they can.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from validation.dashboards.client import PrometheusAPI
+from validation.dashboards.fixture import SCENARIO, DataFixture, inject, readiness_query
+from validation.dashboards.promclient import PrometheusHTTPClient
+from validation.wait import WaitTimeout, wait_until
+
+if TYPE_CHECKING:
+    from validation.stack import Stack
+
+FIRST_SCRAPE_TIMEOUT = 30.0
+
+
+def prometheus_api(stack: Stack) -> PrometheusHTTPClient:
+    auth = stack.credentials("prometheus") if stack.instance("prometheus").user else None
+    return PrometheusHTTPClient(stack.url("prometheus"), auth=auth)
+
+
+def wait_first_scrape(stack: Stack, timeout: float = FIRST_SCRAPE_TIMEOUT) -> float:
+    """Seconds waited until some target is up (service discovery needs ~5.5 s after ready)."""
+    started = time.monotonic()
+    prom = stack.prometheus()
+    wait_until(lambda: any(t.health == "up" for t in prom.targets()), timeout=timeout,
+               what="a first successful scrape", hint="check `stackcheck run --only scrape`")  # fmt: skip
+    return time.monotonic() - started
+
+
+def fixture_timeout(fixture: DataFixture, scale: float) -> float:
+    """Real seconds to wait: 40 production scrape intervals compressed, at least 20 s."""
+    return max(20.0, 40 * fixture.interval / scale)
+
+
+def prepare(stack: Stack, fixture: DataFixture, client: PrometheusAPI | None = None) -> list[str]:
+    problems: list[str] = []
+    try:
+        wait_first_scrape(stack)
+    except WaitTimeout as exc:
+        problems.append(exc.render())
+    if not fixture.series and not fixture.ready_when:
+        return problems
+    if stack.synthetic is None:
+        return [*problems, "the stack has no synthetic target: fixture series cannot be served"]
+    scale = stack.options.time_scale
+    inject(fixture, stack.synthetic, scale)
+    api = client or prometheus_api(stack)
+    query = readiness_query(fixture)
+    try:
+        wait_until(lambda: bool(api.query(query, time.time()).get("result")), timeout=fixture_timeout(fixture, scale),
+                   what=f"the dashboards' fixture data ({query})",
+                   hint="the series are served by the synthetic job; ready_when needs the rules loaded")  # fmt: skip
+    except WaitTimeout as exc:
+        problems.append(exc.render())
+    return problems
+
+
+def withdraw(stack: Stack) -> None:
+    """Stop serving the fixture series (their alerts resolve once the series go stale)."""
+    if stack.synthetic is not None:
+        stack.synthetic.remove_scenario(SCENARIO)
