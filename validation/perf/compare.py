@@ -1,0 +1,120 @@
+"""Noise-aware comparison of measured figures with a stored baseline — pure functions.
+
+Each metric is judged on medians of repeated samples. A change is a regression only when it
+passes both bars of its kind's ``Tolerance``: the ratio (current / baseline median) beyond
+``ratio`` AND the absolute difference beyond ``floor`` — so a 0.4 ms rule evaluation that
+becomes 0.9 ms (×2.2 but 0.5 ms) is noise, while 40 ms → 90 ms is not. Timings, memory and CPU
+regress upwards only (faster is reported as improved); counts and rates are properties of the
+config, so a change either way beyond tolerance is flagged. Limits: with one sample per side
+the median is that sample — the tolerances are set wide enough for that (startup is measured
+once per stack start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from validation.perf.metrics import Figures, Kind, Metric
+
+Direction = Literal["up", "both"]
+Status = Literal["ok", "regression", "improved", "new", "missing"]
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    ratio: float  # current / baseline beyond this (or below 1/ratio for "both") ...
+    floor: float  # ... and an absolute difference beyond this, in the metric's unit
+    direction: Direction = "up"
+
+
+TOLERANCES: dict[Kind, Tolerance] = {
+    "startup": Tolerance(2.0, 1.0),
+    "timing": Tolerance(2.0, 0.02),
+    "latency": Tolerance(1.5, 1.0),
+    "ratio": Tolerance(1.5, 0.5),
+    "memory": Tolerance(1.3, 16 * 2**20),
+    "size": Tolerance(1.5, 512),
+    "cpu": Tolerance(2.0, 0.1),
+    "count": Tolerance(1.1, 5, "both"),
+    "rate": Tolerance(1.3, 50, "both"),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    kind: Kind
+    status: Status
+    baseline: float | None
+    current: float | None
+    ratio: float | None
+    message: str
+
+    @property
+    def regression(self) -> bool:
+        return self.status == "regression"
+
+
+def ratio_of(current: float, baseline: float) -> float:
+    """current / baseline, with 0/0 = 1 and x/0 = inf."""
+    if baseline == 0:
+        return 1.0 if current == 0 else float("inf")
+    return current / baseline
+
+
+def judge_value(current: float, baseline: float, tolerance: Tolerance) -> Status:
+    """ok / regression / improved for one pair of medians under ``tolerance``."""
+    ratio = ratio_of(current, baseline)
+    delta = current - baseline
+    if ratio > tolerance.ratio and delta > tolerance.floor:
+        return "regression"
+    shrunk = ratio < 1 / tolerance.ratio and -delta > tolerance.floor
+    if shrunk:
+        return "regression" if tolerance.direction == "both" else "improved"
+    return "ok"
+
+
+def judge_metric(
+    name: str, baseline: Metric | None, current: Metric | None, tolerances: Mapping[Kind, Tolerance] = TOLERANCES
+) -> Verdict:
+    if baseline is None and current is not None:
+        return Verdict(name, current.kind, "new", None, current.median, None, "not in the baseline")
+    if current is None and baseline is not None:
+        return Verdict(name, baseline.kind, "missing", baseline.median, None, None, "not measured this time")
+    assert baseline is not None and current is not None
+    tolerance = tolerances[baseline.kind]
+    base, now = baseline.median, current.median
+    status = judge_value(now, base, tolerance)
+    ratio = ratio_of(now, base)
+    message = (
+        f"{name}: median {_fmt(now, baseline.unit)} vs baseline {_fmt(base, baseline.unit)} "
+        f"(×{ratio:.2f}; tolerance ×{tolerance.ratio:g} and {_fmt(tolerance.floor, baseline.unit)})"
+    )
+    return Verdict(name, baseline.kind, status, base, now, ratio, message)
+
+
+def compare_figures(
+    baseline: Figures, current: Figures, tolerances: Mapping[Kind, Tolerance] = TOLERANCES
+) -> list[Verdict]:
+    """A verdict per metric in either set, sorted: regressions first, then by name."""
+    names = sorted(set(baseline) | set(current))
+    verdicts = [judge_metric(n, baseline.get(n), current.get(n), tolerances) for n in names]
+    return sorted(verdicts, key=lambda v: (not v.regression, v.name))
+
+
+def regressions(verdicts: list[Verdict]) -> list[Verdict]:
+    return [v for v in verdicts if v.regression]
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / 2**20:.1f} MiB" if abs(value) >= 2**20 else f"{value:.0f} B"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if abs(value) < 1 else f"{value:.2f} s"
+    if unit == "cores":
+        return f"{value:.3f} cores"
+    if unit == "×":
+        return f"{value:.2f}×"
+    return f"{value:.6g}{unit}"
