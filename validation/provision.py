@@ -302,6 +302,11 @@ def provision(
         ensure_binary(spec, config, item, host=host, apt=apt, which=which)
         if item.binary:
             item.version = spec.version(item.binary)
+            if config.version and item.version and item.version != config.version:
+                item.reasons.append(
+                    f"stack.yaml pins {config.version} but {item.binary} is {item.version}: "
+                    f"runs (and images built here) use {item.version}; the run records it"
+                )
         items[name] = item
     if client is None and use_engine:
         from validation.backends.containers import engine_available, engine_client

@@ -566,3 +566,12 @@ def test_image_versions_read_the_built_label_else_the_tag_and_missing_images_lis
         "pushgateway": "",
     }
     assert missing_images(configs, FakeClient(images)) == ["prom/pushgateway:v1.5.1"]
+
+
+def test_provision_notes_a_binary_whose_version_differs_from_the_pin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(type(SPECS["prometheus"]), "version", lambda self, binary: "2.41.0")
+    code, _, err = _provision(tmp_path, set(ALL_BINARIES), USER)
+    assert code == 0
+    assert "note: prometheus: stack.yaml pins 2.42.0 but /usr/bin/prometheus is 2.41.0" in err
