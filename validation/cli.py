@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
     )
+    run.add_argument("--scenarios", default="", metavar="PATTERN",
+                     help="only the scenarios whose name matches (shell pattern); disables the coverage gate")
     run.add_argument("--keep", action="store_true", help="keep the run directory (rendered configs, logs)")
 
     routes = sub.add_parser("routes", help="check a file of routing cases (labels → expected receivers)")
@@ -128,6 +130,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 only=only,
                 report_dir=args.report,
                 keep_run_dir=args.keep,
+                scenarios=args.scenarios,
             ),
         )
         return _finish(report, args.report)

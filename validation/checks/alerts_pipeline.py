@@ -9,9 +9,11 @@ Expectations come from fixtures/scenarios/, never from the config under test.
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 from validation.checks.base import Check, CheckContext
+from validation.errors import HarnessError
 from validation.pipeline.coverage import record_coverage
 from validation.pipeline.run import run_pipeline
 from validation.pipeline.timing import Timing
@@ -63,12 +65,18 @@ class AlertPipelineCheck(Check):
     id = "alerts"
     kind = "alert"
 
-    def __init__(self, coverage: bool = True) -> None:
+    def __init__(self, coverage: bool = True, pattern: str = "") -> None:
         self.coverage = coverage
+        self.pattern = pattern
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
         scenarios, rules, routing = load_checked_scenarios(ctx)
+        if self.pattern:
+            scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, self.pattern)]
+            if not scenarios:
+                raise HarnessError(f"no scenario matches {self.pattern!r}", place=str(ctx.project.scenarios_dir),
+                                   hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)")
         scale = stack.options.time_scale
         uncompressible = {entry.split(": ", 1)[-1] for entry in (stack.state.uncompressible if stack.state else [])}
         runnable = []

@@ -137,11 +137,18 @@ def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[N
     first = min(firing, key=lambda n: n.received_at)
     out["delivered"] = ("passed", f"after {first.received_at - state.start:.2f}s wall")
     if exp.contains:
-        text = "\n".join(n.content for n in firing)
-        missing = [c for c in exp.contains if c not in text]
-        out["content"] = ("passed", "") if not missing else (
-            "failed", f"exp: the notification contains {missing}, got: {first.content[:300]!r}. Hint: check the "
-            "receiver's templates (subject, text, title)")
+        # every integration of the receiver must carry the content: an email with the runbook
+        # link does not excuse a Slack message without it
+        problems = []
+        for kind in sorted({n.kind for n in firing}):
+            text = "\n".join(n.content for n in firing if n.kind == kind)
+            missing = [c for c in exp.contains if c not in text]
+            if missing:
+                sample = next(n for n in firing if n.kind == kind).content[:300]
+                problems.append(f"{kind} lacks {missing} (got: {sample!r})")
+        out["content"] = ("passed", "") if not problems else (
+            "failed", f"exp: every notification at {exp.receiver!r} contains {list(exp.contains)}, got: "
+            + "; ".join(problems) + ". Hint: check the receiver's templates (subject, text, title)")
     if exp.count is not None:
         if now < state.window_end and not final:
             out["count"] = None

@@ -1,0 +1,124 @@
+"""The alert pipeline catches what it exists to catch: in a copy of the stack, a threshold off
+by 10×, a route matcher typo, a template field gone, send_resolved off — each exits 1 naming
+the alert or receiver. One small scenario file keeps each run to a few seconds."""
+
+import json
+
+import pytest
+
+from tests.cli import stackcheck
+from tests.conftest import edit
+
+pytestmark = pytest.mark.e2e
+
+SCENARIO = """\
+scenarios:
+  - name: memory-pages-oncall
+    why: memory below 10 % for 5m pages on-call by email and Slack, archives, then resolves
+    input_series:
+      - series: node_memory_MemAvailable_bytes{instance="gpu-node-31:9100", job="node", node="gpu-node-31"}
+        values: 32e9x4 2e9x30 32e9x20
+      - series: node_memory_MemTotal_bytes{instance="gpu-node-31:9100", job="node", node="gpu-node-31"}
+        values: 64e9x54
+    exp_alerts:
+      - alertname: NodeMemoryExhausted
+        exp_labels: {severity: critical, team: infra, node: gpu-node-31}
+        exp_annotations_contain: {runbook_url: runbooks/NodeMemoryExhausted.md}
+        fires_within: 8m
+        resolves: true
+    exp_notifications:
+      - receiver: oncall-critical
+        contains: [NodeMemoryExhausted, gpu-node-31, runbooks/NodeMemoryExhausted.md]
+        resolved: true
+      - receiver: webhook-archive
+        contains: [NodeMemoryExhausted, gpu-node-31]
+      - receiver: infra-slack
+        absent: true
+  - name: memory-fine
+    why: half the memory in use never pages
+    input_series:
+      - series: node_memory_MemAvailable_bytes{instance="gpu-node-32:9100", job="node", node="gpu-node-32"}
+        values: 32e9x40
+      - series: node_memory_MemTotal_bytes{instance="gpu-node-32:9100", job="node", node="gpu-node-32"}
+        values: 64e9x40
+    exp_alerts:
+      - alertname: NodeMemoryExhausted
+        absent: true
+    exp_notifications:
+      - receiver: oncall-critical
+        absent: true
+"""
+
+
+@pytest.fixture
+def pipeline_copy(stack_copy):
+    for old in (stack_copy / "fixtures/scenarios").glob("*.y*ml"):
+        old.unlink()
+    (stack_copy / "fixtures/scenarios/memory.yaml").write_text(SCENARIO)
+    return stack_copy
+
+
+def _run(repo, report):
+    result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
+                        "--scenarios", "memory-*", "--report", str(report))
+    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    failed = {c["id"]: c["message"] for c in data.get("checks", []) if c["status"] == "failed"}
+    return result, data, failed
+
+
+def test_the_reference_memory_alert_fires_is_delivered_and_resolves(pipeline_copy, tmp_path):
+    result, data, failed = _run(pipeline_copy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ids = {c["id"] for c in data["checks"]}
+    assert "alerts/memory-pages-oncall/NodeMemoryExhausted/fires" in ids
+    assert "notifications/memory-pages-oncall/oncall-critical/resolved" in ids
+    latency = data["measurements"]["alert_latency"]["memory-pages-oncall"]
+    assert latency["active_to_delivery_s"] > 0 and latency["floor_s"] > 0
+
+
+def test_a_threshold_off_by_ten_never_fires(pipeline_copy, tmp_path):
+    edit(pipeline_copy / "rules/node.rules.yml", "(1 - node:node_memory_utilisation:ratio) < 0.10",
+         "(1 - node:node_memory_utilisation:ratio) < 0.010")
+    result, _, failed = _run(pipeline_copy, tmp_path)
+    assert result.returncode == 1
+    assert "alerts/memory-pages-oncall/NodeMemoryExhausted/fires" in failed
+    assert "NodeMemoryExhausted" in failed["alerts/memory-pages-oncall/NodeMemoryExhausted/fires"]
+
+
+def test_a_route_matcher_typo_misroutes_the_page(pipeline_copy, tmp_path):
+    edit(pipeline_copy / "stack/alertmanager/alertmanager.yml", 'matchers: [severity="critical"]',
+         'matchers: [severity="crtical"]')
+    result, _, failed = _run(pipeline_copy, tmp_path)
+    assert result.returncode == 1
+    message = failed["notifications/memory-pages-oncall/oncall-critical/delivered"]
+    assert "'oncall-critical'" in message
+
+
+def test_a_template_field_that_drops_out_is_caught_per_integration(pipeline_copy, tmp_path):
+    edit(pipeline_copy / "stack/alertmanager/templates/notifications.tmpl",
+         "{{ with .Annotations.runbook_url }}Runbook: <{{ . }}|{{ . }}>",
+         "{{ with .Annotations.runbook }}Runbook: <{{ . }}|{{ . }}>")
+    result, _, failed = _run(pipeline_copy, tmp_path)
+    assert result.returncode == 1
+    message = failed["notifications/memory-pages-oncall/oncall-critical/content"]
+    assert "slack lacks" in message and "email" not in message.split("got:")[1].split("(got")[0]
+
+
+def test_send_resolved_off_is_caught(pipeline_copy, tmp_path):
+    path = pipeline_copy / "stack/alertmanager/alertmanager.yml"
+    text = path.read_text()
+    start = text.index("  - name: oncall-critical")
+    end = text.index("  - name: ml-oncall-critical")
+    path.write_text(text[:start] + text[start:end].replace("send_resolved: true", "send_resolved: false")
+                    + text[end:])
+    result, _, failed = _run(pipeline_copy, tmp_path)
+    assert result.returncode == 1
+    assert "send_resolved" in failed["notifications/memory-pages-oncall/oncall-critical/resolved"]
+
+
+def test_a_malformed_scenario_stops_before_anything_starts(pipeline_copy, tmp_path):
+    (pipeline_copy / "fixtures/scenarios/broken.yaml").write_text(
+        "name: x\nwhy: y\nexp_alerts:\n  - alertname: NodeMemoryExhausted\n    fire_within: 5m\n")
+    result = stackcheck("-C", str(pipeline_copy), "run", "--only", "alerts", "--report", str(tmp_path))
+    assert result.returncode == 2
+    assert "broken.yaml:5" in result.stderr and "fires_within" in result.stderr
