@@ -76,3 +76,27 @@ def test_the_check_writes_nothing_into_the_users_tree(stack_copy, tmp_path):
     stackcheck("-C", str(stack_copy), "check", "--report", str(tmp_path / "r"))
     after = sorted(p.relative_to(stack_copy) for p in stack_copy.rglob("*"))
     assert before == after
+
+
+def test_routing_cases_are_part_of_the_gate(stack_copy, tmp_path):
+    edit(stack_copy / "stack/alertmanager/alertmanager.yml", 'matchers: [team="infra"]', 'matchers: [team="infr"]')
+    result = stackcheck("-C", str(stack_copy), "check", "--report", str(tmp_path))
+    assert result.returncode == 1
+    assert "FAIL routes/routes/" in result.stdout and "infra-slack" in result.stdout
+
+
+def test_routes_command_prints_a_diff_and_exits_1(tmp_path):
+    cases = tmp_path / "cases.yml"
+    cases.write_text("- labels: {alertname: NodeDown, severity: critical, team: infra}\n"
+                     "  receivers: [webhook-archive, infra-slack]\n")
+    result = stackcheck("-C", str(REPO), "routes", str(cases))
+    assert result.returncode == 1
+    assert "-infra-slack" in result.stdout and "+oncall-critical" in result.stdout
+
+
+def test_routes_command_on_a_malformed_cases_file_is_exit_2(tmp_path):
+    cases = tmp_path / "cases.yml"
+    cases.write_text("- labels: {alertname: NodeDown}\n  receiver: [x]\n")
+    result = stackcheck("-C", str(REPO), "routes", str(cases))
+    assert result.returncode == 2
+    assert "cases.yml:" in result.stderr

@@ -29,7 +29,7 @@ from validation.checks.dashboards_thresholds import DashboardThresholdsCheck
 from validation.checks.dashboards_units import DashboardUnitsCheck
 from validation.checks.dashboards_variables import DashboardVariablesCheck
 from validation.dashboards.fixture import load_fixture
-from validation.dashboards.stack_data import prepare, prometheus_api, withdraw
+from validation.dashboards.stack_data import prepare, production_range, prometheus_api, withdraw
 from validation.errors import StackcheckError
 from validation.results import Report
 
@@ -65,7 +65,9 @@ def run_dashboard_checks(ctx: CheckContext, report: Report) -> None:
                 report.passed("dashboards/fixture/ready", "dashboard", f"{len(fixture.series)} series served",
                               seconds=time.monotonic() - started)  # fmt: skip
         report.measurements["dashboards_prepare_s"] = round(time.monotonic() - started, 3)
-        session.execute(prometheus_api(stack), scale=stack.options.time_scale)
+        session.execute(
+            prometheus_api(stack), scale=stack.options.time_scale, range_seconds=production_range(stack)
+        )
         report.measurements["dashboards_execute_s"] = round(session.execute_seconds, 3)
         for executed in EXECUTED:
             executed().run(ctx, report)
