@@ -10,7 +10,7 @@ scrape target before the dashboards run, and ``ready_when`` expressions that mus
     interval: 15s
     input_series:
       - series: DCGM_FI_DEV_GPU_TEMP{job="dcgm", instance="gpu-node-1:9400", node="gpu-node-1", gpu="0"}
-        values: 60+0.1x100
+        values: "60+0.1x100"   # quoted: YAML would read 0x100 as a hex number
     ready_when:
       - ALERTS{alertname="GPUTemperatureCritical", alertstate="firing"}
 
@@ -70,8 +70,14 @@ def load_fixture(path: Path) -> DataFixture:
             raise ScenarioError("an input series needs 'series' and 'values'", place=place,
                                 hint='series: name{label="value"}  values: 1+1x10')  # fmt: skip
         _no_unknown(item, _SERIES_KEYS, path)
+        if not isinstance(item["values"], str):
+            raise ScenarioError(
+                f"values must be a string, got the {type(item['values']).__name__} {item['values']!r}",
+                place=place,
+                hint='quote it: YAML reads 0x100 as the hex number 256, not "0 repeated 100 times"',
+            )
         name, labels = parse_series(str(item["series"]), place=place)
-        series.append(FixtureSeries(name, labels, parse_values(str(item["values"]), place=place), place))
+        series.append(FixtureSeries(name, labels, parse_values(item["values"], place=place), place))
     ready = [str(expr) for expr in data.get("ready_when") or []]
     return DataFixture(interval, series, ready, str(data.get("why", "")))
 

@@ -81,24 +81,51 @@ def _grid(panel: Panel) -> tuple[int, int, int, int]:
     )
 
 
+WIDTH_PX, TITLE_PX, DPI = 1600, 50, 80
+
+
 def render_dashboard(run: DashboardRun, path: Path) -> Path:
     dashboard = run.dashboard
     placed = layout(dashboard.panels)
-    rows = max((y + h for _, _, y, _, h in placed), default=1) + 2  # + title band
-    width_in = 20.0
-    height_in = max(4.0, rows * UNIT_ROW / 1200 * width_in * 1.4)
-    fig = plt.figure(figsize=(width_in, height_in), dpi=80, facecolor=BACKGROUND)
-    fig.text(0.01, 1 - 0.8 / rows, f"{dashboard.title}  ·  {dashboard.uid}  ·  {_variables_text(run)}",
-             color=TEXT, fontsize=14, va="center", weight="bold")  # fmt: skip
+    rows = max((y + h for _, _, y, _, h in placed), default=1)
+    height_px = TITLE_PX + rows * UNIT_ROW
+    fig = plt.figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI, facecolor=BACKGROUND)
+
+    def box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+        """Pixels from the top-left corner → figure fraction (left, bottom, width, height)."""
+        return (x / WIDTH_PX, 1 - (y + h) / height_px, w / WIDTH_PX, h / height_px)
+
+    left, bottom, *_ = box(10, 12, 0, 26)
+    fig.text(left, bottom, f"{dashboard.title}  ·  {dashboard.uid}  ·  {_variables_text(run)}",
+             color=TEXT, fontsize=14, weight="bold")  # fmt: skip
     results = {(r.panel_id, r.title): r for r in run.panels}
     by_id = {r.panel_id: r for r in run.panels if not r.repeat_value}
+    column = WIDTH_PX / 24
     for panel, x, y, w, h in placed:
-        box = (x / 24 + 0.003, 1 - (y + h + 2) / rows + 0.004, w / 24 - 0.006, h / rows - 0.008)
+        px, py, pw, ph = x * column + 3, TITLE_PX + y * UNIT_ROW + 3, w * column - 6, h * UNIT_ROW - 6
         if panel.is_row:
-            fig.text(box[0], 1 - (y + 2.5) / rows, ("▾ " if not panel.collapsed else "▸ ") + panel.title,
-                     color=TEXT, fontsize=12, weight="bold", va="center")  # fmt: skip
+            mark = "▸ " if panel.collapsed else "▾ "
+            left, bottom, *_ = box(px, py, pw, ph)
+            fig.text(
+                left,
+                bottom + 0.2 * ph / height_px,
+                mark + panel.title,
+                color=TEXT,
+                fontsize=12,
+                weight="bold",
+            )
             continue
-        ax = fig.add_axes(box, facecolor=PANEL)
+        cell = fig.add_axes(box(px, py, pw, ph), facecolor=PANEL)
+        cell.set_xticks([])
+        cell.set_yticks([])
+        for spine in cell.spines.values():
+            spine.set_color(GRID)
+        unit = f"  [{panel.unit}]" if panel.unit else ""
+        cell.text(0.01, 1 - 14 / ph, panel.title + unit, color=TEXT, fontsize=9, weight="bold",
+                  transform=cell.transAxes, va="center")  # fmt: skip
+        plain = panel.type not in ("timeseries", "graph", "barchart")
+        inner = (px + 8, py + 26, pw - 16, ph - 34) if plain else (px + 62, py + 26, pw - 72, ph - 50)
+        ax = fig.add_axes(box(*inner), facecolor=PANEL)
         result = by_id.get(panel.id) or results.get((panel.id, panel.title))
         _draw_panel(ax, panel, result, run)
     fig.savefig(path, facecolor=BACKGROUND)
@@ -118,9 +145,8 @@ def _variables_text(run: DashboardRun) -> str:
 def _draw_panel(ax: Axes, panel: Panel, result: PanelResult | None, run: DashboardRun) -> None:
     for spine in ax.spines.values():
         spine.set_color(GRID)
+        spine.set_visible(panel.type in ("timeseries", "graph", "barchart"))
     ax.tick_params(colors=TEXT, labelsize=7)
-    unit = f"  [{panel.unit}]" if panel.unit else ""
-    ax.set_title(panel.title + unit, color=TEXT, fontsize=9, loc="left")
     if result is None or not result.targets:
         _message(ax, "not executed" if result is None else "no queries")
         return
@@ -173,6 +199,8 @@ def _draw_series(ax: Axes, panel: Panel, result: PanelResult, run: DashboardRun)
         ax.set_ylim(top=field["max"])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, panel.unit)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "now" if abs(v) < 1e-9 else f"{v:g}m"))
+    if run.time_range is not None:
+        ax.set_xlim((run.time_range.start - end) / 60, 0)
     ax.grid(color=GRID, linewidth=0.5)
     if drawn <= 8:
         ax.legend(fontsize=6, loc="upper left", facecolor=PANEL, edgecolor=GRID, labelcolor=TEXT)

@@ -20,6 +20,15 @@ if TYPE_CHECKING:
     from validation.stack import Stack
 
 FIRST_SCRAPE_TIMEOUT = 30.0
+RANGE_PRESETS = (300.0, 900.0, 1800.0, 3600.0)  # Grafana's "Last 5/15/30 minutes", "Last 1 hour"
+
+
+def production_range(stack: Stack) -> float:
+    """The shortest of Grafana's quick ranges (up to 1 h) that covers the stack's life in production
+    time — what a person would pick to look at a stack this young."""
+    started = stack.instance("prometheus").started_at or time.monotonic()
+    lived = (time.monotonic() - started) * stack.options.time_scale
+    return next((preset for preset in RANGE_PRESETS if preset >= lived), RANGE_PRESETS[-1])
 
 
 def prometheus_api(stack: Stack) -> PrometheusHTTPClient:
