@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     provision = sub.add_parser("provision", help="install/locate the binaries, build local images if offline")
     provision.add_argument("--docker", action="store_true",
                            help="also make a Docker engine answer (install docker.io, start dockerd) and build images")
+    provision.add_argument("--pull", action="store_true",
+                           help="try pulling the pinned images first (off by default: the only traffic that would "
+                           "leave the machine; local images are built from the provisioned binaries instead)")
 
     check = sub.add_parser("check", help="static gate: promtool/amtool checks, promtool unit tests, lints")
     check.add_argument(
@@ -100,7 +103,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             from validation.engine import ensure_engine
 
             ensure_engine()
-        return provision()
+        return provision(pull=args.pull)
     root = args.directory
     if not root.is_dir():
         from validation.errors import HarnessError

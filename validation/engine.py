@@ -20,16 +20,9 @@ DOCKERD_ARGS = ("--bridge=none", "--iptables=false", "--ip6tables=false")
 
 
 def engine_answers(timeout: float = 2.0) -> bool:
-    try:
-        import docker
+    from validation.backends.containers import engine_available
 
-        client = docker.from_env(timeout=int(max(1, timeout)))
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:  # any failure means "no engine", by design of this probe
-        return False
+    return engine_available(timeout)
 
 
 def can_install() -> bool:
@@ -37,16 +30,16 @@ def can_install() -> bool:
 
 
 def apt_install(packages: list[str]) -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
-    if subprocess.run(cmd, env=env, check=False, capture_output=True).returncode != 0:  # noqa: S603
-        subprocess.run(["apt-get", "update", "-q"], env=env, check=False, capture_output=True)  # noqa: S607
-        result = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)  # noqa: S603
-        if result.returncode != 0:
+    from validation.provision import Apt
+
+    apt = Apt()
+    for package in packages:
+        ok, output = apt.install(package)
+        if not ok:
             raise ComponentUnavailable(
-                f"apt-get install {' '.join(packages)} failed: {result.stderr.strip()[-300:]}",
+                f"apt-get install {package} failed: {output.strip()[-300:]}",
                 place="apt-get",
-                hint="install the packages by hand, then run `stackcheck provision` again",
+                hint="install the package by hand, then run `stackcheck provision --docker` again",
             )
 
 
@@ -68,7 +61,7 @@ def ensure_engine(log: Path = Path("/tmp/stackcheck-dockerd.log"), timeout: floa
             hint="start it as root: dockerd " + " ".join(DOCKERD_ARGS),
         )
     with log.open("ab") as out:
-        subprocess.Popen(  # noqa: S603 - a daemon meant to outlive this process
+        subprocess.Popen(
             [shutil.which("dockerd") or "dockerd", *DOCKERD_ARGS],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )

@@ -67,7 +67,11 @@ def run(project: Project, options: RunOptions) -> Report:
     if {"alerts", "notifications"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
         load_checked_scenarios(CheckContext(project, Path(".")))
-    backend = resolve_backend(options.backend)
+    backend = resolve_backend(options.backend, project)
+    if backend == "containers":
+        from validation.backends.containers import remove_labelled
+
+        remove_labelled(orphans_only=True)  # containers of a harness that was SIGKILLed
     stack = Stack(
         project,
         StackOptions(backend=backend, time_scale=options.time_scale, keep_run_dir=options.keep_run_dir),
@@ -113,9 +117,14 @@ def run(project: Project, options: RunOptions) -> Report:
     return report
 
 
-def resolve_backend(name: str) -> str:
+def resolve_backend(name: str, project: Project) -> str:
+    """``auto``: containers when an engine answers and every image is there, else processes."""
     if name != "auto":
         return name
     from validation.backends.containers import engine_available
+    from validation.provision import missing_images
 
-    return "containers" if engine_available() else "process"
+    if not engine_available():
+        return "process"
+    wanted = {n: c for n, c in project.components.items() if n in StackOptions().components}
+    return "process" if missing_images(wanted) else "containers"

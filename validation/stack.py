@@ -314,7 +314,6 @@ class Stack:
 
     def _launch_spec(self, inst: Instance) -> LaunchSpec:
         state = self._state()
-        ctx = state.ctx
         workdir = self.run_dir / inst.name.replace("/", "_")
         workdir.mkdir(parents=True, exist_ok=True)
         flags = relocate_paths(inst.config.flags, inst.spec.path_flags, workdir)
@@ -358,9 +357,12 @@ class Stack:
     def _image(self, inst: Instance) -> str:
         if self.backend.name != "containers":
             return ""
-        from validation.provision import image_for
+        from validation.provision import image_for, image_version
 
-        return image_for(inst.spec, inst.config)
+        image = image_for(inst.spec, inst.config)
+        if inst.spec.name not in self.versions:
+            self.versions[inst.spec.name] = image_version(image)
+        return image
 
     def stop(self) -> None:
         if self._stopped:

@@ -47,7 +47,13 @@ def run_pipeline(stack: Stack, scenarios: list[Scenario], timing: Timing, rule_f
                  clock: Callable[[], float] = time.monotonic) -> PipelineOutcome:
     if stack.synthetic is None:
         raise HarnessError("the stack runs without a synthetic target", hint="start it with synthetic=True")
-    start = clock() + 0.5
+    # Service discovery delivers the synthetic target ~5 s after start-up (wall time, not
+    # compressed: 5 production minutes at 60×). Start the scenarios' clocks only once Prometheus
+    # scrapes the target, so the first samples of every series are really ingested.
+    if not stack.synthetic.wait_for_scrapes(stack.synthetic.scrapes + 1, timeout=60):
+        raise HarnessError("Prometheus never scraped the synthetic target within 60 s",
+                           place=stack.synthetic.url, hint="see the Prometheus log in the run directory (--keep)")
+    start = clock() + 0.05
     states = [ScenarioState(s.isolate(i), start, timing, rule_for) for i, s in enumerate(scenarios)]
     pusher = Pusher(stack.pushgateway(), clock) if any(s.push_series for s in scenarios) else None
     for state in states:
