@@ -122,3 +122,19 @@ def test_a_malformed_scenario_stops_before_anything_starts(pipeline_copy, tmp_pa
     result = stackcheck("-C", str(pipeline_copy), "run", "--only", "alerts", "--report", str(tmp_path))
     assert result.returncode == 2
     assert "broken.yaml:5" in result.stderr and "fires_within" in result.stderr
+
+
+@pytest.mark.containers
+def test_the_pipeline_passes_in_containers_too(pipeline_copy, tmp_path):
+    from validation.backends.containers import engine_available
+
+    if not engine_available():
+        if __import__("os").environ.get("CI") == "true":
+            pytest.fail("no Docker engine answers in CI", pytrace=False)
+        pytest.skip("no Docker engine answers")
+    result = stackcheck("-C", str(pipeline_copy), "run", "--backend", "containers", "--only",
+                        "alerts,notifications", "--scenarios", "memory-*", "--report", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["environment"]["backend"] == "containers"
+    assert data["summary"]["failed"] == 0 and data["summary"]["passed"] >= 8
