@@ -202,9 +202,10 @@ def _draw_series(ax: Axes, panel: Panel, result: PanelResult, run: DashboardRun)
     if run.time_range is not None:
         ax.set_xlim((run.time_range.start - end) / 60, 0)
     ax.grid(color=GRID, linewidth=0.5)
-    if drawn <= 8:
+    labelled = any(str(line.get_label() or "_").startswith("_") is False for line in ax.get_lines())
+    if drawn <= 8 and labelled:
         ax.legend(fontsize=6, loc="upper left", facecolor=PANEL, edgecolor=GRID, labelcolor=TEXT)
-    else:
+    elif drawn > 8:
         ax.text(
             0.99,
             0.97,
