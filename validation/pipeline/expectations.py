@@ -155,7 +155,7 @@ def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[N
         else:
             # one Alertmanager notification fans out to each integration of the receiver
             per_kind: dict[str, int] = {}
-            for note in firing:
+            for note in distinct(firing, state.timing.real(state.timing.group_interval)):
                 per_kind[note.kind] = per_kind.get(note.kind, 0) + 1
             wrong = {k: n for k, n in per_kind.items() if n != exp.count}
             out["count"] = ("passed", "") if not wrong else (
@@ -171,6 +171,17 @@ def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[N
         else:
             out["resolved"] = None
     return out
+
+
+def distinct(notes: list[Notification], window: float) -> list[Notification]:
+    """Drop retries: the same content at the same receiver again within one group_interval is
+    Alertmanager retrying a delivery it could not confirm, not a second notification."""
+    kept: list[Notification] = []
+    for note in sorted(notes, key=lambda n: n.received_at):
+        if any(k.kind == note.kind and k.content == note.content and note.received_at - k.received_at < window for k in kept):
+            continue
+        kept.append(note)
+    return kept
 
 
 def _describe(trace: AlertTrace, state: ScenarioState) -> str:

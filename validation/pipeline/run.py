@@ -96,7 +96,27 @@ def run_pipeline(stack: Stack, scenarios: list[Scenario], timing: Timing, rule_f
         for state in states:
             stack.synthetic.remove_scenario(state.scenario.name)
     _record(outcome, observer, stack, report, routing)
+    _synthetic_health(stack, clock() - start, report)
     return outcome
+
+
+def _synthetic_health(stack: Stack, seconds: float, report: Report) -> None:
+    """If the harness's own target failed scrapes, every timing in this run is suspect: say so."""
+    window = f"{max(1, round(seconds + 1))}s"
+    selector = '{job="stackcheck-synthetic"}'
+    prom = stack.prometheus()
+    total = sum(s.value for s in prom.query(f"count_over_time(up{selector}[{window}])"))
+    ok = sum(s.value for s in prom.query(f"sum_over_time(up{selector}[{window}])"))
+    slowest = max((s.value for s in prom.query(f"max_over_time(scrape_duration_seconds{selector}[{window}])")),
+                  default=0.0)
+    report.measurements["synthetic_scrapes"] = {"total": total, "failed": total - ok, "slowest_s": round(slowest, 3)}
+    if total - ok > 0:
+        report.failed("harness/synthetic-scrapes", "reliability",
+                      f"{total - ok:g} of {total:g} scrapes of the harness's synthetic target failed (slowest "
+                      f"{slowest:.3f}s): series went stale, so alert timing in this run is unreliable. Hint: the "
+                      "machine is overloaded for this --time-scale; lower it or run on a quieter machine")
+    else:
+        report.passed("harness/synthetic-scrapes", "reliability", f"{total:g} scrapes, slowest {slowest:.3f}s")
 
 
 def _judge(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, now: float, final: bool) -> int:

@@ -215,6 +215,11 @@ def render_prometheus(
 
         data = compress_prometheus_config(data, ctx.time_scale)
         global_cfg = data.get("global") or {}
+    for job in data.get("scrape_configs") or []:
+        if job.get("job_name") == SYNTHETIC_JOB:
+            # the harness's own target gets the whole interval: a slow harness must not turn
+            # into stale series (a failed scrape marks every series it served stale)
+            job["scrape_timeout"] = job.get("scrape_interval") or global_cfg.get("scrape_interval", "1m")
     path = out_dir / "prometheus.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return RenderedPrometheus(
