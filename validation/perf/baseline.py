@@ -72,7 +72,9 @@ class Baseline:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise HarnessError(
-                f"not a baseline file ({exc})", place=place, hint="record it again: stackcheck baseline record"
+                f"not a baseline file ({exc})",
+                place=place,
+                hint="record it again: stackcheck baseline record",
             ) from None
 
 

@@ -53,7 +53,11 @@ def measure(
         try:
             figures.merge(measure_running(stack, load, options))
             details["load_render_s"] = round(load.last_render_s, 6)
-            if options.alerts and "alertmanager" in stack.options.components and project.scenarios_dir.is_dir():
+            if (
+                options.alerts
+                and "alertmanager" in stack.options.components
+                and project.scenarios_dir.is_dir()
+            ):
                 alert_figures, details["alert_latency"] = measure_alert_latency(stack, project)
                 figures.merge(alert_figures)
         finally:
@@ -87,7 +91,7 @@ def baseline_command(
             stored = load_baseline(baselines_dir, name)  # fail before measuring when it is missing
         from validation.runner import resolve_backend
 
-        measured = measure(project, resolve_backend(backend), time_scale, options)
+        measured = measure(project, resolve_backend(backend, project), time_scale, options)
         perf_dir = report_dir / "perf"
         perf_dir.mkdir(parents=True, exist_ok=True)
         baseline = Baseline(name, measured.environment, measured.options, measured.figures, measured.details)
@@ -100,8 +104,10 @@ def baseline_command(
             return EXIT_OK
         warnings = check_comparable(stored, measured.environment, measured.options, place=name)
         verdicts = compare_figures(stored.figures, measured.figures)
-        _write_json(perf_dir / "compare.json", {"baseline": name, "warnings": warnings,
-                                                "verdicts": [asdict(v) for v in verdicts]})
+        _write_json(
+            perf_dir / "compare.json",
+            {"baseline": name, "warnings": warnings, "verdicts": [asdict(v) for v in verdicts]},
+        )
         _plots(perf_dir, measured.figures, baselines_dir, err, verdicts=verdicts)
         for warning in warnings:
             print(f"stackcheck: warning: {warning}", file=err)
@@ -121,7 +127,8 @@ def format_figures(figures: Figures) -> str:
 
     width = max((len(n) for n in figures), default=10)
     return "\n".join(
-        f"{name:<{width}}  {_fmt(m.median, m.unit):>14}  (n={len(m.samples)})" for name, m in sorted(figures.items())
+        f"{name:<{width}}  {_fmt(m.median, m.unit):>14}  (n={len(m.samples)})"
+        for name, m in sorted(figures.items())
     )
 
 
@@ -129,13 +136,14 @@ def format_verdicts(verdicts: list[Verdict]) -> str:
     width = max((len(v.name) for v in verdicts), default=10)
     lines = []
     for v in sorted(verdicts, key=lambda v: v.name):
-        ratio = f"×{v.ratio:.2f}" if v.ratio is not None else "-"
+        ratio = f"x{v.ratio:.2f}" if v.ratio is not None else "-"
         lines.append(f"{v.status:<10} {v.name:<{width}}  {ratio}")
     return "\n".join(lines)
 
 
-def _plots(perf_dir: Path, figures: Figures, baselines_dir: Path, err: TextIO,
-           verdicts: list[Verdict] | None = None) -> None:
+def _plots(
+    perf_dir: Path, figures: Figures, baselines_dir: Path, err: TextIO, verdicts: list[Verdict] | None = None
+) -> None:
     try:
         from validation.perf import plots
     except ImportError as exc:  # matplotlib is optional: the figures are in the JSON

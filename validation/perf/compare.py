@@ -3,7 +3,7 @@
 Each metric is judged on medians of repeated samples. A change is a regression only when it
 passes both bars of its kind's ``Tolerance``: the ratio (current / baseline median) beyond
 ``ratio`` AND the absolute difference beyond ``floor`` — so a 0.4 ms rule evaluation that
-becomes 0.9 ms (×2.2 but 0.5 ms) is noise, while 40 ms → 90 ms is not. Timings, memory and CPU
+becomes 0.9 ms (x2.2 but 0.5 ms) is noise, while 40 ms → 90 ms is not. Timings, memory and CPU
 regress upwards only (faster is reported as improved); counts and rates are properties of the
 config, so a change either way beyond tolerance is flagged. Limits: with one sample per side
 the median is that sample — the tolerances are set wide enough for that (startup is measured
@@ -77,7 +77,10 @@ def judge_value(current: float, baseline: float, tolerance: Tolerance) -> Status
 
 
 def judge_metric(
-    name: str, baseline: Metric | None, current: Metric | None, tolerances: Mapping[Kind, Tolerance] = TOLERANCES
+    name: str,
+    baseline: Metric | None,
+    current: Metric | None,
+    tolerances: Mapping[Kind, Tolerance] = TOLERANCES,
 ) -> Verdict:
     if baseline is None and current is not None:
         return Verdict(name, current.kind, "new", None, current.median, None, "not in the baseline")
@@ -90,7 +93,7 @@ def judge_metric(
     ratio = ratio_of(now, base)
     message = (
         f"{name}: median {_fmt(now, baseline.unit)} vs baseline {_fmt(base, baseline.unit)} "
-        f"(×{ratio:.2f}; tolerance ×{tolerance.ratio:g} and {_fmt(tolerance.floor, baseline.unit)})"
+        f"(x{ratio:.2f}; tolerance x{tolerance.ratio:g} and {_fmt(tolerance.floor, baseline.unit)})"
     )
     return Verdict(name, baseline.kind, status, base, now, ratio, message)
 
@@ -115,6 +118,6 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value * 1000:.1f} ms" if abs(value) < 1 else f"{value:.2f} s"
     if unit == "cores":
         return f"{value:.3f} cores"
-    if unit == "×":
-        return f"{value:.2f}×"
+    if unit == "x":
+        return f"{value:.2f}x"
     return f"{value:.6g}{unit}"

@@ -49,7 +49,9 @@ class TimingClient:
             self.durations.append(self.clock() - started)
 
 
-def load_stack_dashboards(dashboards: Path | None, provisioning: Path | None) -> tuple[list[Dashboard], list[Datasource]]:
+def load_stack_dashboards(
+    dashboards: Path | None, provisioning: Path | None
+) -> tuple[list[Dashboard], list[Datasource]]:
     """The stack's dashboards and provisioned datasources; empty when Grafana is not configured."""
     if dashboards is None or not dashboards.is_dir():
         return [], []

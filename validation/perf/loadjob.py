@@ -13,9 +13,17 @@ from typing import Any
 
 import yaml
 
+from validation.clients.http import ApiError
+from validation.clients.prometheus import PrometheusClient
 from validation.errors import HarnessError
 from validation.stack import Stack
 from validation.wait import wait_until
+
+
+def patient_client(stack: Stack, timeout: float = 60.0) -> PrometheusClient:
+    """A client for heavy benchmark queries: a loaded machine may answer them slowly."""
+    auth = stack.credentials("prometheus") if stack.instance("prometheus").user else None
+    return PrometheusClient(stack.url("prometheus"), auth, timeout=timeout)
 
 
 def with_job(config: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
@@ -39,23 +47,29 @@ def add_scrape_job(
         "static_configs": [{"targets": [address]}],
     }
     path.write_text(yaml.safe_dump(with_job(config, job), sort_keys=False), encoding="utf-8")
-    client = stack.prometheus()
+    client = patient_client(stack)
     client.reload()
     deadline_hint = f"see the Prometheus log in {stack.run_dir}"
 
     def scraped() -> bool:
-        return any(t.job == job_name and t.health == "up" for t in client.targets())
+        try:
+            return any(t.job == job_name and t.health == "up" for t in client.targets())
+        except ApiError:  # a busy Prometheus answering late is "not yet", not a failure
+            return False
 
     wait_until(scraped, timeout=timeout, what=f"a first scrape of job {job_name}", hint=deadline_hint)
 
 
 def wait_for_head_series(stack: Stack, selector: str, count: int, *, timeout: float = 60.0) -> float:
     """Block until ``count(selector)`` reaches ``count``; returns the seconds it took."""
-    client = stack.prometheus()
+    client = patient_client(stack)
     started = time.monotonic()
 
     def reached() -> bool:
-        result = client.query(f"count({selector})")
+        try:
+            result = client.query(f"count({selector})")
+        except ApiError:
+            return False
         return bool(result) and result[0].value >= count
 
     wait_until(

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validation.clients.http import ApiError
 from validation.perf.dashboards import load_stack_dashboards, time_dashboard_queries
-from validation.perf.loadjob import add_scrape_job, wait_for_head_series
+from validation.perf.loadjob import add_scrape_job, patient_client, wait_for_head_series
 from validation.perf.loadtarget import FAMILY, LoadTarget
 from validation.perf.metrics import Figures
 from validation.perf.procstat import ProcUsage, total_usage
@@ -59,17 +60,22 @@ class _Snapshot:
     self_metrics: dict[str, float] = field(default_factory=dict)
 
 
-def measure_start(stack: Stack, clock: Callable[[], float] = time.monotonic, timeout: float = 30.0) -> Figures:
+def measure_start(
+    stack: Stack, clock: Callable[[], float] = time.monotonic, timeout: float = 30.0
+) -> Figures:
     """Start-up per component and time to first scrape; call right after ``stack.start()``."""
     figures = Figures()
     for component, instances in _by_component(stack).items():
         figures.add(f"startup_s/{component}", "startup", max(i.startup_seconds for i in instances))
     ready = max(i.ready_at for i in stack.instances())
-    client = stack.prometheus()
+    client = patient_client(stack)
     first: list[float] = []
 
     def all_scraped() -> bool:
-        targets = client.targets()
+        try:
+            targets = client.targets()
+        except ApiError:
+            return False
         if not first and any(t.health != "unknown" for t in targets):
             first.append(clock() - ready)
         return bool(targets) and all(t.health != "unknown" for t in targets)
@@ -108,7 +114,7 @@ class RoundSampler:
         self.load = load
         self.options = options
         self.clock = clock
-        self.client = stack.prometheus()
+        self.client = patient_client(stack)
         grafana = stack.project.components.get("grafana")
         self.dashboards, self.datasources = (
             load_stack_dashboards(grafana.dashboards, grafana.provisioning)
@@ -147,7 +153,9 @@ class RoundSampler:
             figures.add(f"rss_bytes/{component}", "memory", usage.rss_bytes)
             before = self.previous.usage.get(component)
             if before is not None:
-                figures.add(f"cpu_cores/{component}", "cpu", (usage.cpu_seconds - before.cpu_seconds) / elapsed)
+                figures.add(
+                    f"cpu_cores/{component}", "cpu", (usage.cpu_seconds - before.cpu_seconds) / elapsed
+                )
         self._tsdb(figures, snap, elapsed)
         self._scrapes(figures)
         self._rules(figures)
@@ -171,7 +179,9 @@ class RoundSampler:
             figures.add("tsdb/head_chunks_bytes", "memory", chunks)
         appended = "prometheus_tsdb_head_samples_appended_total"
         if appended in metrics and appended in before:
-            figures.add("tsdb/ingestion_samples_per_s", "rate", (metrics[appended] - before[appended]) / elapsed)
+            figures.add(
+                "tsdb/ingestion_samples_per_s", "rate", (metrics[appended] - before[appended]) / elapsed
+            )
 
     def _scrapes(self, figures: Figures) -> None:
         by_job: dict[str, float] = {}
@@ -195,7 +205,7 @@ class RoundSampler:
         auth = self.stack.credentials("prometheus") if self.stack.instance("prometheus").user else None
         from validation.dashboards.promclient import PrometheusHTTPClient
 
-        client = PrometheusHTTPClient(self.stack.url("prometheus"), auth=auth)
+        client = PrometheusHTTPClient(self.stack.url("prometheus"), auth=auth, timeout=60.0)
         timings = time_dashboard_queries(self.dashboards, client, self.datasources, self.window_s)
         for dashboard, durations in timings.items():
             if durations:
@@ -225,7 +235,10 @@ def measure_alert_latency(stack: Stack, project: Project) -> tuple[Figures, dict
 
 
 def measure_running(
-    stack: Stack, load: LoadTarget | None, options: MeasureOptions, clock: Callable[[], float] = time.monotonic
+    stack: Stack,
+    load: LoadTarget | None,
+    options: MeasureOptions,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Figures:
     """``options.samples`` rounds on a running stack (no start-up, no alert pipeline)."""
     sampler = RoundSampler(stack, load, options, clock)

@@ -18,7 +18,7 @@ UNITS: dict[Kind, str] = {
     "startup": "s",
     "timing": "s",
     "latency": "s",
-    "ratio": "×",
+    "ratio": "x",
     "memory": "bytes",
     "size": "bytes",
     "cpu": "cores",

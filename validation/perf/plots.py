@@ -13,10 +13,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from validation.perf.compare import Verdict  # noqa: E402
-from validation.perf.metrics import Figures, Kind  # noqa: E402
+from validation.perf.compare import Verdict
+from validation.perf.metrics import Figures, Kind
 
 PANELS: list[tuple[str, tuple[Kind, ...], float, str]] = [
     ("Start-up and first scrape", ("startup",), 1.0, "seconds"),
@@ -40,13 +40,22 @@ def plot_figures(figures: Figures, path: Path, verdicts: list[Verdict] | None = 
     panels = [(t, k, s, u) for t, k, s, u in PANELS if any(m.kind in k for m in figures.values())]
     rows = max(len(panels), 1)
     heights = [max(2.0, 0.28 * sum(1 for m in figures.values() if m.kind in k)) for _, k, _, _ in panels]
-    fig, axes = plt.subplots(rows, 1, figsize=(10, sum(heights) + 1.2 * rows), squeeze=False,
-                             gridspec_kw={"height_ratios": heights or [1]})
+    fig, axes = plt.subplots(
+        rows,
+        1,
+        figsize=(10, sum(heights) + 1.2 * rows),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights or [1]},
+    )
     for ax, (title, kinds, scale, unit) in zip(axes[:, 0], panels, strict=False):
         metrics = sorted((m for m in figures.values() if m.kind in kinds), key=lambda m: m.name)
         names = [m.name for m in metrics]
-        ax.barh(names, [m.median * scale for m in metrics],
-                color=["#d62728" if n in flagged else "#1f77b4" for n in names], alpha=0.7)
+        ax.barh(
+            names,
+            [m.median * scale for m in metrics],
+            color=["#d62728" if n in flagged else "#1f77b4" for n in names],
+            alpha=0.7,
+        )
         for i, metric in enumerate(metrics):
             ax.plot([s * scale for s in metric.samples], [i] * len(metric.samples), "k.", markersize=3)
         ax.set_title(title)
