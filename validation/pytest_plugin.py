@@ -3,7 +3,9 @@
 - ``stackcheck_project`` (session): the repository under test (``--stackcheck-dir``, default cwd);
 - ``stack`` (session): one running stack for the whole session (``--stackcheck-backend``,
   ``--stackcheck-time-scale``); components that cannot be had make the tests that need them
-  skip with the reason locally and FAIL when CI=true.
+  skip with the reason locally and FAIL when CI=true;
+- ``inbox``, ``synthetic``, ``silences`` (per test): the stack's notification inbox emptied,
+  the series a test injected removed, the silences it created expired.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import pytest
 
 from validation.errors import ComponentUnavailable
 from validation.project import Project
+from validation.sinks import Inbox
 from validation.stack import Stack, StackOptions
+from validation.synthetic.exposition import SyntheticTarget
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stackcheck")
     group.addoption("--stackcheck-dir", default=".", help="repository with stack/, rules/, fixtures/")
     group.addoption("--stackcheck-backend", default="process", choices=("process", "containers"))
-    group.addoption("--stackcheck-time-scale", type=float, default=1.0)
+    group.addoption("--stackcheck-time-scale", type=float, default=60.0)
 
 
 def in_ci() -> bool:
@@ -58,3 +62,32 @@ def stack(pytestconfig: pytest.Config, stackcheck_project: Project) -> Iterator[
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def inbox(stack: Stack) -> Iterator[Inbox]:
+    """The stack's notification inbox, emptied before each test."""
+    stack.inbox.clear()
+    yield stack.inbox
+
+
+@pytest.fixture
+def synthetic(stack: Stack) -> Iterator[SyntheticTarget]:
+    """The synthetic scrape target; every series a test added is removed after it."""
+    if stack.synthetic is None:
+        pytest.skip("the stack runs without a synthetic target")
+    before = {t.key for t in stack.synthetic.timelines()}
+    yield stack.synthetic
+    for timeline in stack.synthetic.timelines():
+        if timeline.key not in before:
+            stack.synthetic.remove_scenario(timeline.scenario)
+
+
+@pytest.fixture
+def silences(stack: Stack) -> Iterator[list[str]]:
+    """Append silence ids here; they are expired after the test."""
+    created: list[str] = []
+    yield created
+    client = stack.alertmanager()
+    for silence_id in created:
+        client.expire_silence(silence_id)
