@@ -141,6 +141,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from validation.routing.cases import format_outcome, run_routes_cases
 
         config = args.config or project.components["alertmanager"].config
+        if config is None:
+            from validation.errors import HarnessError
+
+            raise HarnessError("no alertmanager config to route with", hint="pass --config alertmanager.yml")
         outcome = run_routes_cases(config, args.cases)
         print(format_outcome(outcome))
         return EXIT_OK if outcome.ok else EXIT_FAILED

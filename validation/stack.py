@@ -29,7 +29,7 @@ from validation.clients.alertmanager import AlertmanagerClient
 from validation.clients.prometheus import PrometheusClient
 from validation.clients.pushgateway import PushgatewayClient
 from validation.components import SPECS, ComponentSpec
-from validation.errors import HarnessError
+from validation.errors import HarnessError, StackcheckError
 from validation.flags import flag_args, relocate_paths
 from validation.ports import ensure_free, free_port
 from validation.project import ComponentConfig, Project
@@ -283,7 +283,7 @@ class Stack:
             return False
         return response.status_code == 200
 
-    def _died(self, inst: Instance) -> HarnessError:
+    def _died(self, inst: Instance) -> StackcheckError:
         assert inst.handle is not None
         log = inst.handle.logs().strip().splitlines()
         tail = " | ".join(log[-4:])

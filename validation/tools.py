@@ -40,7 +40,7 @@ def find_tool(name: str) -> str:
 def run_tool(name: str, args: list[str], cwd: Path | None = None, timeout: float = 60.0) -> ToolResult:
     binary = find_tool(name)
     try:
-        proc = subprocess.run(  # noqa: S603
+        proc = subprocess.run(
             [binary, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:

@@ -67,7 +67,7 @@ def _run(repo, report):
 
 
 def test_the_reference_memory_alert_fires_is_delivered_and_resolves(pipeline_copy, tmp_path):
-    result, data, failed = _run(pipeline_copy, tmp_path)
+    result, data, _ = _run(pipeline_copy, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     ids = {c["id"] for c in data["checks"]}
     assert "alerts/memory-pages-oncall/NodeMemoryExhausted/fires" in ids

@@ -9,8 +9,8 @@ from validation.checks.scrape_targets import ScrapeTargetsCheck
 from validation.checks.security_auth import AuthRequiredCheck
 from validation.checks.static_alertmanager_config import AlertmanagerConfigCheck
 from validation.checks.static_prometheus_config import PrometheusConfigCheck
-from validation.checks.static_rule_tests import RuleTestsCheck
 from validation.checks.static_routes import RoutesCheck
+from validation.checks.static_rule_tests import RuleTestsCheck
 from validation.checks.static_rules import RulesCheck
 from validation.checks.static_templates import TemplatesCheck
 from validation.checks.static_web_config import WebConfigCheck

@@ -5,7 +5,7 @@ with the list, so a new rule or route cannot land without a scenario proving it.
 from __future__ import annotations
 
 from validation.pipeline.run import PipelineOutcome
-from validation.results import Report
+from validation.results import Kind, Report
 from validation.routing.config import AlertmanagerConfig
 from validation.sinks import Notification
 
@@ -30,7 +30,7 @@ def record_coverage(outcome: PipelineOutcome, alert_names: set[str], routing: Al
                       "uncovered": uncovered_receivers},
         "routes": {"total": len(routes), "covered": len(routes) - len(uncovered_routes), "uncovered": uncovered_routes},
     })
-    gates = (
+    gates: tuple[tuple[str, Kind, list[str], str, str], ...] = (
         ("coverage/alert-rules", "alert", uncovered_alerts,
          "alert rules never fired and delivered by a scenario", "add a scenario in fixtures/scenarios/ that fires it"),
         ("coverage/receivers", "notification", uncovered_receivers,

@@ -16,7 +16,7 @@ from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert
 from validation.pipeline.inject import Pusher, serve_scenario
 from validation.pipeline.observer import AlertObserver
 from validation.pipeline.timing import Timing
-from validation.results import Report
+from validation.results import Kind, Report
 from validation.routing.config import AlertmanagerConfig
 from validation.scenarios.model import Scenario
 from validation.stack import Stack
@@ -150,7 +150,7 @@ def _record(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, rep
     traces = observer.snapshot()
     inbox = stack.inbox.all()
     for check_id, (status, message) in sorted(outcome.verdicts.items()):
-        kind = "alert" if check_id.startswith("alerts/") else "notification"
+        kind: Kind = "alert" if check_id.startswith("alerts/") else "notification"
         if status == "passed":
             report.passed(check_id, kind, message)
         else:

@@ -153,8 +153,8 @@ def render_prometheus(
 
     alerting = data.get("alerting") or {}
     for am in alerting.get("alertmanagers") or []:
-        hosts = hosts_in_targets(am.get("static_configs") or [], own_host)
-        am["relabel_configs"] = list(am.get("relabel_configs") or []) + _relabel_to_loopback(ctx, hosts)
+        am_hosts = hosts_in_targets(am.get("static_configs") or [], own_host)
+        am["relabel_configs"] = list(am.get("relabel_configs") or []) + _relabel_to_loopback(ctx, am_hosts)
 
     jobs: dict[str, ScrapeJob] = {}
     for index, job in enumerate(data.get("scrape_configs") or []):
