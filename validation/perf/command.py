@@ -79,6 +79,7 @@ def baseline_command(
     options: MeasureOptions | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    plots: bool = True,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -100,7 +101,8 @@ def baseline_command(
             path = save_baseline(baselines_dir, baseline)
             print(format_figures(measured.figures), file=out)
             print(f"recorded {len(measured.figures)} metrics in {measured.seconds:.0f} s → {path}", file=out)
-            _plots(perf_dir, measured.figures, baselines_dir, err)
+            if plots:
+                _plots(perf_dir, measured.figures, baselines_dir, err)
             return EXIT_OK
         warnings = check_comparable(stored, measured.environment, measured.options, place=name)
         verdicts = compare_figures(stored.figures, measured.figures)
@@ -108,7 +110,8 @@ def baseline_command(
             perf_dir / "compare.json",
             {"baseline": name, "warnings": warnings, "verdicts": [asdict(v) for v in verdicts]},
         )
-        _plots(perf_dir, measured.figures, baselines_dir, err, verdicts=verdicts)
+        if plots:
+            _plots(perf_dir, measured.figures, baselines_dir, err, verdicts=verdicts)
         for warning in warnings:
             print(f"stackcheck: warning: {warning}", file=err)
         print(format_verdicts(verdicts), file=out)

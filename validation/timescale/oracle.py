@@ -114,13 +114,16 @@ def _parse_output(text: str, time_of: dict[str, int]) -> Evaluation:
             continue
         alert = _ALERT_RE.match(line)
         if alert:
-            block: list[str] = []
+            # One entry per alert ("Labels:{…} Annotations:{…}"), sorted: promtool's order varies.
+            entries: list[str] = []
             for follow in lines[index + 1 :]:
                 if not follow.strip() or _ALERT_RE.match(follow) or _PROBE_RE.match(follow):
                     break
-                if follow.strip().startswith(("Labels:", "Annotations:")):
-                    block.append(follow.strip())
-            result.alerts[(alert.group(1), time_of.get(alert.group(2), -1))] = block
+                if follow.strip().startswith("Labels:"):
+                    entries.append(follow.strip())
+                elif follow.strip().startswith("Annotations:") and entries:
+                    entries[-1] += " " + follow.strip()
+            result.alerts[(alert.group(1), time_of.get(alert.group(2), -1))] = sorted(entries)
     return result
 
 
@@ -135,7 +138,6 @@ def run_promtool(files: Sequence[Path], *, promtool: str = "promtool", cwd: Path
         proc = subprocess.run(
             [promtool, "test", "rules", *[str(f) for f in files]],
             cwd=cwd,
-            capture_output=False,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -196,7 +198,7 @@ def _plain(data: Any) -> Any:
 def close(a: float, b: float, rel_tol: float) -> bool:
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
-    return math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-12)
+    return math.isclose(a, b, rel_tol=rel_tol)
 
 
 def _same_text(a: str, b: str, rel_tol: float) -> bool:
