@@ -32,11 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     provision = sub.add_parser("provision", help="install/locate the binaries, build local images if offline")
-    provision.add_argument("--docker", action="store_true",
-                           help="also make a Docker engine answer (install docker.io, start dockerd) and build images")
-    provision.add_argument("--pull", action="store_true",
-                           help="try pulling the pinned images first (off by default: the only traffic that would "
-                           "leave the machine; local images are built from the provisioned binaries instead)")
+    provision.add_argument(
+        "--docker",
+        action="store_true",
+        help="also make a Docker engine answer (install docker.io, start dockerd) and build images",
+    )
+    provision.add_argument(
+        "--pull",
+        action="store_true",
+        help="try pulling the pinned images first (off by default: the only traffic that would "
+        "leave the machine; local images are built from the provisioned binaries instead)",
+    )
 
     check = sub.add_parser("check", help="static gate: promtool/amtool checks, promtool unit tests, lints")
     check.add_argument(
@@ -61,8 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
     )
-    run.add_argument("--scenarios", default="", metavar="PATTERN",
-                     help="only the scenarios whose name matches (shell pattern); disables the coverage gate")
+    run.add_argument(
+        "--scenarios",
+        default="",
+        metavar="PATTERN",
+        help="only the scenarios whose name matches (shell pattern); disables the coverage gate",
+    )
     run.add_argument("--keep", action="store_true", help="keep the run directory (rendered configs, logs)")
 
     routes = sub.add_parser("routes", help="check a file of routing cases (labels → expected receivers)")
@@ -85,8 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         path = Path(tempfile.gettempdir()) / "stackcheck-internal-error.txt"
         path.write_text(traceback.format_exc(), encoding="utf-8")
-        print(f"stackcheck: internal error (a bug in stackcheck, not in your stack): {exc.__class__.__name__}: "
-              f"{exc}. Hint: the traceback is in {path}; please report it", file=sys.stderr)
+        print(
+            f"stackcheck: internal error (a bug in stackcheck, not in your stack): {exc.__class__.__name__}: "
+            f"{exc}. Hint: the traceback is in {path}; please report it",
+            file=sys.stderr,
+        )
         return EXIT_HARNESS
     except KeyboardInterrupt:
         print("stackcheck: interrupted; every process and container it started was stopped", file=sys.stderr)

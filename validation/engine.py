@@ -57,16 +57,25 @@ def ensure_engine(log: Path = Path("/tmp/stackcheck-dockerd.log"), timeout: floa
         apt_install(["docker.io"])
     if os.geteuid() != 0:
         raise ComponentUnavailable(
-            "no Docker engine answers", place="docker",
+            "no Docker engine answers",
+            place="docker",
             hint="start it as root: dockerd " + " ".join(DOCKERD_ARGS),
         )
     with log.open("ab") as out:
         subprocess.Popen(
             [shutil.which("dockerd") or "dockerd", *DOCKERD_ARGS],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     try:
-        wait_until(engine_answers, timeout=timeout, what="the Docker engine to answer", interval=0.5,
-                   hint=f"see {log}")
+        wait_until(
+            engine_answers,
+            timeout=timeout,
+            what="the Docker engine to answer",
+            interval=0.5,
+            hint=f"see {log}",
+        )
     except WaitTimeout as exc:
         raise ComponentUnavailable(exc.what, place="dockerd", hint=f"see {log}") from None

@@ -98,8 +98,11 @@ def run(project: Project, options: RunOptions) -> Report:
                     pipeline = Report()
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
                     AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
-                    wanted = {k for g, k in (("alerts", "alert"), ("notifications", "notification"))
-                              if g in options.only} | {"reliability"}
+                    wanted = {
+                        k
+                        for g, k in (("alerts", "alert"), ("notifications", "notification"))
+                        if g in options.only
+                    } | {"reliability"}
                     report.checks += [c for c in pipeline.checks if c.kind in wanted]
                     report.coverage.update(pipeline.coverage)
                     report.measurements.update(pipeline.measurements)

@@ -14,8 +14,15 @@ def notification_sinks(rendered: RenderedAlertmanager, inbox: Inbox, password: s
     for endpoint in sorted(rendered.sinks, key=lambda e: (e.kind, e.ip, e.port)):
         if endpoint.kind == "smtp":
             credentials = {user: password for user in rendered.smtp_users}
-            sinks.append(SmtpSink(endpoint.ip, endpoint.port, inbox, credentials=credentials,
-                                  recipients=rendered.email_recipients))
+            sinks.append(
+                SmtpSink(
+                    endpoint.ip,
+                    endpoint.port,
+                    inbox,
+                    credentials=credentials,
+                    recipients=rendered.email_recipients,
+                )
+            )
         elif endpoint.kind == "slack":
             sinks.append(SlackSink(endpoint.ip, endpoint.port, inbox))
         else:

@@ -239,7 +239,9 @@ class Stack:
             self.synthetic = SyntheticTarget(*state.synthetic_address).start()
             self._servers.append(self.synthetic)
         if state.alertmanager is not None:
-            self.sinks = Sinks(self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password))
+            self.sinks = Sinks(
+                self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password)
+            )
             self.sinks.start()
         hosts = {i.host for i in state.instances.values()}
         for endpoint in workload_endpoints(self.project.fixtures_dir, hosts):

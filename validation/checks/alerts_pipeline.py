@@ -75,15 +75,24 @@ class AlertPipelineCheck(Check):
         if self.pattern:
             scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, self.pattern)]
             if not scenarios:
-                raise HarnessError(f"no scenario matches {self.pattern!r}", place=str(ctx.project.scenarios_dir),
-                                   hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)")
+                raise HarnessError(
+                    f"no scenario matches {self.pattern!r}",
+                    place=str(ctx.project.scenarios_dir),
+                    hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
+                )
         scale = stack.options.time_scale
-        uncompressible = {entry.split(": ", 1)[-1] for entry in (stack.state.uncompressible if stack.state else [])}
+        uncompressible = {
+            entry.split(": ", 1)[-1] for entry in (stack.state.uncompressible if stack.state else [])
+        }
         runnable = []
         for scenario in scenarios:
             blocked = sorted({a.alertname for a in scenario.exp_alerts} & uncompressible)
             if scale != 1 and (scenario.scale == 1 or blocked):
-                why = f"rules {blocked} cannot be time-compressed" if blocked else "the scenario asks for real time"
+                why = (
+                    f"rules {blocked} cannot be time-compressed"
+                    if blocked
+                    else "the scenario asks for real time"
+                )
                 report.skipped(f"alerts/{scenario.name}", "alert", f"{why}; run it with --time-scale 1")
                 continue
             runnable.append(scenario)

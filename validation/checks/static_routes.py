@@ -33,13 +33,19 @@ class RoutesCheck(Check):
             return
         problems = check_routing_properties(config, example_label_sets(config))
         if problems:
-            report.failed(f"{self.id}/properties", self.kind, "; ".join(problems[:10])
-                          + ". Hint: every alert must reach a receiver that notifies someone", time.monotonic() - start)
+            report.failed(
+                f"{self.id}/properties",
+                self.kind,
+                "; ".join(problems[:10]) + ". Hint: every alert must reach a receiver that notifies someone",
+                time.monotonic() - start,
+            )
         else:
             report.passed(f"{self.id}/properties", self.kind, seconds=time.monotonic() - start)
         cases = ctx.project.fixtures_dir / "routes.yml"
         if not cases.is_file():
-            report.skipped(f"{self.id}/cases", self.kind, "no fixtures/routes.yml (label set → expected receivers)")
+            report.skipped(
+                f"{self.id}/cases", self.kind, "no fixtures/routes.yml (label set → expected receivers)"
+            )
             return
         for result in check_results(run_routes_cases(config_path.config, cases)):
             report.add(result)

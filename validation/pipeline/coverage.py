@@ -10,8 +10,13 @@ from validation.routing.config import AlertmanagerConfig
 from validation.sinks import Notification
 
 
-def record_coverage(outcome: PipelineOutcome, alert_names: set[str], routing: AlertmanagerConfig,
-                    inbox: list[Notification], report: Report) -> None:
+def record_coverage(
+    outcome: PipelineOutcome,
+    alert_names: set[str],
+    routing: AlertmanagerConfig,
+    inbox: list[Notification],
+    report: Report,
+) -> None:
     covered_alerts = sorted(a for a in alert_names if a in outcome.fired and outcome.delivered.get(a))
     uncovered_alerts = sorted(alert_names - set(covered_alerts))
     real = sorted(routing.real_receivers)
@@ -24,19 +29,47 @@ def record_coverage(outcome: PipelineOutcome, alert_names: set[str], routing: Al
         if any(id(d) in matched for d in route.walk()):
             matched.add(id(route))
     uncovered_routes = [r.describe() for r in routes if id(r) not in matched]
-    report.coverage.update({
-        "alert_rules": {"total": len(alert_names), "covered": len(covered_alerts), "uncovered": uncovered_alerts},
-        "receivers": {"total": len(real), "covered": len(real) - len(uncovered_receivers),
-                      "uncovered": uncovered_receivers},
-        "routes": {"total": len(routes), "covered": len(routes) - len(uncovered_routes), "uncovered": uncovered_routes},
-    })
+    report.coverage.update(
+        {
+            "alert_rules": {
+                "total": len(alert_names),
+                "covered": len(covered_alerts),
+                "uncovered": uncovered_alerts,
+            },
+            "receivers": {
+                "total": len(real),
+                "covered": len(real) - len(uncovered_receivers),
+                "uncovered": uncovered_receivers,
+            },
+            "routes": {
+                "total": len(routes),
+                "covered": len(routes) - len(uncovered_routes),
+                "uncovered": uncovered_routes,
+            },
+        }
+    )
     gates: tuple[tuple[str, Kind, list[str], str, str], ...] = (
-        ("coverage/alert-rules", "alert", uncovered_alerts,
-         "alert rules never fired and delivered by a scenario", "add a scenario in fixtures/scenarios/ that fires it"),
-        ("coverage/receivers", "notification", uncovered_receivers,
-         "receivers that received nothing", "add a scenario whose alert routes there"),
-        ("coverage/routes", "notification", uncovered_routes,
-         "routes no scenario's alert matched", "add a scenario matching the route, or remove the dead route"),
+        (
+            "coverage/alert-rules",
+            "alert",
+            uncovered_alerts,
+            "alert rules never fired and delivered by a scenario",
+            "add a scenario in fixtures/scenarios/ that fires it",
+        ),
+        (
+            "coverage/receivers",
+            "notification",
+            uncovered_receivers,
+            "receivers that received nothing",
+            "add a scenario whose alert routes there",
+        ),
+        (
+            "coverage/routes",
+            "notification",
+            uncovered_routes,
+            "routes no scenario's alert matched",
+            "add a scenario matching the route, or remove the dead route",
+        ),
     )
     for check_id, kind, missing, what, hint in gates:
         if missing:

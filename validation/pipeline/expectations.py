@@ -46,26 +46,40 @@ class ScenarioState:
     def traces(self, traces: list[AlertTrace], name: str) -> list[AlertTrace]:
         return [t for t in traces if t.name == name and self.scope.owns_labels(t.labels)]
 
-    def notifications(self, inbox: list[Notification], receiver: str, alertname: str = "") -> list[Notification]:
-        return [n for n in inbox if n.receiver == receiver and n.received_at >= self.start
-                and self.scope.owns_notification(n) and (not alertname or alertname in self.scope.alertnames(n))]
+    def notifications(
+        self, inbox: list[Notification], receiver: str, alertname: str = ""
+    ) -> list[Notification]:
+        return [
+            n
+            for n in inbox
+            if n.receiver == receiver
+            and n.received_at >= self.start
+            and self.scope.owns_notification(n)
+            and (not alertname or alertname in self.scope.alertnames(n))
+        ]
 
 
 def _labels_match(trace: AlertTrace, exp: ExpAlert) -> bool:
     return all(trace.labels.get(k) == v for k, v in exp.exp_labels.items())
 
 
-def judge_alert(state: ScenarioState, exp: ExpAlert, traces: list[AlertTrace], now: float,
-                final: bool) -> dict[str, Verdict | None]:
+def judge_alert(
+    state: ScenarioState, exp: ExpAlert, traces: list[AlertTrace], now: float, final: bool
+) -> dict[str, Verdict | None]:
     name = exp.alertname
     own = state.traces(traces, name)
     if exp.absent:
         fired = [t for t in own if _labels_match(t, exp) and t.first_firing is not None]
         if fired:
             got = "; ".join(_describe(t, state) for t in fired)
-            return {"silent": ("failed", f"exp: {name} never fires in this scenario, got: {got}. Hint: the "
-                               "threshold or `for` is too loose for this negative case — or the scenario data "
-                               "crosses it")}
+            return {
+                "silent": (
+                    "failed",
+                    f"exp: {name} never fires in this scenario, got: {got}. Hint: the "
+                    "threshold or `for` is too loose for this negative case — or the scenario data "
+                    "crosses it",
+                )
+            }
         if now >= state.window_end or final:
             return {"silent": ("passed", "")}
         return {"silent": None}
@@ -76,52 +90,92 @@ def judge_alert(state: ScenarioState, exp: ExpAlert, traces: list[AlertTrace], n
     if not firing:
         if now < deadline and not final:
             return {"fires": None}
-        got = "; ".join(_describe(t, state) for t in own) or "no alert of that name for this scenario's series"
+        got = (
+            "; ".join(_describe(t, state) for t in own) or "no alert of that name for this scenario's series"
+        )
         bound = exp.fires_within if exp.fires_within is not None else state.scenario.duration
-        out["fires"] = ("failed", f"exp: {name}{_fmt(exp.exp_labels)} firing within {bound:g}s (production), "
-                        f"got: {got}. Hint: check the rule's threshold, `for` and labels against the scenario's "
-                        f"series ({state.scenario.place(exp.line)})")
+        out["fires"] = (
+            "failed",
+            f"exp: {name}{_fmt(exp.exp_labels)} firing within {bound:g}s (production), "
+            f"got: {got}. Hint: check the rule's threshold, `for` and labels against the scenario's "
+            f"series ({state.scenario.place(exp.line)})",
+        )
         return out
     trace = min(firing, key=lambda t: t.first_firing or 0)
     assert trace.first_firing is not None
-    out["fires"] = ("passed", f"firing after {(trace.first_firing - state.start) * state.timing.scale:.0f}s "
-                    "(production)")
+    out["fires"] = (
+        "passed",
+        f"firing after {(trace.first_firing - state.start) * state.timing.scale:.0f}s (production)",
+    )
     want_pending = exp.pending if exp.pending is not None else state.rule_for.get(name, 0) > 0
     if want_pending:
-        out["pending"] = (("passed", "") if trace.first_pending is not None and trace.first_pending <= trace.first_firing
-                          else ("failed", f"exp: {name} pending before firing, got: firing without a pending "
-                                "phase. Hint: the rule's `for` is 0 or shorter than one evaluation interval"))
-    wrong = {k: (v, trace.annotations.get(k)) for k, v in exp.exp_annotations.items() if trace.annotations.get(k) != v}
-    wrong |= {k: (f"…{v}…", trace.annotations.get(k)) for k, v in exp.exp_annotations_contain.items()
-              if v not in (trace.annotations.get(k) or "")}
+        out["pending"] = (
+            ("passed", "")
+            if trace.first_pending is not None and trace.first_pending <= trace.first_firing
+            else (
+                "failed",
+                f"exp: {name} pending before firing, got: firing without a pending "
+                "phase. Hint: the rule's `for` is 0 or shorter than one evaluation interval",
+            )
+        )
+    wrong = {
+        k: (v, trace.annotations.get(k))
+        for k, v in exp.exp_annotations.items()
+        if trace.annotations.get(k) != v
+    }
+    wrong |= {
+        k: (f"…{v}…", trace.annotations.get(k))
+        for k, v in exp.exp_annotations_contain.items()
+        if v not in (trace.annotations.get(k) or "")
+    }
     if exp.exp_annotations or exp.exp_annotations_contain:
-        out["annotations"] = ("passed", "") if not wrong else (
-            "failed", "; ".join(f"{k}: exp {e!r}, got {g!r}" for k, (e, g) in sorted(wrong.items()))
-            + ". Hint: check the annotation templates of the rule")
+        out["annotations"] = (
+            ("passed", "")
+            if not wrong
+            else (
+                "failed",
+                "; ".join(f"{k}: exp {e!r}, got {g!r}" for k, (e, g) in sorted(wrong.items()))
+                + ". Hint: check the annotation templates of the rule",
+            )
+        )
     if exp.resolves:
         resolve_by = state.window_end + state.timing.real(state.timing.evaluation_interval * 2)
         if trace.gone_at is not None:
             out["resolves"] = ("passed", "")
         elif now >= resolve_by or final:
-            out["resolves"] = ("failed", f"exp: {name} resolved after the series return to normal, got: still "
-                               "active. Hint: check the scenario's recovery values and the rule's expression")
+            out["resolves"] = (
+                "failed",
+                f"exp: {name} resolved after the series return to normal, got: still "
+                "active. Hint: check the scenario's recovery values and the rule's expression",
+            )
         else:
             out["resolves"] = None
     return out
 
 
-def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[Notification], now: float,
-                       final: bool, deadline: float) -> dict[str, Verdict | None]:
+def judge_notification(
+    state: ScenarioState,
+    exp: ExpNotification,
+    inbox: list[Notification],
+    now: float,
+    final: bool,
+    deadline: float,
+) -> dict[str, Verdict | None]:
     got = state.notifications(inbox, exp.receiver, exp.alertname)
     if exp.within is not None:
         deadline = state.start + state.timing.real(exp.within) + state.timing.slack
     firing = [n for n in got if n.status != "resolved"]
     if exp.absent:
         if firing:
-            return {"not-delivered": ("failed", f"exp: nothing for this scenario at {exp.receiver!r}, got: "
-                                      + "; ".join(n.summary() for n in firing[:3])
-                                      + ". Hint: the routing tree (matchers, continue) or an inhibition sends it "
-                                      "there")}
+            return {
+                "not-delivered": (
+                    "failed",
+                    f"exp: nothing for this scenario at {exp.receiver!r}, got: "
+                    + "; ".join(n.summary() for n in firing[:3])
+                    + ". Hint: the routing tree (matchers, continue) or an inhibition sends it "
+                    "there",
+                )
+            }
         if now >= state.window_end or final:
             return {"not-delivered": ("passed", "")}
         return {"not-delivered": None}
@@ -130,10 +184,15 @@ def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[N
         if now < deadline and not final:
             return {"delivered": None}
         elsewhere = sorted({n.receiver for n in inbox if state.scope.owns_notification(n)})
-        return {"delivered": ("failed", f"exp: a notification at {exp.receiver!r}, got: none"
-                              + (f" (this scenario's alerts reached {elsewhere})" if elsewhere else "")
-                              + ". Hint: check the route matchers, inhibitions, and that the receiver's "
-                              "integration works (see the sink's rejections)")}
+        return {
+            "delivered": (
+                "failed",
+                f"exp: a notification at {exp.receiver!r}, got: none"
+                + (f" (this scenario's alerts reached {elsewhere})" if elsewhere else "")
+                + ". Hint: check the route matchers, inhibitions, and that the receiver's "
+                "integration works (see the sink's rejections)",
+            )
+        }
     first = min(firing, key=lambda n: n.received_at)
     out["delivered"] = ("passed", f"after {first.received_at - state.start:.2f}s wall")
     if exp.contains:
@@ -146,9 +205,16 @@ def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[N
             if missing:
                 sample = next(n for n in firing if n.kind == kind).content[:300]
                 problems.append(f"{kind} lacks {missing} (got: {sample!r})")
-        out["content"] = ("passed", "") if not problems else (
-            "failed", f"exp: every notification at {exp.receiver!r} contains {list(exp.contains)}, got: "
-            + "; ".join(problems) + ". Hint: check the receiver's templates (subject, text, title)")
+        out["content"] = (
+            ("passed", "")
+            if not problems
+            else (
+                "failed",
+                f"exp: every notification at {exp.receiver!r} contains {list(exp.contains)}, got: "
+                + "; ".join(problems)
+                + ". Hint: check the receiver's templates (subject, text, title)",
+            )
+        )
     if exp.count is not None:
         if now < state.window_end and not final:
             out["count"] = None
@@ -158,16 +224,25 @@ def judge_notification(state: ScenarioState, exp: ExpNotification, inbox: list[N
             for note in distinct(firing, state.timing.real(state.timing.group_interval)):
                 per_kind[note.kind] = per_kind.get(note.kind, 0) + 1
             wrong = {k: n for k, n in per_kind.items() if n != exp.count}
-            out["count"] = ("passed", "") if not wrong else (
-                "failed", f"exp: {exp.count} notification(s) at {exp.receiver!r} per integration, got: "
-                + ", ".join(f"{n} by {k}" for k, n in sorted(per_kind.items()))
-                + ". Hint: check group_by and group_interval / repeat_interval")
+            out["count"] = (
+                ("passed", "")
+                if not wrong
+                else (
+                    "failed",
+                    f"exp: {exp.count} notification(s) at {exp.receiver!r} per integration, got: "
+                    + ", ".join(f"{n} by {k}" for k, n in sorted(per_kind.items()))
+                    + ". Hint: check group_by and group_interval / repeat_interval",
+                )
+            )
     if exp.resolved:
         if any(n.status == "resolved" for n in got):
             out["resolved"] = ("passed", "")
         elif now >= state.window_end + state.timing.real(state.timing.group_interval) or final:
-            out["resolved"] = ("failed", f"exp: a resolved notification at {exp.receiver!r}, got: none. Hint: "
-                               "send_resolved must be true for this receiver")
+            out["resolved"] = (
+                "failed",
+                f"exp: a resolved notification at {exp.receiver!r}, got: none. Hint: "
+                "send_resolved must be true for this receiver",
+            )
         else:
             out["resolved"] = None
     return out
@@ -178,7 +253,10 @@ def distinct(notes: list[Notification], window: float) -> list[Notification]:
     Alertmanager retrying a delivery it could not confirm, not a second notification."""
     kept: list[Notification] = []
     for note in sorted(notes, key=lambda n: n.received_at):
-        if any(k.kind == note.kind and k.content == note.content and note.received_at - k.received_at < window for k in kept):
+        if any(
+            k.kind == note.kind and k.content == note.content and note.received_at - k.received_at < window
+            for k in kept
+        ):
             continue
         kept.append(note)
     return kept

@@ -20,7 +20,10 @@ from validation.synthetic.textformat import escape_label_value
 def serve_scenario(target: SyntheticTarget, scenario: Scenario, start: float, scale: float) -> None:
     for series in scenario.input_series:
         target.add_timeline(
-            (series.name, series.labels), list(series.values), scenario.interval / scale, start,
+            (series.name, series.labels),
+            list(series.values),
+            scenario.interval / scale,
+            start,
             scenario=scenario.name,
         )
 

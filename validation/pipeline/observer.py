@@ -24,7 +24,9 @@ class AlertTrace:
 
 
 class AlertObserver:
-    def __init__(self, client: PrometheusClient, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, client: PrometheusClient, interval: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.client = client
         self.interval = max(0.05, interval)
         self.clock = clock

@@ -42,17 +42,26 @@ class _Silence:
     done: bool = False
 
 
-def run_pipeline(stack: Stack, scenarios: list[Scenario], timing: Timing, rule_for: dict[str, float],
-                 routing: AlertmanagerConfig, report: Report,
-                 clock: Callable[[], float] = time.monotonic) -> PipelineOutcome:
+def run_pipeline(
+    stack: Stack,
+    scenarios: list[Scenario],
+    timing: Timing,
+    rule_for: dict[str, float],
+    routing: AlertmanagerConfig,
+    report: Report,
+    clock: Callable[[], float] = time.monotonic,
+) -> PipelineOutcome:
     if stack.synthetic is None:
         raise HarnessError("the stack runs without a synthetic target", hint="start it with synthetic=True")
     # Service discovery delivers the synthetic target ~5 s after start-up (wall time, not
     # compressed: 5 production minutes at 60×). Start the scenarios' clocks only once Prometheus
     # scrapes the target, so the first samples of every series are really ingested.
     if not stack.synthetic.wait_for_scrapes(stack.synthetic.scrapes + 1, timeout=60):
-        raise HarnessError("Prometheus never scraped the synthetic target within 60 s",
-                           place=stack.synthetic.url, hint="see the Prometheus log in the run directory (--keep)")
+        raise HarnessError(
+            "Prometheus never scraped the synthetic target within 60 s",
+            place=stack.synthetic.url,
+            hint="see the Prometheus log in the run directory (--keep)",
+        )
     start = clock() + 0.05
     states = [ScenarioState(s.isolate(i), start, timing, rule_for) for i, s in enumerate(scenarios)]
     pusher = Pusher(stack.pushgateway(), clock) if any(s.push_series for s in scenarios) else None
@@ -61,10 +70,17 @@ def run_pipeline(stack: Stack, scenarios: list[Scenario], timing: Timing, rule_f
         if pusher:
             pusher.add(state.scenario, start, timing.scale)
     silences = [
-        _Silence(state, [{"name": m.name, "value": m.value, "isRegex": "~" in m.op, "isEqual": "!" not in m.op}
-                         for m in sil.matchers],
-                 start + timing.real(sil.after), start + timing.real(sil.after + sil.duration))
-        for state in states for sil in state.scenario.silences
+        _Silence(
+            state,
+            [
+                {"name": m.name, "value": m.value, "isRegex": "~" in m.op, "isEqual": "!" not in m.op}
+                for m in sil.matchers
+            ],
+            start + timing.real(sil.after),
+            start + timing.real(sil.after + sil.duration),
+        )
+        for state in states
+        for sil in state.scenario.silences
     ]
     observer = AlertObserver(stack.prometheus(), timing.real(timing.evaluation_interval) / 2, clock).start()
     if pusher:
@@ -79,8 +95,11 @@ def run_pipeline(stack: Stack, scenarios: list[Scenario], timing: Timing, rule_f
             for silence in silences:
                 if not silence.id and now >= silence.create_at:
                     # expired explicitly at expire_at: expiring must restore delivery
-                    silence.id = am.create_silence(silence.matchers, silence.expire_at - silence.create_at + 60,
-                                                   f"stackcheck scenario {silence.state.scenario.name}")
+                    silence.id = am.create_silence(
+                        silence.matchers,
+                        silence.expire_at - silence.create_at + 60,
+                        f"stackcheck scenario {silence.state.scenario.name}",
+                    )
                 if silence.id and not silence.done and now >= silence.expire_at:
                     am.expire_silence(silence.id)
                     silence.done = True
@@ -107,16 +126,27 @@ def _synthetic_health(stack: Stack, seconds: float, report: Report) -> None:
     prom = stack.prometheus()
     total = sum(s.value for s in prom.query(f"count_over_time(up{selector}[{window}])"))
     ok = sum(s.value for s in prom.query(f"sum_over_time(up{selector}[{window}])"))
-    slowest = max((s.value for s in prom.query(f"max_over_time(scrape_duration_seconds{selector}[{window}])")),
-                  default=0.0)
-    report.measurements["synthetic_scrapes"] = {"total": total, "failed": total - ok, "slowest_s": round(slowest, 3)}
+    slowest = max(
+        (s.value for s in prom.query(f"max_over_time(scrape_duration_seconds{selector}[{window}])")),
+        default=0.0,
+    )
+    report.measurements["synthetic_scrapes"] = {
+        "total": total,
+        "failed": total - ok,
+        "slowest_s": round(slowest, 3),
+    }
     if total - ok > 0:
-        report.failed("harness/synthetic-scrapes", "reliability",
-                      f"{total - ok:g} of {total:g} scrapes of the harness's synthetic target failed (slowest "
-                      f"{slowest:.3f}s): series went stale, so alert timing in this run is unreliable. Hint: the "
-                      "machine is overloaded for this --time-scale; lower it or run on a quieter machine")
+        report.failed(
+            "harness/synthetic-scrapes",
+            "reliability",
+            f"{total - ok:g} of {total:g} scrapes of the harness's synthetic target failed (slowest "
+            f"{slowest:.3f}s): series went stale, so alert timing in this run is unreliable. Hint: the "
+            "machine is overloaded for this --time-scale; lower it or run on a quieter machine",
+        )
     else:
-        report.passed("harness/synthetic-scrapes", "reliability", f"{total:g} scrapes, slowest {slowest:.3f}s")
+        report.passed(
+            "harness/synthetic-scrapes", "reliability", f"{total:g} scrapes, slowest {slowest:.3f}s"
+        )
 
 
 def _judge(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, now: float, final: bool) -> int:
@@ -128,8 +158,14 @@ def _judge(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, now:
         for exp in state.scenario.exp_alerts:
             for what, verdict in judge_alert(state, exp, traces, now, final).items():
                 open_ += _keep(outcome, f"alerts/{name}/{exp.alertname}/{what}", verdict)
-        deadline = max((state.alert_deadline(a) for a in state.scenario.exp_alerts if not a.absent),
-                       default=state.data_end) + state.timing.real(state.timing.group_wait) + state.timing.slack
+        deadline = (
+            max(
+                (state.alert_deadline(a) for a in state.scenario.exp_alerts if not a.absent),
+                default=state.data_end,
+            )
+            + state.timing.real(state.timing.group_wait)
+            + state.timing.slack
+        )
         for note in state.scenario.exp_notifications:
             for what, verdict in judge_notification(state, note, inbox, now, final, deadline).items():
                 target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
@@ -145,8 +181,13 @@ def _keep(outcome: PipelineOutcome, check_id: str, verdict: Verdict | None) -> i
     return 0
 
 
-def _record(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, report: Report,
-            routing: AlertmanagerConfig) -> None:
+def _record(
+    outcome: PipelineOutcome,
+    observer: AlertObserver,
+    stack: Stack,
+    report: Report,
+    routing: AlertmanagerConfig,
+) -> None:
     traces = observer.snapshot()
     inbox = stack.inbox.all()
     for check_id, (status, message) in sorted(outcome.verdicts.items()):
@@ -158,17 +199,29 @@ def _record(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, rep
     for state in outcome.states:
         positive = {a.alertname for a in state.scenario.exp_alerts if not a.absent}
         for trace in traces:
-            if trace.first_firing is not None and state.scope.owns_labels(trace.labels) and trace.name in positive:
+            if (
+                trace.first_firing is not None
+                and state.scope.owns_labels(trace.labels)
+                and trace.name in positive
+            ):
                 outcome.fired.setdefault(trace.name, set()).add(state.scenario.name)
                 outcome.label_sets.append(trace.labels)
-        firsts = [t.first_pending or t.first_firing for t in traces
-                  if state.scope.owns_labels(t.labels) and t.name in positive and (t.first_pending or t.first_firing)]
+        firsts = [
+            t.first_pending or t.first_firing
+            for t in traces
+            if state.scope.owns_labels(t.labels)
+            and t.name in positive
+            and (t.first_pending or t.first_firing)
+        ]
         for note in inbox:
             if note.received_at >= state.start and state.scope.owns_notification(note):
                 for alert in state.scope.alertnames(note) & positive:
                     outcome.delivered.setdefault(alert, set()).add(note.receiver)
-        deliveries = [n.received_at for n in inbox if n.received_at >= state.start
-                      and state.scope.owns_notification(n) and n.status != "resolved"]
+        deliveries = [
+            n.received_at
+            for n in inbox
+            if n.received_at >= state.start and state.scope.owns_notification(n) and n.status != "resolved"
+        ]
         if firsts and deliveries:
             active = min(f for f in firsts if f is not None)
             for_s = max((state.rule_for.get(a, 0.0) for a in positive), default=0.0)
