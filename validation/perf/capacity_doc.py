@@ -59,7 +59,7 @@ def sweep_and_write(
     try:
         from validation.perf.plots import plot_sweep
 
-        plot_sweep(data["sweep"]["points"], perf / "sweep.png")
+        plot_sweep(data["sweep"]["points"], perf / "sweep.png", data["sweep"].get("fit"))
     except ImportError:
         pass
     return data

@@ -92,8 +92,9 @@ def plot_trend(baselines_dir: Path, path: Path, metrics: tuple[str, ...] = TREND
     return _save(fig, path)
 
 
-def plot_sweep(points: list[dict[str, Any]], path: Path) -> Path:
-    """Memory, ingestion, query latency and render time against head series."""
+def plot_sweep(points: list[dict[str, Any]], path: Path, fit: dict[str, float] | None = None) -> Path:
+    """Memory, ingestion, query latency and render time against head series (log-log: a linear
+    cost is a line of slope 1); the fitted memory line is drawn dashed over the RSS points."""
     xs = [p["head_series"] for p in points]
     charts = [
         ("Prometheus RSS (MiB)", [p["rss_bytes"] / 2**20 for p in points]),
@@ -105,11 +106,22 @@ def plot_sweep(points: list[dict[str, Any]], path: Path) -> Path:
     ]
     fig, axes = plt.subplots(3, 2, figsize=(11, 9), squeeze=False)
     for ax, (title, ys) in zip(axes.flat, charts, strict=True):
-        ax.plot(xs, ys, marker="o")
+        shown = [(x, y) for x, y in zip(xs, ys, strict=True) if x > 0 and y > 0]
+        ax.plot([x for x, _ in shown], [y for _, y in shown], marker="o")
         ax.set_xscale("log")
+        ax.set_yscale("log")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("head series")
         ax.grid(alpha=0.3)
+    if fit and xs:
+        line = [min(xs), max(xs)]
+        axes[0, 0].plot(
+            line,
+            [(fit["rss_base_bytes"] + x * fit["rss_bytes_per_series"]) / 2**20 for x in line],
+            "k--",
+            label=f"fit: {fit['rss_bytes_per_series']:.0f} B/series",
+        )
+        axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
     return _save(fig, path)
 
