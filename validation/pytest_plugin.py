@@ -74,13 +74,15 @@ def inbox(stack: Stack) -> Iterator[Inbox]:
 @pytest.fixture
 def synthetic(stack: Stack) -> Iterator[SyntheticTarget]:
     """The synthetic scrape target; every series a test added is removed after it."""
-    if stack.synthetic is None:
+    target = stack.synthetic
+    if target is None:
         pytest.skip("the stack runs without a synthetic target")
-    before = {t.key for t in stack.synthetic.timelines()}
-    yield stack.synthetic
-    for timeline in stack.synthetic.timelines():
+        raise AssertionError("unreachable")  # pytest.skip raises
+    before = {t.key for t in target.timelines()}
+    yield target
+    for timeline in target.timelines():
         if timeline.key not in before:
-            stack.synthetic.remove_scenario(timeline.scenario)
+            target.remove_scenario(timeline.scenario)
 
 
 @pytest.fixture
