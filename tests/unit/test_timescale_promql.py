@@ -12,6 +12,7 @@ from validation.timescale.durations import TimeScale
 from validation.timescale.promql import (
     compress_promql,
     compress_promql_noted,
+    format_number,
     format_promql,
     uncompressible_reasons,
 )
@@ -83,6 +84,25 @@ def test_rewrite_keeps_labels_strings_and_modifiers() -> None:
 )
 def test_backtick_strings_stay_raw(expr: str, expected: str) -> None:
     assert format_promql(expr) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (31.0, "31"),
+        (-0.0, "-0"),
+        (0.0, "0"),
+        (1e-9, "1e-09"),
+        (0.5, "0.5"),
+        (1.5e300, "1.5e+300"),
+        (float("inf"), "Inf"),
+        (float("-inf"), "-Inf"),
+        (float("nan"), "NaN"),
+        (123456789012345678.0, "1.2345678901234568e+17"),
+    ],
+)
+def test_numbers_print_as_promql_reads_them_back(value: float, text: str) -> None:
+    assert format_number(value) == text
 
 
 def test_inexact_durations_are_noted() -> None:

@@ -175,6 +175,8 @@ def format_number(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "-0" if math.copysign(1, value) < 0 else "0"
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
