@@ -147,7 +147,7 @@ def test_every_reference_dashboard_passes_every_check_that_needs_no_grafana() ->
         DashboardQueriesCheck(),
         DashboardDataCheck(),
     ):
-        check.evaluate(session, report)  # type: ignore[attr-defined]
+        check.evaluate(session, report)
     DashboardThresholdsCheck().evaluate(session, RULES, report)
     DashboardProvisioningCheck().evaluate(GRAFANA / "dashboards", GRAFANA / "provisioning", report)
     assert [(c.id, c.message) for c in _by_status(report, "failed")] == []
@@ -524,3 +524,37 @@ def test_copies_are_independent() -> None:
     before = copy.deepcopy(data)
     _set_threshold(2, 0.5)(copy.deepcopy(data))
     assert data == before
+
+
+EXPORTED = {
+    "__inputs": [{"name": "DS_LOCALHOST", "type": "datasource", "pluginId": "prometheus"}],
+    "schemaVersion": 14,
+    "title": "shared externally",
+    "rows": [{"title": "r", "panels": [{"id": 20, "type": "singlestat", "title": "CPU Busy", "format": "percent",
+              "datasource": "${DS_LOCALHOST}", "targets": [{"refId": "A", "expr": 'node_load1{job=~"$job"}'}]}]}],
+    "templating": {"list": [{"name": "job", "type": "query", "datasource": "${DS_LOCALHOST}",
+                             "query": "label_values(node_boot_time_seconds, job)", "refresh": 1}]},
+}  # fmt: skip
+
+
+def test_a_dashboard_exported_for_sharing_externally_fails_with_the_import_placeholder_hint(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "exported.json"
+    path.write_text(json.dumps(EXPORTED))
+    report = Report()
+    session = _session([path])
+    DashboardDatasourcesCheck().evaluate(session, report)
+    DashboardVariablesCheck().evaluate(session, report)
+    failed = {c.id: c.message for c in _by_status(report, "failed")}
+    assert sorted(failed) == ["dashboards/exported/datasources", "dashboards/exported/variables"]
+    assert all("${DS_LOCALHOST} is an import placeholder" in message for message in failed.values())
+
+
+def test_an_old_schema_dashboard_without_uid_is_keyed_by_its_file_name(tmp_path: Path) -> None:
+    fixed = json.loads(json.dumps(EXPORTED).replace("${DS_LOCALHOST}", "prometheus"))
+    path = tmp_path / "node-exporter-old.json"
+    path.write_text(json.dumps(fixed))
+    report = Report()
+    DashboardDataCheck().evaluate(_session([path]), report)
+    assert [(c.id, c.status) for c in report.checks] == [("dashboards/node-exporter-old/20", "passed")]

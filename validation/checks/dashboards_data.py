@@ -12,8 +12,8 @@ from __future__ import annotations
 from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards_session import session_for
 from validation.dashboards.execute import PanelResult
-from validation.dashboards.report import panel_check, panel_coverage
-from validation.dashboards.session import DashboardSession
+from validation.dashboards.report import panel_check
+from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
 
@@ -25,34 +25,38 @@ class DashboardDataCheck(Check):
         self.evaluate(session_for(ctx), report)
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
-        results: list[PanelResult] = []
+        ran: list[tuple[str, PanelResult]] = []
         for dashboard in session.dashboards:
+            key = dashboard_key(dashboard)
             run = session.run_of(dashboard)
             if run is None or run.error:
                 reason = run.error if run else "not executed: no Prometheus"
                 for panel in dashboard.query_panels():
-                    report.skipped(f"{self.id}/{dashboard.uid}/{panel.id}", self.kind, reason)
+                    report.skipped(f"{self.id}/{key}/{panel.id}", self.kind, reason)
                 continue
             for result in run.panels:
-                results.append(result)
                 check = panel_check(result)
+                check.id = panel_id(key, result)
                 if check.status == "passed" and not complete(result):
                     check.status = "failed"
                 if check.status == "failed":
-                    check.message = failure_message(result)
+                    check.message = failure_message(result, key)
                 check.details["seconds"] = round(run.seconds, 3)
                 report.add(check)
-        if results:
-            coverage = panel_coverage(results)
-            runnable = [r for r in results if r.check_id not in coverage["without_data"] and _runnable(r)]
-            incomplete = sorted(r.check_id for r in runnable if not complete(r))
-            coverage["with_data"] -= len(incomplete)
-            coverage["without_data"] = sorted(coverage["without_data"] + incomplete)
-            report.coverage["panels"] = coverage
+                if check.status != "skipped":
+                    ran.append((check.id, result))
+        if ran:
+            report.coverage["panels"] = {
+                "total": len(ran),
+                "with_data": sum(1 for _, result in ran if complete(result)),
+                "without_data": sorted(check_id for check_id, result in ran if not complete(result)),
+            }
 
 
-def _runnable(result: PanelResult) -> bool:
-    return not result.skipped and any(not t.skipped for t in result.targets)
+def panel_id(key: str, result: PanelResult) -> str:
+    """dashboards/<key>/<panel id or title>[/<repeat value>] (the engine's id with the file name as key)."""
+    panel = str(result.panel_id) if result.panel_id is not None else result.title
+    return f"dashboards/{key}/{panel}" + (f"/{result.repeat_value}" if result.repeat_value else "")
 
 
 def complete(result: PanelResult) -> bool:
@@ -60,8 +64,8 @@ def complete(result: PanelResult) -> bool:
     return all(t.has_data for t in result.targets if not t.skipped)
 
 
-def failure_message(result: PanelResult) -> str:
-    where = f"dashboard {result.dashboard}, panel {result.title!r} (id {result.panel_id})"
+def failure_message(result: PanelResult, key: str) -> str:
+    where = f"dashboard {key}, panel {result.title!r} (id {result.panel_id})"
     errors = [f"target {t.ref_id}: {t.error} [{t.expr or t.raw_expr}]" for t in result.targets if t.error]
     if errors:
         return (

@@ -14,7 +14,7 @@ from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards_session import session_for
 from validation.dashboards.datasources import Datasource, resolve_target_datasource
 from validation.dashboards.model import Dashboard
-from validation.dashboards.session import DashboardSession
+from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.errors import ConfigError
 from validation.results import Report
 
@@ -30,10 +30,11 @@ class DashboardDatasourcesCheck(Check):
         if session.datasources_error:
             report.failed(f"{self.id}/provisioning/datasources", self.kind, session.datasources_error)
         for dashboard in session.dashboards:
-            check_id = f"{self.id}/{dashboard.uid or dashboard.source}/datasources"
+            check_id = f"{self.id}/{dashboard_key(dashboard)}/datasources"
             problems = unresolved_datasources(dashboard, session.datasources)
             if problems:
-                report.failed(check_id, self.kind, "; ".join(problems), unresolved=problems)
+                message = "; ".join(problems) + inputs_hint(dashboard)
+                report.failed(check_id, self.kind, message, unresolved=problems)
             else:
                 report.passed(check_id, self.kind)
 
@@ -69,5 +70,19 @@ def unresolved_datasources(dashboard: Dashboard, datasources: list[Datasource]) 
             for target in targets:
                 resolve_target_datasource(panel.datasource, target.datasource, datasources, lookup)
         except ConfigError as exc:
-            problems.append(f"dashboard {dashboard.uid}, {where}: {exc.what}")
+            problems.append(f"dashboard {dashboard_key(dashboard)}, {where}: {exc.what}")
     return problems
+
+
+def inputs_hint(dashboard: Dashboard) -> str:
+    """A hint for dashboards "exported for sharing externally": their ``${DS_…}`` placeholders
+    (``__inputs``) are filled by Grafana's import dialog only, never by file provisioning."""
+    names = [str(i.get("name")) for i in dashboard.raw.get("__inputs") or [] if isinstance(i, dict)]
+    if not names:
+        return ""
+    placeholders = ", ".join(f"${{{name}}}" for name in names)
+    return (
+        f'. Hint: {placeholders} is an import placeholder (__inputs) from "Export for sharing externally"; '
+        "Grafana fills it in its import dialog only, never when provisioning from a file: replace it with "
+        "the datasource uid or a datasource variable"
+    )

@@ -22,7 +22,7 @@ import requests
 from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards_session import session_for
 from validation.dashboards.grafana_api import GrafanaClient, locate, series_of_frames, series_of_matrix
-from validation.dashboards.session import DashboardSession
+from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
 
@@ -44,7 +44,7 @@ class GrafanaApiCheck(Check):
     ) -> None:
         where = locate(env)
         names = ["health", "anonymous-refused", "default-admin-refused"]
-        uids = [d.uid for d in session.dashboards]
+        uids = [dashboard_key(d) for d in session.dashboards]
         if not where.url:
             for name in names + [f"{uid}/same-series" for uid in uids]:
                 report.skipped(f"{self.id}/{name}", self.kind, where.reason)
@@ -65,7 +65,7 @@ class GrafanaApiCheck(Check):
             report.failed(f"{self.id}/health", self.kind, f"{where.url}: {exc}. Hint: is Grafana running?")
             return
         for dashboard in session.dashboards:
-            check_id = f"{self.id}/{dashboard.uid}/same-series"
+            check_id = f"{self.id}/{dashboard_key(dashboard)}/same-series"
             run = session.run_of(dashboard)
             if where.auth is None:
                 report.skipped(check_id, self.kind, "GRAFANA_USER / GRAFANA_PASSWORD not set")

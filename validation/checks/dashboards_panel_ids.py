@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards_session import session_for
-from validation.dashboards.session import DashboardSession
+from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
 
@@ -23,13 +23,13 @@ class DashboardPanelIdsCheck(Check):
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
-            check_id = f"{self.id}/{dashboard.uid or dashboard.source}/panel-ids"
+            check_id = f"{self.id}/{dashboard_key(dashboard)}/panel-ids"
             problems = [f"{p.panel}: {p.message}" for p in dashboard.problems if p.kind != "no-targets"]
             missing = [p.title for p in dashboard.panels if p.id is None and not p.is_row]
             if missing:
                 problems.append(f"panels without an id: {', '.join(repr(t) for t in missing)}")
             if problems:
-                message = f"dashboard {dashboard.uid}: " + "; ".join(problems)
+                message = f"dashboard {dashboard_key(dashboard)}: " + "; ".join(problems)
                 report.failed(check_id, self.kind, message + ". Hint: give every panel its own stable id")
             else:
                 report.passed(check_id, self.kind)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards_session import session_for
-from validation.dashboards.session import DashboardSession
+from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
 
@@ -24,7 +24,7 @@ class DashboardQueriesCheck(Check):
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
-            uid = dashboard.uid or dashboard.source
+            uid = dashboard_key(dashboard)
             check_id = f"{self.id}/{uid}/queries"
             run = session.run_of(dashboard)
             if run is None or run.error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards_session import session_for
-from validation.dashboards.session import DashboardSession
+from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
 NUMERIC_TYPES = frozenset(
@@ -26,7 +26,7 @@ class DashboardUnitsCheck(Check):
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
-            check_id = f"{self.id}/{dashboard.uid or dashboard.source}/units"
+            check_id = f"{self.id}/{dashboard_key(dashboard)}/units"
             missing = [
                 f"{p.title!r} (id {p.id})"
                 for p in dashboard.query_panels()
@@ -36,7 +36,7 @@ class DashboardUnitsCheck(Check):
                 report.failed(
                     check_id,
                     self.kind,
-                    f"dashboard {dashboard.uid}: exp: a unit on every numeric panel, got: none on "
+                    f"dashboard {dashboard_key(dashboard)}: exp: a unit on every numeric panel, got: none on "
                     f"{', '.join(missing)}. Hint: set Standard options > Unit (percentunit, bytes, s, ...)",
                 )
             else:

@@ -9,9 +9,10 @@ datasource). Needs a session executed against Prometheus.
 from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext
+from validation.checks.dashboards_datasources import inputs_hint
 from validation.checks.dashboards_session import session_for
 from validation.dashboards.interpolate import ALL
-from validation.dashboards.session import DashboardSession
+from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.dashboards.variables import variable_query
 from validation.results import Report
 
@@ -25,13 +26,14 @@ class DashboardVariablesCheck(Check):
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
-            uid = dashboard.uid or dashboard.source
+            uid = dashboard_key(dashboard)
             run = session.run_of(dashboard)
             if run is None:
                 report.skipped(f"{self.id}/{uid}/variables", self.kind, "not executed: no Prometheus")
                 continue
             if run.error:
-                report.failed(f"{self.id}/{uid}/variables", self.kind, f"dashboard {uid}: {run.error}")
+                message = f"dashboard {uid}: {run.error}" + inputs_hint(dashboard)
+                report.failed(f"{self.id}/{uid}/variables", self.kind, message)
                 continue
             for variable in dashboard.variables:
                 if variable.type != "query":

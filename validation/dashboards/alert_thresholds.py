@@ -132,7 +132,7 @@ def cross_check(
                 expected = 1 - alert.value if complemented != alert.complemented else alert.value
                 matches.append(
                     ThresholdMatch(
-                        dashboard=dashboard.uid or dashboard.source,
+                        dashboard=dashboard.uid or Path(dashboard.source).stem,
                         panel=panel,
                         ref_id=target.ref_id,
                         alert=alert,

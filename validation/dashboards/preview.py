@@ -41,7 +41,7 @@ def render_session(session: DashboardSession, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for key, run in session.runs.items():
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", run.dashboard.uid or Path(key).stem)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
         written.append(render_dashboard(run, out_dir / f"{name}.png"))
     return written
 

@@ -30,6 +30,12 @@ from validation.errors import StackcheckError
 DEFAULT_RANGE_SECONDS = 3600.0
 
 
+def dashboard_key(dashboard: Dashboard) -> str:
+    """The id segment of a dashboard's checks: its uid, else its file name without .json (two files
+    without uid and with the same name share it)."""
+    return dashboard.uid or Path(dashboard.source).stem
+
+
 @dataclass
 class DashboardFile:
     path: Path
@@ -39,7 +45,7 @@ class DashboardFile:
     @property
     def key(self) -> str:
         """The id segment: the uid when loaded, else the file name without .json."""
-        return self.dashboard.uid if self.dashboard and self.dashboard.uid else self.path.stem
+        return dashboard_key(self.dashboard) if self.dashboard else self.path.stem
 
 
 @dataclass
@@ -113,12 +119,12 @@ class DashboardSession:
                 run.error = exc.render()
             run.recorded = scaled.recorded
             run.seconds = time.monotonic() - t0
-            self.runs[dashboard.uid or dashboard.source] = run
+            self.runs[dashboard_key(dashboard)] = run
         self.executed = True
         self.execute_seconds = time.monotonic() - started
 
     def run_of(self, dashboard: Dashboard) -> DashboardRun | None:
-        return self.runs.get(dashboard.uid or dashboard.source)
+        return self.runs.get(dashboard_key(dashboard))
 
 
 def project_dashboard_files(dashboards_dir: Path) -> list[Path]:
