@@ -3,10 +3,14 @@ broken copies, with a tiny in-process Prometheus that has data only for the metr
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
 import math
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -558,3 +562,106 @@ def test_an_old_schema_dashboard_without_uid_is_keyed_by_its_file_name(tmp_path:
     report = Report()
     DashboardDataCheck().evaluate(_session([path]), report)
     assert [(c.id, c.status) for c in report.checks] == [("dashboards/node-exporter-old/20", "passed")]
+
+
+class _FakeGrafana(BaseHTTPRequestHandler):
+    """Grafana's HTTP API as the checks use it: health, basic-auth /api/search, /api/ds/query answering
+    with data frames for the series ``frames_for`` gives (set per test)."""
+
+    user = ("stackcheck", "secret")
+    anonymous_status = 401
+    frames_for: Any = staticmethod(lambda expr: [])
+
+    def _auth(self) -> tuple[str, str] | None:
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return None
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        return user, password
+
+    def _reply(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        if self.path == "/api/health":
+            self._reply(200, {"database": "ok", "version": "10.4.2"})
+        elif self.path.startswith("/api/search"):
+            auth = self._auth()
+            status = 200 if auth == self.user else (self.anonymous_status if auth is None else 401)
+            self._reply(status, [] if status == 200 else {"message": "Unauthorized"})
+        else:
+            self._reply(404, {})
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self._auth() != self.user:
+            self._reply(401, {"message": "Unauthorized"})
+            return
+        results = {}
+        for query in body["queries"]:
+            frames = [{"schema": {"fields": [{"name": "Time", "type": "time"},
+                                             {"name": "Value", "type": "number", "labels": labels}]}}
+                      for labels in type(self).frames_for(query["expr"])]  # fmt: skip
+            results[query["refId"]] = {"frames": frames}
+        self._reply(200, {"results": results})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def grafana() -> Iterator[tuple[str, type[_FakeGrafana]]]:
+    handler = type("Handler", (_FakeGrafana,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _grafana_report(url: str, **env: str) -> dict[str, CheckResult]:
+    report = Report()
+    environment = {"GRAFANA_URL": url, "GRAFANA_USER": "stackcheck", "GRAFANA_PASSWORD": "secret", **env}
+    GrafanaApiCheck().evaluate(_session([NODE_DETAIL]), report, env=environment)
+    return {c.id: c for c in report.checks}
+
+
+def test_a_grafana_that_serves_the_same_series_passes_every_grafana_check(
+    grafana: tuple[str, type[_FakeGrafana]],
+) -> None:
+    url, handler = grafana
+    handler.frames_for = staticmethod(lambda expr: [{"node": n, "job": "node"} for n in NODES] if
+                                      DataPrometheus(SERIES)._has_data(expr) else [])  # fmt: skip
+    checks = _grafana_report(url)
+    assert {k: (c.status, c.message) for k, c in checks.items() if c.status != "passed"} == {}
+    assert "dashboards/grafana/stackcheck-node-detail/same-series" in checks
+
+
+def test_grafana_open_to_anonymous_users_or_returning_other_series_fails(
+    grafana: tuple[str, type[_FakeGrafana]],
+) -> None:
+    url, handler = grafana
+    handler.anonymous_status = 200
+    handler.frames_for = staticmethod(lambda expr: [{"node": "gpu-node-1", "job": "node"}])
+    checks = _grafana_report(url)
+    assert checks["dashboards/grafana/anonymous-refused"].status == "failed"
+    assert "got: 200" in checks["dashboards/grafana/anonymous-refused"].message
+    same = checks["dashboards/grafana/stackcheck-node-detail/same-series"]
+    assert same.status == "failed" and "2 series direct, 1 via Grafana" in same.message
+
+
+def test_without_grafana_credentials_the_series_comparison_is_skipped(
+    grafana: tuple[str, type[_FakeGrafana]],
+) -> None:
+    url, _ = grafana
+    checks = _grafana_report(url, GRAFANA_USER="")
+    assert checks["dashboards/grafana/health"].status == "passed"
+    assert checks["dashboards/grafana/stackcheck-node-detail/same-series"].status == "skipped"
