@@ -82,7 +82,9 @@ def run_pipeline(
         for state in states
         for sil in state.scenario.silences
     ]
-    observer = AlertObserver(stack.prometheus(), timing.real(timing.evaluation_interval) / 2, clock).start()
+    observer = AlertObserver(
+        stack.prometheus(), max(0.25, timing.real(timing.evaluation_interval)), clock
+    ).start()
     if pusher:
         pusher.start()
     outcome = PipelineOutcome(states)
@@ -107,7 +109,7 @@ def run_pipeline(
             open_ = _judge(outcome, observer, stack, now, final)
             if not open_ or final:
                 break
-            time.sleep(0.1)
+            time.sleep(0.25)
     finally:
         observer.stop()
         if pusher:

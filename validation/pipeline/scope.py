@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from validation.scenarios.model import Scenario
 from validation.sinks import Notification
@@ -15,6 +15,8 @@ from validation.sinks import Notification
 @dataclass(frozen=True)
 class Scope:
     values: frozenset[str]
+    # notifications never change once received: remember each verdict (keyed by identity)
+    _owned: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Scope:
@@ -30,12 +32,21 @@ class Scope:
         return labels.get("instance") in self.values or labels.get("node") in self.values
 
     def owns_text(self, text: str) -> bool:
-        return any(re.search(re.escape(v) + r"(?![\w-])", text) for v in self.values)
+        return bool(self._pattern.search(text)) if self.values else False
+
+    @property
+    def _pattern(self) -> re.Pattern[str]:
+        alternatives = "|".join(re.escape(v) for v in sorted(self.values, key=len, reverse=True))
+        return re.compile(rf"(?:{alternatives})(?![\w-])")
 
     def owns_notification(self, notification: Notification) -> bool:
-        if notification.alerts:
-            return any(self.owns_labels(a) for a in notification.alerts)
-        return self.owns_text(notification.content)
+        key = id(notification)
+        if key not in self._owned:
+            if notification.alerts:
+                self._owned[key] = any(self.owns_labels(a) for a in notification.alerts)
+            else:
+                self._owned[key] = self.owns_text(notification.content)
+        return self._owned[key]
 
     def alertnames(self, notification: Notification) -> set[str]:
         """The alert names a notification carries (structured, or read from its content)."""

@@ -1,0 +1,130 @@
+"""How scenario expectations are judged from observed alerts and notifications."""
+
+import pytest
+
+from validation.pipeline.expectations import ScenarioState, distinct, judge_alert, judge_notification
+from validation.pipeline.observer import AlertTrace
+from validation.pipeline.scope import Scope
+from validation.pipeline.timing import Timing
+from validation.scenarios.loader import parse_scenarios
+from validation.sinks import Notification
+
+pytestmark = pytest.mark.unit
+
+TIMING = Timing(scale=60, scrape_interval=15, evaluation_interval=15, group_wait=30, group_interval=300, slack=3)
+SCENARIO = """
+name: mem
+why: memory low pages on-call
+input_series:
+  - series: node_memory_MemAvailable_bytes{instance="gpu-node-7:9100", node="gpu-node-7", job="node"}
+    values: 1x40
+exp_alerts:
+  - alertname: NodeMemoryExhausted
+    exp_labels: {severity: critical}
+    exp_annotations_contain: {summary: gpu-node-7}
+    fires_within: 10m
+  - alertname: NodeDown
+    absent: true
+exp_notifications:
+  - receiver: oncall-critical
+    contains: [NodeMemoryExhausted]
+    count: 1
+  - receiver: infra-slack
+    absent: true
+"""
+
+
+def _state(start=100.0):
+    scenario = parse_scenarios(SCENARIO, source="mem.yaml")[0].isolate(3)
+    return ScenarioState(scenario, start, TIMING, {"NodeMemoryExhausted": 300.0})
+
+
+def _trace(name, node="gpu-node-7-s3", pending=None, firing=None, **labels):
+    all_labels = {"alertname": name, "node": node, "instance": f"{node}:9100", "severity": "critical", **labels}
+    return AlertTrace(name, all_labels, {"summary": f"Memory on {node} is low"}, pending, firing)
+
+
+def _note(receiver, text, at, kind="slack", status="firing"):
+    return Notification(kind=kind, receiver=receiver, received_at=at, status=status, subject=text, text=text,
+                        raw=text.encode())
+
+
+def test_scope_is_the_isolated_instance_and_node_values():
+    assert _state().scope.values == frozenset({"gpu-node-7-s3:9100", "gpu-node-7-s3"})
+
+
+def test_scope_matches_whole_values_only():
+    scope = Scope(frozenset({"gpu-node-1-s1"}))
+    assert scope.owns_text("NodeDown on gpu-node-1-s1 (critical)")
+    assert not scope.owns_text("NodeDown on gpu-node-1-s10")
+
+
+@pytest.mark.parametrize(
+    ("traces", "now", "final", "expected"),
+    [
+        ([], 105.0, False, {"fires": None}),
+        ([_trace("NodeMemoryExhausted", pending=101.0, firing=106.0)], 107.0, False,
+         {"fires": "passed", "pending": "passed", "annotations": "passed"}),
+        ([_trace("NodeMemoryExhausted", firing=106.0)], 107.0, False,
+         {"fires": "passed", "pending": "failed", "annotations": "passed"}),
+        ([], 200.0, False, {"fires": "failed"}),
+        ([_trace("NodeMemoryExhausted", node="gpu-node-7-s30", firing=106.0)], 200.0, False, {"fires": "failed"}),
+        ([_trace("NodeMemoryExhausted", firing=150.0)], 200.0, False, {"fires": "failed"}),
+    ],
+    ids=["open before the deadline", "pending then firing", "firing without pending although the rule has for",
+         "never fired", "another scenario's alert does not count", "fired after fires_within"],
+)
+def test_judge_alert(traces, now, final, expected):
+    verdicts = judge_alert(_state(), _state().scenario.exp_alerts[0], traces, now, final)
+    assert {k: (v[0] if v else None) for k, v in verdicts.items()} == expected
+
+
+def test_an_absent_alert_fails_as_soon_as_it_fires_and_passes_only_after_the_window():
+    state = _state()
+    exp = state.scenario.exp_alerts[1]
+    assert judge_alert(state, exp, [], 101.0, False) == {"silent": None}
+    assert judge_alert(state, exp, [], state.window_end + 0.1, False)["silent"][0] == "passed"
+    fired = judge_alert(state, exp, [_trace("NodeDown", firing=102.0)], 103.0, False)["silent"]
+    assert fired[0] == "failed" and "NodeDown" in fired[1]
+
+
+def test_notification_content_must_be_in_every_integration():
+    state = _state()
+    exp = state.scenario.exp_notifications[0]
+    notes = [_note("oncall-critical", "NodeMemoryExhausted on gpu-node-7-s3", 110.0, kind="email"),
+             _note("oncall-critical", "something on gpu-node-7-s3", 110.0, kind="slack")]
+    verdicts = judge_notification(state, exp, notes, 111.0, True, deadline=120.0)
+    assert verdicts["delivered"][0] == "passed"
+    assert verdicts["content"][0] == "failed" and "slack lacks" in verdicts["content"][1]
+
+
+def test_count_is_per_integration_and_ignores_identical_retries():
+    state = _state()
+    exp = state.scenario.exp_notifications[0]
+    text = "NodeMemoryExhausted on gpu-node-7-s3"
+    notes = [_note("oncall-critical", text, 110.0, kind="email"), _note("oncall-critical", text, 110.0),
+             _note("oncall-critical", text, 110.5)]
+    assert judge_notification(state, exp, notes, 999.0, True, deadline=120.0)["count"][0] == "passed"
+    later = [*notes, _note("oncall-critical", text, 110.0 + TIMING.real(TIMING.group_interval) + 1)]
+    verdict = judge_notification(state, exp, later, 999.0, True, deadline=120.0)["count"]
+    assert verdict[0] == "failed" and "2 by slack" in verdict[1]
+
+
+def test_an_absent_notification_fails_naming_what_arrived():
+    state = _state()
+    exp = state.scenario.exp_notifications[1]
+    verdict = judge_notification(state, exp, [_note("infra-slack", "X on gpu-node-7-s3", 110.0)], 111.0, False,
+                                 deadline=120.0)["not-delivered"]
+    assert verdict[0] == "failed" and "infra-slack" in verdict[1]
+
+
+def test_distinct_keeps_a_repeat_after_the_window():
+    a = _note("r", "same", 1.0)
+    b = _note("r", "same", 2.0)
+    c = _note("r", "same", 20.0)
+    assert distinct([a, b, c], window=5.0) == [a, c]
+
+
+def test_timing_floor_is_for_plus_group_wait_compressed():
+    assert TIMING.floor(300) == pytest.approx((300 + 30) / 60)
+    assert TIMING.real(60) == 1.0
