@@ -144,6 +144,12 @@ def run_promtool(files: Sequence[Path], *, promtool: str = "promtool", cwd: Path
             timeout=120,
             check=False,
         )
+    except subprocess.TimeoutExpired:
+        raise HarnessError(
+            "promtool took more than 120s on the equivalence test files",
+            place=str(cwd),
+            hint="the machine may be overloaded; fewer series or eval times make the case cheaper",
+        ) from None
     except FileNotFoundError:
         raise HarnessError(
             f"{promtool} not found",
