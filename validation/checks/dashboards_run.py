@@ -8,7 +8,7 @@ The fixture series are withdrawn at the end, so run this after the alert/notific
 (the fixture fires GPU alerts while it is served).
 
 Measurements: ``dashboards_execute_s`` (all panels of all dashboards, stack already up),
-``dashboards_prepare_s``.
+``dashboards_prepare_s`` (first scrape + fixture visible), ``dashboards_previews_s``.
 """
 
 from __future__ import annotations
@@ -83,5 +83,7 @@ def _previews(ctx: CheckContext, report: Report) -> None:
     except ImportError as exc:  # matplotlib is optional
         report.skipped("dashboards/previews", "dashboard", f"no previews: {exc}")
         return
+    started = time.monotonic()
     written = render_session(session_for(ctx), report_dir / "dashboards")
+    report.measurements["dashboards_previews_s"] = round(time.monotonic() - started, 3)
     report.measurements["dashboards_previews"] = [str(p) for p in written]
