@@ -54,7 +54,7 @@ class ArchiveWriter:
             info.mode = stat.st_mode & 0o777
             digest = hashlib.sha256()
             try:
-                self._tar.addfile(info, _HashingReader(handle, digest))  # type: ignore[arg-type]
+                self._tar.addfile(info, _HashingReader(handle, digest))
             except OSError as exc:
                 raise MaintenanceError(
                     f"{source} shrank while being copied ({exc})",

@@ -388,7 +388,7 @@ def push_time(group: dict[str, Any], metric: str = "push_time_seconds") -> float
 
 def group_key(group: dict[str, Any]) -> str:
     labels = dict(group.get("labels", {}))
-    job = labels.pop("job", "?")
+    job = str(labels.pop("job", "?"))
     return job + "".join(f"/{k}={v}" for k, v in sorted(labels.items()))
 
 
