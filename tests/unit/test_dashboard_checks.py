@@ -426,7 +426,7 @@ def test_the_reference_fixture_feeds_every_gpu_metric_the_dashboards_read() -> N
     fixture = load_fixture(REPO / "fixtures" / "dashboards" / "data.yaml")
     gpu = {s["__name__"] for s in SERIES if s["__name__"].startswith("DCGM_")}
     assert gpu <= set(fixture.metric_names)
-    assert "GPUTemperatureCritical" in readiness_query(fixture)
+    assert "ALERTS" in readiness_query(fixture)
 
 
 @pytest.mark.parametrize(

@@ -46,8 +46,9 @@ def wait_first_scrape(stack: Stack, timeout: float = FIRST_SCRAPE_TIMEOUT) -> fl
 
 
 def fixture_timeout(fixture: DataFixture, scale: float) -> float:
-    """Real seconds to wait: 40 production scrape intervals compressed, at least 20 s."""
-    return max(20.0, 40 * fixture.interval / scale)
+    """Real seconds to wait: 12 fixture intervals (3 min of production time at 15 s) compressed, at
+    least 30 s (service discovery of the synthetic job, a scrape, a rule evaluation)."""
+    return max(30.0, 12 * fixture.interval / scale)
 
 
 def prepare(stack: Stack, fixture: DataFixture, client: PrometheusAPI | None = None) -> list[str]:
