@@ -199,7 +199,8 @@ def restore_section(archive: Path, manifest: Manifest, section: str, destination
         return [
             f"start Prometheus with --storage.tsdb.path={destination}; it replays the WAL "
             "(logs 'WAL replay completed'; a torn last record of a crash-consistent copy is repaired)",
-            "check: `stackcheck run --only health` or healthcheck.py, and query a series from before the backup",
+            "check: `promtool tsdb list " + str(destination) + "` lists the blocks; once started, "
+            "`healthcheck.py --prometheus-url <URL>` and a query over a range before the backup",
         ]
     if section == "alertmanager":
         destination.mkdir(parents=True, exist_ok=True)

@@ -88,14 +88,30 @@ def dir_size(path: Path) -> int:
     return total
 
 
+def ancestors(proc: Path = Path("/proc"), pid: int | None = None) -> set[int]:
+    """This process and its parents (a shell, ``time``, ``sudo`` naming the path too are not holders)."""
+    chain: set[int] = set()
+    current = os.getpid() if pid is None else pid
+    while current > 1 and current not in chain:
+        chain.add(current)
+        try:
+            stat = (proc / str(current) / "stat").read_text()
+            current = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return chain
+
+
 def holders(data_path: Path, proc: Path = Path("/proc")) -> list[int]:
-    """PIDs whose command line names ``data_path`` (e.g. ``--storage.tsdb.path=…``); Linux /proc only."""
+    """PIDs whose command line names ``data_path`` (e.g. ``--storage.tsdb.path=…``), other than this
+    process and its ancestors; Linux /proc only."""
     wanted = {str(data_path.resolve()), str(data_path)}
     found: list[int] = []
     if not proc.is_dir():
         return found
+    own = ancestors(proc)
     for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        if not entry.name.isdigit() or int(entry.name) in own:
             continue
         try:
             args = (entry / "cmdline").read_bytes().split(b"\0")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,20 @@ def test_a_process_naming_the_path_holds_it(tmp_path: Path) -> None:
     assert holders(data, proc) == [101]
     assert holders(tmp_path / "other", proc) == []
     assert os.getpid() not in holders(data)
+
+
+def test_the_shell_or_wrapper_that_started_us_is_not_a_holder(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    wrapper = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f'"{sys.executable}" -c "import sys; from pathlib import Path; '
+            f'from scripts.maintenance.tsdb import holders; print(holders(Path(sys.argv[1])))" {data}',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert wrapper.stdout.strip() == "[]"
