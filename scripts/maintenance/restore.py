@@ -162,7 +162,16 @@ def refuse_if_busy(section: str, destination: Path, url: str | None, force: bool
             place=str(destination),
             hint=f"stop {section} first (restoring under a running process corrupts its data), or --force",
         )
-    if occupied and section != "config":
+    if section == "config":
+        clashes = [name for name in ("stack", "rules") if (destination / name).exists()]
+        if clashes:
+            raise MaintenanceError(
+                "would overwrite " + ", ".join(f"{destination / name}/" for name in clashes),
+                place=str(destination),
+                hint="restore the configuration into an empty directory and diff it; or --force to overwrite",
+            )
+        return
+    if occupied:
         raise MaintenanceError(
             "the destination is not empty",
             place=str(destination),

@@ -39,6 +39,8 @@ class BackedUp:
     snapshot_stderr: str
     health_exit: int
     health_out: str
+    wrong_password_exit: int
+    wrong_password_out: str
     silence_comments: list[str] = field(default_factory=list)
 
 
@@ -111,8 +113,10 @@ def backed_up(tmp_path_factory: pytest.TempPathFactory) -> BackedUp:
         )
         health = run(
             healthcheck.main,
-            ["--prometheus-url", prom, "--alertmanager-url", am, "--pushgateway-url", pg, *auth],
+            ["--prometheus-url", prom, "--alertmanager-url", am, "--pushgateway-url", pg, "--json", *auth],
         )
+        (work / "wrong").write_text("not-the-password")
+        wrong = run(healthcheck.main, ["--prometheus-url", prom, "--password-file", str(work / "wrong")])
         code, _out, err = run(
             backup.main,
             [
@@ -140,7 +144,7 @@ def backed_up(tmp_path_factory: pytest.TempPathFactory) -> BackedUp:
         assert code == 0, err
     archive = next((work / "backups").glob("*.tar.gz"))
     manifest = json.loads(next((work / "backups").glob("*.manifest.json")).read_text())
-    return BackedUp(archive, manifest, snap[0], snap[2], health[0], health[1])
+    return BackedUp(archive, manifest, snap[0], snap[2], health[0], health[1], wrong[0], wrong[1])
 
 
 class Binary:
@@ -172,11 +176,18 @@ class Binary:
 
 
 @contextlib.contextmanager
-def started(kind: str, data: Path, tmp: Path) -> Iterator[Binary]:
+def started(
+    kind: str,
+    data: Path,
+    tmp: Path,
+    extra: tuple[str, ...] = (),
+    config: str = "global: {scrape_interval: 1h}\n",
+) -> Iterator[Binary]:
+    """``config`` is Prometheus' configuration; LISTEN in it becomes its own host:port."""
     port = free_port()
     listen = f"--web.listen-address=127.0.0.1:{port}"
     if kind == "prometheus":
-        (tmp / "prometheus.yml").write_text("global: {scrape_interval: 1h}\n")
+        (tmp / "prometheus.yml").write_text(config.replace("LISTEN", f"127.0.0.1:{port}"))
         argv = [
             shutil.which("prometheus") or "prometheus",
             f"--config.file={tmp / 'prometheus.yml'}",
@@ -198,7 +209,7 @@ def started(kind: str, data: Path, tmp: Path) -> Iterator[Binary]:
     else:
         binary = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway") or "pushgateway"
         argv = [binary, f"--persistence.file={data}", listen]
-    binary_proc = Binary(argv, port, "/-/ready", tmp / f"{kind}.log")
+    binary_proc = Binary([*argv, *extra], port, "/-/ready", tmp / f"{kind}-{port}.log")
     try:
         yield binary_proc
     finally:
@@ -211,9 +222,34 @@ def test_snapshot_mode_with_the_admin_api_off_names_the_flag(backed_up: BackedUp
     assert "Traceback" not in backed_up.snapshot_stderr
 
 
-def test_healthcheck_of_the_running_stack_reports_no_critical(backed_up: BackedUp) -> None:
-    assert backed_up.health_exit in (0, 1), backed_up.health_out
-    assert "CRITICAL" not in backed_up.health_out.splitlines()[0]
+def test_healthcheck_of_the_running_stack_runs_every_probe_and_finds_nothing_critical(
+    backed_up: BackedUp,
+) -> None:
+    report = json.loads(backed_up.health_out)
+    checks = {f"{f['component']}/{f['check']}": f for f in report["findings"]}
+    assert set(checks) >= {
+        "prometheus/healthy",
+        "prometheus/ready",
+        "prometheus/config-reload",
+        "prometheus/targets",
+        "prometheus/rule-evaluation",
+        "prometheus/head-series",
+        "prometheus/wal-corruptions",
+        "alertmanager/ready",
+        "alertmanager/cluster",
+        "alertmanager/config-hash",
+        "alertmanager/notifications-failed",
+        "pushgateway/ready",
+        "pushgateway/groups",
+    }
+    assert checks["alertmanager/cluster"]["message"] == "cluster disabled (single instance)"
+    assert int(checks["prometheus/head-series"]["message"].split()[0]) > 0
+    assert report["status"] != "CRITICAL" and backed_up.health_exit < 2
+
+
+def test_healthcheck_with_a_wrong_password_is_critical_and_says_401(backed_up: BackedUp) -> None:
+    assert backed_up.wrong_password_exit == 2
+    assert "CRITICAL prometheus/healthy: /-/healthy answered 401" in backed_up.wrong_password_out
 
 
 def test_manifest_records_versions_and_every_part(backed_up: BackedUp) -> None:
@@ -306,3 +342,40 @@ def test_cleanup_dry_run_lists_the_stale_group_and_deletes_nothing(tmp_path: Pat
         )
         assert code == 0
         assert requests.get(pg.url + "/api/v1/metrics", timeout=5).json()["data"] == []
+
+
+def test_snapshot_mode_with_the_admin_api_on_backs_up_and_restores(tmp_path: Path) -> None:
+    data, restored = tmp_path / "live", tmp_path / "restored"
+    self_scrape = "global: {scrape_interval: 200ms}\nscrape_configs: [{job_name: self, static_configs: [{targets: [LISTEN]}]}]\n"
+    with started("prometheus", data, tmp_path, ("--web.enable-admin-api",), self_scrape) as prom:
+        wait_until(lambda: _query(prom.url, 'up{job="self"}') or None, timeout=30, what="the self-scrape")
+        code, _out, err = run(
+            backup.main,
+            [
+                "--output-dir",
+                str(tmp_path / "b"),
+                "--mode",
+                "snapshot",
+                "--prometheus-url",
+                prom.url,
+                "--prometheus-data",
+                str(data),
+            ],
+        )
+        assert code == 0, err
+        assert (
+            "point-in-time"
+            in json.loads(next((tmp_path / "b").glob("*.manifest.json")).read_text())["components"][
+                "prometheus"
+            ]["consistency"]
+        )
+        assert not any((data / "snapshots").iterdir()), "the snapshot is removed after archiving"
+    archive = next((tmp_path / "b").glob("*.tar.gz"))
+    assert run(restore.main, [str(archive), "--prometheus-data", str(restored)])[0] == 0
+    with started("prometheus", restored, tmp_path) as again:
+        assert _query(again.url, 'max_over_time(up{job="self"}[1h])') == ["1"]
+
+
+def _query(url: str, promql: str) -> list[str]:
+    result = requests.get(url + "/api/v1/query", params={"query": promql}, timeout=5).json()["data"]["result"]
+    return [r["value"][1] for r in result]

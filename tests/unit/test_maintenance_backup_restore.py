@@ -112,6 +112,20 @@ def test_restore_refuses_a_non_empty_destination_unless_forced(
     assert len(aside) == 1 and (aside[0] / "old").read_text() == "keep me"
 
 
+def test_restoring_configuration_never_overwrites_without_force(
+    data: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    archive, _ = take(data)
+    target = tmp_path / "cfg"
+    assert restore.main([str(archive), "--config-to", str(target)]) == 0
+    assert (target / "rules" / "node.rules.yml").read_bytes() == (
+        REPO / "rules" / "node.rules.yml"
+    ).read_bytes()
+    assert restore.main([str(archive), "--config-to", str(target)]) == 1
+    assert "would overwrite" in capsys.readouterr().err
+    assert restore.main([str(archive), "--config-to", str(target), "--force"]) == 0
+
+
 def test_restore_of_a_part_not_in_the_archive_names_what_is_there(
     data: dict[str, Path], tmp_path: Path, capsys
 ) -> None:
