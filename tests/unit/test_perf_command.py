@@ -61,7 +61,7 @@ def test_record_then_unchanged_compare_exits_0(tmp_path: Path, fake_measure: lis
 
 
 def test_slower_rules_exit_1_naming_the_metric(tmp_path: Path, fake_measure: list[float]) -> None:
-    fake_measure += [0.010, 0.080]
+    fake_measure += [0.010, 0.300]
     _run("record", tmp_path)
     code, _, err = _run("compare", tmp_path)
     assert code == 1

@@ -10,6 +10,7 @@ from validation.perf.compare import (
     compare_figures,
     judge_metric,
     judge_value,
+    noise_floor,
     ratio_of,
     regressions,
 )
@@ -82,7 +83,8 @@ def test_the_same_samples_never_regress(kind: str, data: list[float]) -> None:
 def test_growth_beyond_ratio_and_floor_always_regresses(kind: str, data: list[float], extra: float) -> None:
     tolerance = TOLERANCES[kind]  # type: ignore[index]
     base = Metric("m", kind, data)  # type: ignore[arg-type]
-    bigger = [v * tolerance.ratio * (1 + extra) + tolerance.floor * (1 + extra) for v in data]
+    bar = noise_floor(data, tolerance.floor)
+    bigger = [v * tolerance.ratio * (1 + extra) + bar * (1 + extra) for v in data]
     assert judge_metric("m", base, Metric("m", kind, bigger)).regression  # type: ignore[arg-type]
 
 
@@ -95,6 +97,31 @@ def test_growth_within_the_ratio_never_regresses(kind: str, data: list[float], f
     assert not judge_metric("m", base, grown).regression
 
 
+@pytest.mark.parametrize(
+    ("samples", "expected"),
+    [
+        ([0.01, 0.01, 0.01], 0.02),
+        ([0.2, 0.1, 0.3, 0.2, 0.2], 3 * 1.4826 * 0.0),
+        ([0.1, 0.3, 0.2, 0.4, 0.0], 3 * 1.4826 * 0.1),
+    ],
+    ids=[
+        "steady samples keep the kind's floor",
+        "one outlier does not widen it",
+        "a noisy baseline widens it",
+    ],
+)
+def test_noise_floor_widens_with_the_baseline_spread(samples: list[float], expected: float) -> None:
+    assert noise_floor(samples, 0.02) == pytest.approx(max(0.02, expected), rel=1e-3)
+
+
+def test_a_noisy_baseline_needs_a_larger_change_to_alarm() -> None:
+    steady = Metric("m", "timing", [0.10, 0.10, 0.10])
+    noisy = Metric("m", "timing", [0.02, 0.10, 0.30, 0.05, 0.10])
+    now = Metric("m", "timing", [0.25, 0.25, 0.25])
+    assert judge_metric("m", steady, now).regression
+    assert not judge_metric("m", noisy, now).regression
+
+
 def test_median_absorbs_one_slow_sample() -> None:
     base = Metric("rule_eval_s/total", "timing", [0.010, 0.011, 0.012, 0.010, 0.011])
     now = Metric("rule_eval_s/total", "timing", [0.011, 0.270, 0.010, 0.012, 0.011])
@@ -105,7 +132,7 @@ def test_compare_lists_regressions_first_and_names_the_metric() -> None:
     baseline, current = Figures(), Figures()
     for value in (0.01, 0.011, 0.012):
         baseline.add("rule_eval_s/total", "timing", value)
-        current.add("rule_eval_s/total", "timing", value * 8)
+        current.add("rule_eval_s/total", "timing", value * 30)
         baseline.add("scrape_duration_s/node", "timing", value)
         current.add("scrape_duration_s/node", "timing", value)
     baseline.add("tsdb/head_series", "count", 500)
@@ -113,7 +140,7 @@ def test_compare_lists_regressions_first_and_names_the_metric() -> None:
     verdicts = compare_figures(baseline, current)
     assert [v.name for v in regressions(verdicts)] == ["rule_eval_s/total"]
     assert verdicts[0].name == "rule_eval_s/total"
-    assert "rule_eval_s/total" in verdicts[0].message and "x8.00" in verdicts[0].message
+    assert "rule_eval_s/total" in verdicts[0].message and "x30.00" in verdicts[0].message
     statuses = {v.name: v.status for v in verdicts}
     assert statuses["tsdb/head_series"] == "missing"
     assert statuses["startup_s/grafana"] == "new"

@@ -12,11 +12,23 @@ from typing import Any, Literal
 
 from validation.perf.stats import median
 
-Kind = Literal["startup", "timing", "latency", "ratio", "memory", "size", "cpu", "count", "rate"]
-KINDS: tuple[Kind, ...] = ("startup", "timing", "latency", "ratio", "memory", "size", "cpu", "count", "rate")
+Kind = Literal["startup", "timing", "tail", "latency", "ratio", "memory", "size", "cpu", "count", "rate"]
+KINDS: tuple[Kind, ...] = (
+    "startup",
+    "timing",
+    "tail",
+    "latency",
+    "ratio",
+    "memory",
+    "size",
+    "cpu",
+    "count",
+    "rate",
+)
 UNITS: dict[Kind, str] = {
     "startup": "s",
     "timing": "s",
+    "tail": "s",
     "latency": "s",
     "ratio": "x",
     "memory": "bytes",

@@ -20,7 +20,7 @@ from validation.perf.metrics import Figures, Kind
 
 PANELS: list[tuple[str, tuple[Kind, ...], float, str]] = [
     ("Start-up and first scrape", ("startup",), 1.0, "seconds"),
-    ("Scrape, rule and query timings", ("timing",), 1000.0, "milliseconds"),
+    ("Scrape, rule and query timings", ("timing", "tail"), 1000.0, "milliseconds"),
     ("Memory per component", ("memory",), 1 / 2**20, "MiB"),
     ("CPU per component", ("cpu",), 1.0, "cores"),
 ]
