@@ -38,7 +38,7 @@ from scripts.maintenance.common import (
     run_main,
     utc_now,
 )
-from scripts.maintenance.healthcheck import group_key, push_time
+from scripts.maintenance.health_pushgateway import group_key, push_time
 from scripts.maintenance.retention_report import advice, measure
 from scripts.maintenance.silences import parse_matcher, silence_matches
 

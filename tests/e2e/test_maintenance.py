@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -63,8 +64,24 @@ def silence(url: str, auth: tuple[str, str], comment: str) -> None:
     assert requests.post(url + "/api/v2/silences", json=body, auth=auth, timeout=5).status_code == 200
 
 
+def require_binaries() -> None:
+    """The conftest's autouse check runs per test, after module fixtures: repeat it before the stack starts."""
+    wanted = (
+        ("prometheus",),
+        ("prometheus-alertmanager", "alertmanager"),
+        ("prometheus-pushgateway", "pushgateway"),
+    )
+    missing = ["/".join(names) for names in wanted if not any(shutil.which(n) for n in names)]
+    if missing:
+        reason = f"components missing: {', '.join(missing)} (run `stackcheck provision`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def backed_up(tmp_path_factory: pytest.TempPathFactory) -> BackedUp:
+    require_binaries()
     work = tmp_path_factory.mktemp("maintenance")
     options = StackOptions(time_scale=60, components=("prometheus", "alertmanager", "pushgateway"))
     with Stack(Project.load(REPO), options) as stack:

@@ -8,19 +8,10 @@ import pytest
 
 from scripts.maintenance import healthcheck
 from scripts.maintenance.expfmt import parse, parse_line
-from scripts.maintenance.healthcheck import (
-    CRITICAL,
-    OK,
-    WARNING,
-    Finding,
-    cluster_finding,
-    group_findings,
-    notification_finding,
-    rule_findings,
-    summary_line,
-    target_findings,
-    worst,
-)
+from scripts.maintenance.health_alertmanager import cluster_finding, notification_finding
+from scripts.maintenance.health_base import CRITICAL, OK, WARNING, Finding, summary_line, worst
+from scripts.maintenance.health_prometheus import rule_findings, target_findings
+from scripts.maintenance.health_pushgateway import group_findings
 
 pytestmark = pytest.mark.unit
 
