@@ -2,7 +2,8 @@
 
 ``prepare(stack, fixture)`` waits (polling with deadlines, never a bare sleep) until Prometheus
 scraped some target, serves the fixture's series from the stack's synthetic target, and waits until
-Prometheus has every fixture series and every ``ready_when`` expression returns data. It returns the
+Prometheus has every fixture series and every ``ready_when`` expression returns data — already two
+fixture intervals ago, because a range query's last point is aligned down to its step. It returns the
 problems it met instead of raising, so the checks can report them and still run what they can.
 """
 
@@ -66,7 +67,9 @@ def prepare(stack: Stack, fixture: DataFixture, client: PrometheusAPI | None = N
     api = client or prometheus_api(stack)
     query = readiness_query(fixture)
     try:
-        wait_until(lambda: bool(api.query(query, time.time()).get("result")), timeout=fixture_timeout(fixture, scale),
+        # ready two production intervals ago: a range query's last point is aligned down to its step
+        settled = 2 * fixture.interval / scale
+        wait_until(lambda: bool(api.query(query, time.time() - settled).get("result")), timeout=fixture_timeout(fixture, scale),
                    what=f"the dashboards' fixture data ({query})",
                    hint="the series are served by the synthetic job; ready_when needs the rules loaded")  # fmt: skip
     except WaitTimeout as exc:
