@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.maintenance import backup, restore
+from scripts.maintenance import backup, backup_prometheus, restore
 from scripts.maintenance.archive import ArchiveWriter
 from scripts.maintenance.manifest import Manifest
 from tests.unit.test_maintenance_tsdb import make_block
@@ -149,7 +149,7 @@ def test_a_block_deleted_during_the_copy_is_left_out_of_manifest_and_restore(
             return count
 
     writer = CompactingWriter(tmp_path / "c.tar.gz")
-    _count, blocks = backup.copy_tsdb(writer, data["prometheus"])
+    _count, blocks = backup_prometheus.copy_tsdb(writer, data["prometheus"])
     assert [b.ulid for b in blocks] == ["01HAAAAAAAAAAAAAAAAAAAAAAA"]
     manifest = Manifest(
         created="x",
