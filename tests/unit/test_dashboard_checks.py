@@ -16,6 +16,8 @@ from typing import Any
 
 import promql_parser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from validation.checks.dashboards_data import DashboardDataCheck
 from validation.checks.dashboards_datasources import DashboardDatasourcesCheck
@@ -278,6 +280,32 @@ def _panel_json(expr: str, unit: str, steps: list[float]) -> str:
     return json.dumps({"uid": "u", "schemaVersion": 39, "panels": [panel]})
 
 
+@given(st.decimals(min_value="0.01", max_value="0.99", places=2), st.booleans())
+def test_a_complemented_panel_needs_one_minus_the_alert_value(value: Any, complemented: bool) -> None:
+    rules = f"""groups:
+  - name: g
+    rules:
+      - alert: Low
+        expr: avail / total < {value}
+"""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "r.rules.yml"
+        path.write_text(rules)
+        from validation.dashboards.alert_thresholds import load_rules
+
+        recorded, alerts = load_rules([path])
+    expr = "1 - avail / total" if complemented else "avail / total"
+    expected = 1 - float(value) if complemented else float(value)
+    (match,) = cross_check(
+        parse_dashboard(_panel_json(expr, "percentunit", [expected])),
+        alert_thresholds(recorded, alerts),
+        recorded,
+    )
+    assert match.ok and match.expected == pytest.approx(expected)
+
+
 @pytest.mark.parametrize(
     ("expr", "unit", "steps", "alert", "ok"),
     [
@@ -411,6 +439,18 @@ def test_the_scaled_client_compresses_expressions_and_times_and_records_producti
     assert "[5s]" in sent
     recorded = client.recorded['rate(node_load1{job="node"}[5m])']
     assert recorded.result[0]["values"][0][0] == pytest.approx(1000 - 3600)
+
+
+@given(
+    st.floats(min_value=1, max_value=3600),
+    st.floats(min_value=0, max_value=86400 * 7),
+    st.floats(min_value=1e9, max_value=2e9),
+)
+def test_real_and_production_time_are_inverse(scale: float, before: float, anchor: float) -> None:
+    client = ScaledClient(DataPrometheus([]), scale=scale, anchor=anchor)
+    t = anchor - before
+    assert client.production_time(client.real_time(t)) == pytest.approx(t, abs=1e-3)
+    assert anchor - client.real_time(t) == pytest.approx(before / scale, abs=1e-6)
 
 
 def test_scale_one_passes_everything_through() -> None:

@@ -44,11 +44,19 @@ EXECUTED: list[type[Check]] = [
 FIXTURE = Path("dashboards") / "data.yaml"
 
 
-def run_dashboard_checks(ctx: CheckContext, report: Report) -> None:
-    stack = ctx.require_stack()
-    session = session_for(ctx)
+def run_static_dashboard_checks(ctx: CheckContext, report: Report) -> None:
+    """The dashboard checks that need no stack (for ``stackcheck check``)."""
     for check in STATIC:
         check().run(ctx, report)
+
+
+def run_dashboard_checks(ctx: CheckContext, report: Report, *, include_static: bool = True) -> None:
+    """Every dashboard check against the running stack; ``include_static=False`` when the static
+    ones already ran in the same report (their ids would repeat)."""
+    stack = ctx.require_stack()
+    session = session_for(ctx)
+    if include_static:
+        run_static_dashboard_checks(ctx, report)
     fixture_path = ctx.project.fixtures_dir / FIXTURE
     try:
         fixture = load_fixture(fixture_path)
