@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.maintenance import backup, cleanup, healthcheck, restore
+from scripts.maintenance import backup, cleanup, healthcheck, restore, retention_report
 from validation.ports import free_port
 from validation.project import Project
 from validation.stack import Stack, StackOptions
@@ -396,3 +396,58 @@ def test_snapshot_mode_with_the_admin_api_on_backs_up_and_restores(tmp_path: Pat
 def _query(url: str, promql: str) -> list[str]:
     result = requests.get(url + "/api/v1/query", params={"query": promql}, timeout=5).json()["data"]["result"]
     return [r["value"][1] for r in result]
+
+
+def test_copy_mode_takes_completed_blocks_and_head_of_a_running_prometheus(tmp_path: Path) -> None:
+    """Real blocks (backfilled with promtool, hours old) + a live head; compaction may run meanwhile."""
+    now = int(datetime.now(UTC).timestamp())
+    lines = ["# TYPE backfilled_marker gauge"]
+    lines += [
+        f'backfilled_marker{{source="backfill"}} 7 {t}' for t in range(now - 6 * 3600, now - 3 * 3600, 60)
+    ]
+    (tmp_path / "m.om").write_text("\n".join([*lines, "# EOF"]) + "\n")
+    data, restored = tmp_path / "live", tmp_path / "restored"
+    promtool = shutil.which("promtool") or "promtool"
+    subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(tmp_path / "m.om"), str(data)],
+        check=True,
+        capture_output=True,
+    )
+    self_scrape = "global: {scrape_interval: 200ms}\nscrape_configs: [{job_name: self, static_configs: [{targets: [LISTEN]}]}]\n"
+    with started("prometheus", data, tmp_path, config=self_scrape) as prom:
+        wait_until(lambda: _query(prom.url, 'up{job="self"}') or None, timeout=30, what="the self-scrape")
+        code, _out, err = run(
+            backup.main,
+            [
+                "--output-dir",
+                str(tmp_path / "b"),
+                "--prometheus-url",
+                prom.url,
+                "--prometheus-data",
+                str(data),
+            ],
+        )
+        assert code == 0, err
+    manifest = json.loads(next((tmp_path / "b").glob("*.manifest.json")).read_text())["components"][
+        "prometheus"
+    ]
+    assert manifest["blocks_count"] >= 1
+    assert manifest["time_range"]["min_ms"] <= (now - 6 * 3600) * 1000
+    assert manifest["head_series"] > 0
+    archive = next((tmp_path / "b").glob("*.tar.gz"))
+    assert run(restore.main, [str(archive), "--prometheus-data", str(restored)])[0] == 0
+    listed = subprocess.run(
+        [promtool, "tsdb", "list", str(restored)], check=True, capture_output=True, text=True
+    )
+    assert sorted(line.split()[0] for line in listed.stdout.splitlines()[1:]) == sorted(
+        b["ulid"] for b in manifest["blocks"]
+    )
+    with started("prometheus", restored, tmp_path) as again:
+        assert _query(again.url, "count_over_time(backfilled_marker[12h])") == [str(3 * 60)]
+        assert _query(again.url, 'max_over_time(up{job="self"}[1h])') == ["1"]
+    code, out, _err = run(
+        retention_report.main,
+        ["--prometheus-data", str(restored), "--stack", str(REPO / "stack" / "stack.yaml")],
+    )
+    assert code == 0
+    assert f"{manifest['blocks_count']} blocks" in out and "of retention.time 30d" in out
