@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -183,3 +184,31 @@ def test_snapshot_mode_without_a_url_is_a_usage_error(tmp_path: Path, capsys) ->
         == 2
     )
     assert "--prometheus-url" in capsys.readouterr().err
+
+
+def test_grafana_db_is_copied_through_sqlite_and_restores_with_its_rows(tmp_path: Path) -> None:
+    live = tmp_path / "grafana"
+    live.mkdir()
+    with sqlite3.connect(live / "grafana.db") as db:
+        db.execute("create table dashboard (uid text)")
+        db.execute("insert into dashboard values ('stackcheck-cluster-overview')")
+    writer_holds_lock = sqlite3.connect(live / "grafana.db")
+    writer_holds_lock.execute("begin immediate")  # a write transaction open, as while Grafana saves
+    try:
+        assert backup.main(["--output-dir", str(tmp_path / "b"), "--grafana-data", str(live)]) == 0
+    finally:
+        writer_holds_lock.rollback()
+        writer_holds_lock.close()
+    archive = next((tmp_path / "b").glob("*.tar.gz"))
+    assert restore.main([str(archive), "--grafana-data", str(tmp_path / "restored")]) == 0
+    with sqlite3.connect(tmp_path / "restored" / "grafana.db") as db:
+        assert db.execute("select uid from dashboard").fetchall() == [("stackcheck-cluster-overview",)]
+
+
+def test_a_grafana_without_its_database_is_noted_not_failed(tmp_path: Path) -> None:
+    (tmp_path / "grafana").mkdir()
+    assert (
+        backup.main(["--output-dir", str(tmp_path / "b"), "--grafana-data", str(tmp_path / "grafana")]) == 0
+    )
+    manifest = json.loads(next((tmp_path / "b").glob("*.manifest.json")).read_text())
+    assert "no grafana.db" in manifest["components"]["grafana"]["note"]
