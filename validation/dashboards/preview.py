@@ -239,10 +239,11 @@ def _draw_table(ax: Axes, panel: Panel, result: PanelResult, run: DashboardRun) 
     rows: list[tuple[str, str]] = []
     for target in result.targets:
         recorded = run.recorded.get(target.expr)
-        for item in recorded.result if recorded else []:
+        items = recorded.result if recorded else run.recorded_instant.get(target.expr, [])
+        for item in items:
             labels = item.get("metric") or {}
             text = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k != "__name__")
-            values = item.get("values") or []
+            values = item.get("values") or ([item["value"]] if "value" in item else [])
             rows.append((text, format_value(_num(values[-1][1]), panel.unit) if values else ""))
     if not rows:
         _message(ax, "No data")

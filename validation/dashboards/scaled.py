@@ -8,7 +8,7 @@ functions keep their values), and times are compressed around ``anchor`` (real `
 ``scale == 1`` calls pass through unchanged.
 
 Every ``query_range`` answer is recorded under the production expression, with timestamps mapped
-back to production time, for the previews.
+back to production time, and every instant vector answer likewise, for the previews.
 
 Limits: time(), timestamp() and ``@`` modifiers cannot be compressed faithfully (the rewrite keeps
 them; their values are real time).
@@ -42,6 +42,7 @@ class ScaledClient:
         self.scale = scale
         self.anchor = anchor
         self.recorded: dict[str, RecordedRange] = {}
+        self.recorded_instant: dict[str, list[dict[str, Any]]] = {}
 
     def real_time(self, t: float) -> float:
         if self.scale == 1 or self.anchor is None:
@@ -68,7 +69,10 @@ class ScaledClient:
         return self.inner.label_values(label, match)
 
     def query(self, expr: str, time: float) -> dict[str, Any]:
-        return self.inner.query(self.compress(expr), self.real_time(time))
+        data = self.inner.query(self.compress(expr), self.real_time(time))
+        if data.get("resultType") == "vector":
+            self.recorded_instant[expr] = list(data.get("result") or [])
+        return data
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
         sent = self.compress(expr)

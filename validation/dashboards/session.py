@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.datasources import Datasource, load_provisioned_datasources
@@ -54,6 +55,7 @@ class DashboardRun:
     variables: dict[str, VariableValue] = field(default_factory=dict)
     panels: list[PanelResult] = field(default_factory=list)
     recorded: dict[str, RecordedRange] = field(default_factory=dict)
+    recorded_instant: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     time_range: TimeRange | None = None
     seconds: float = 0.0
     error: str = ""
@@ -118,6 +120,7 @@ class DashboardSession:
             except StackcheckError as exc:
                 run.error = exc.render()
             run.recorded = scaled.recorded
+            run.recorded_instant = scaled.recorded_instant
             run.seconds = time.monotonic() - t0
             self.runs[dashboard_key(dashboard)] = run
         self.executed = True
