@@ -33,6 +33,7 @@ from scripts.maintenance.common import (
     add_auth_arguments,
     resolve_auth,
     run_main,
+    sha256_file,
     utc_now,
 )
 from scripts.maintenance.manifest import Manifest
@@ -81,12 +82,14 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if not args.archive.is_file():
         raise MaintenanceError("no such archive", place=str(args.archive), exit_code=EXIT_USAGE)
+    check_sidecar(args.archive)
     manifest = verify_archive(args.archive)
     print(
         f"archive OK: {len(manifest.files)} files match the manifest (created {manifest.created} on {manifest.host})"
     )
     for name, info in sorted(manifest.components.items()):
-        print(f"  {name}: version {info.get('version') or '?'}" + _range(info))
+        version = f"version {info['version']}" if info.get("version") else f"{info.get('files', 0)} files"
+        print(f"  {name}: {version}" + _range(info))
     if args.verify_only:
         return EXIT_OK
     plan = _plan(args, manifest)
@@ -110,6 +113,20 @@ def _main(argv: Sequence[str] | None) -> int:
         for number, step in enumerate(steps, 1):
             print(f"  {number}. {step}")
     return EXIT_OK
+
+
+def check_sidecar(archive: Path) -> None:
+    """The manifest written next to the archive records the archive's sha256: compare when it is there."""
+    sidecar = archive.with_name(archive.name.removesuffix(".tar.gz") + ".manifest.json")
+    if not sidecar.is_file():
+        return
+    expected = Manifest.from_json(sidecar.read_text(encoding="utf-8"), place=str(sidecar)).archive_sha256
+    if expected and sha256_file(archive) != expected:
+        raise MaintenanceError(
+            "the archive's sha256 differs from the one recorded in its manifest",
+            place=str(archive),
+            hint=f"the archive was changed or truncated after the backup (see {sidecar.name}); use another backup",
+        )
 
 
 def _range(info: dict[str, Any]) -> str:

@@ -127,6 +127,15 @@ def test_restoring_configuration_never_overwrites_without_force(
     assert restore.main([str(archive), "--config-to", str(target), "--force"]) == 0
 
 
+def test_an_archive_that_differs_from_its_sidecar_manifest_is_refused(data: dict[str, Path], capsys) -> None:
+    archive, _ = take(data)
+    assert restore.main([str(archive), "--verify-only"]) == 0
+    with archive.open("ab") as handle:
+        handle.write(b"\0" * 512)  # gzip ignores trailing zeros: only the recorded sha256 notices
+    assert restore.main([str(archive), "--verify-only"]) == 1
+    assert "sha256 differs from the one recorded in its manifest" in capsys.readouterr().err
+
+
 def test_restore_of_a_part_not_in_the_archive_names_what_is_there(
     data: dict[str, Path], tmp_path: Path, capsys
 ) -> None:
