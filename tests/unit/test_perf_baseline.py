@@ -10,6 +10,7 @@ from validation.perf.baseline import (
     Baseline,
     baseline_path,
     check_comparable,
+    default_baseline_name,
     environment,
     load_baseline,
     save_baseline,
@@ -89,3 +90,11 @@ def test_other_cpu_count_or_version_is_only_a_warning() -> None:
     warnings = check_comparable(base, env, OPTIONS)
     assert any("cpu_count" in w for w in warnings)
     assert any("prometheus version 2.42.0 → 2.43.0" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("backend", "suffix"), [("process", "cpu"), ("auto", "cpu"), ("containers", "cpu-containers")]
+)
+def test_default_name_is_a_machine_class(backend: str, suffix: str) -> None:
+    name = default_baseline_name(backend)
+    assert name.startswith("local-") and name.endswith(suffix)

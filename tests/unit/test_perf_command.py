@@ -77,6 +77,21 @@ def test_plots_land_in_the_report_dir(tmp_path: Path, fake_measure: list[float])
     assert (perf / "trend.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_compare_at_another_time_scale_exits_2_before_measuring(
+    tmp_path: Path, fake_measure: list[float]
+) -> None:
+    fake_measure += [0.010]
+    _run("record", tmp_path)
+    err = io.StringIO()
+    code = baseline_command(
+        Project.load(REPO), "compare", "ci-2cpu", "process", 15.0, tmp_path / "reports", tmp_path / "baselines",
+        3, out=io.StringIO(), err=err, plots=False,
+    )  # fmt: skip
+    assert code == 2
+    assert "time_scale 60.0 → 15.0" in err.getvalue()
+    assert fake_measure == []
+
+
 @pytest.mark.parametrize(
     ("action", "samples", "expected"),
     [("compare", 3, "no baseline 'ci-2cpu'"), ("record", 0, "--samples 0 is below 1")],

@@ -26,6 +26,12 @@ FORMAT = 1
 HISTORY_LIMIT = 50
 
 
+def default_baseline_name(backend: str = "process") -> str:
+    """A machine-class name for when none is given: ``local-<cpus>cpu[-containers]``."""
+    suffix = "" if backend in ("process", "auto") else f"-{backend}"
+    return f"local-{os.cpu_count() or 0}cpu{suffix}"
+
+
 def environment(backend: str, time_scale: float, versions: dict[str, str]) -> dict[str, Any]:
     return {
         "backend": backend,

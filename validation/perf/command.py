@@ -88,11 +88,15 @@ def baseline_command(
             raise HarnessError(f"--samples {samples} is below 1", hint="use 5 (the default) or more")
         options = options or MeasureOptions(samples=samples)
         options.samples = samples
-        if action == "compare":
-            stored = load_baseline(baselines_dir, name)  # fail before measuring when it is missing
         from validation.runner import resolve_backend
 
-        measured = measure(project, resolve_backend(backend, project), time_scale, options)
+        resolved = resolve_backend(backend, project)
+        if action == "compare":
+            # fail before measuring when the baseline is missing or measured under other conditions
+            stored = load_baseline(baselines_dir, name)
+            check_comparable(stored, {**stored.environment, "backend": resolved, "time_scale": time_scale},
+                             options.comparable(), place=name)  # fmt: skip
+        measured = measure(project, resolved, time_scale, options)
         perf_dir = report_dir / "perf"
         perf_dir.mkdir(parents=True, exist_ok=True)
         baseline = Baseline(name, measured.environment, measured.options, measured.figures, measured.details)
