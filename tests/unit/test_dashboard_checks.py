@@ -705,3 +705,64 @@ def test_without_grafana_credentials_the_series_comparison_is_skipped(
     checks = _grafana_report(url, GRAFANA_USER="")
     assert checks["dashboards/grafana/health"].status == "passed"
     assert checks["dashboards/grafana/stackcheck-node-detail/same-series"].status == "skipped"
+
+
+def _prometheus_server(backend: DataPrometheus) -> tuple[ThreadingHTTPServer, str]:
+    """DataPrometheus behind Prometheus' HTTP API on loopback (GET and form POST)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            from urllib.parse import parse_qs, urlparse
+
+            url = urlparse(self.path)
+            params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+            if url.path == "/api/v1/query_range":
+                data = backend.query_range(
+                    params["query"], *(float(params[k]) for k in ("start", "end", "step"))
+                )
+            elif url.path == "/api/v1/query":
+                data = backend.query(params["query"], float(params["time"]))
+            elif url.path == "/api/v1/series":
+                data = backend.series(params["match[]"], 0, 0)  # type: ignore[assignment]
+            elif url.path.startswith("/api/v1/label/"):
+                data = backend.label_values(url.path.split("/")[4], params.get("match[]"))  # type: ignore[assignment]
+            else:
+                self.send_error(404)
+                return
+            body = json.dumps({"status": "success", "data": data}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.mark.parametrize(
+    ("series", "exit_code", "line"),
+    [(SERIES, 0, "ok      6 Memory used: 1/1 executed, data"),
+     ([s for s in SERIES if s["__name__"] != "node_memory_MemAvailable_bytes"], 1,
+      "FAIL    6 Memory used: 1/1 executed, no data")],
+    ids=["all data", "a metric missing"],
+)  # fmt: skip
+def test_the_command_against_a_given_prometheus_prints_each_panel_and_sets_the_exit_code(
+    tmp_path: Path, series: list[dict[str, str]], exit_code: int, line: str
+) -> None:
+    server, url = _prometheus_server(DataPrometheus(series))
+    out = io.StringIO()
+    try:
+        code = dashboards_command([NODE_DETAIL], Project.load(REPO), tmp_path, url, None, out=out)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == exit_code
+    assert line in out.getvalue()
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["coverage"]["panels"]["total"] == 15
+    assert (tmp_path / "dashboards" / "stackcheck-node-detail.png").is_file()
