@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "--only",
         default="",
         metavar="GROUPS",
-        help="comma-separated subset of: static, health, scrape, alerts, notifications (default: all)",
+        help="comma-separated subset of: static, health, scrape, alerts, notifications, dashboards (default: all)",
     )
     run.add_argument(
         "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
@@ -74,6 +74,21 @@ def _parser() -> argparse.ArgumentParser:
         help="only the scenarios whose name matches (shell pattern); disables the coverage gate",
     )
     run.add_argument("--keep", action="store_true", help="keep the run directory (rendered configs, logs)")
+
+    dashboards = sub.add_parser(
+        "dashboards", help="check dashboard JSON files (any, e.g. third-party) against a running Prometheus"
+    )
+    dashboards.add_argument("files", nargs="+", type=Path)
+    dashboards.add_argument(
+        "--prometheus-url",
+        default=None,
+        help="an existing Prometheus (loopback); default: start this repository's stack",
+    )
+    dashboards.add_argument("--user", default=None, help="basic auth user for --prometheus-url")
+    dashboards.add_argument("--password-file", type=Path, default=None, help="basic auth password file")
+    dashboards.add_argument(
+        "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
+    )
 
     routes = sub.add_parser("routes", help="check a file of routing cases (labels → expected receivers)")
     routes.add_argument("cases", type=Path)
@@ -117,6 +132,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             ensure_engine()
         return provision(pull=args.pull)
+    if args.command == "dashboards":
+        args.files = [f.resolve() for f in args.files]
+        args.report = args.report.resolve()
     root = args.directory
     if not root.is_dir():
         from validation.errors import HarnessError
@@ -150,6 +168,19 @@ def _dispatch(args: argparse.Namespace) -> int:
             ),
         )
         return _finish(report, args.report)
+    if args.command == "dashboards":
+        from validation.dashboards.command import dashboards_command
+
+        auth = None
+        if args.user:
+            if args.password_file is None:
+                from validation.errors import HarnessError
+
+                raise HarnessError(
+                    "--user needs --password-file", hint="put the password in a file, mode 600"
+                )
+            auth = (args.user, args.password_file.read_text(encoding="utf-8").strip())
+        return dashboards_command(args.files, project, args.report, args.prometheus_url, auth)
     if args.command == "routes":
         from validation.routing.cases import format_outcome, run_routes_cases
 

@@ -15,7 +15,7 @@ from validation.project import Project
 from validation.results import Report
 from validation.stack import Stack, StackOptions
 
-ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications")
+ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
 
 
 @dataclass
@@ -33,6 +33,9 @@ def run_static(project: Project, report: Report, work_dir: Path) -> None:
     ctx = CheckContext(project, work_dir)
     for check_type in STATIC:
         check_type().run(ctx, report)
+    from validation.checks.dashboards_run import run_static_dashboard_checks
+
+    run_static_dashboard_checks(ctx, report)
 
 
 def check(project: Project, report_dir: Path) -> Report:
@@ -106,6 +109,12 @@ def run(project: Project, options: RunOptions) -> Report:
                     report.checks += [c for c in pipeline.checks if c.kind in wanted]
                     report.coverage.update(pipeline.coverage)
                     report.measurements.update(pipeline.measurements)
+                if "dashboards" in options.only:
+                    # after the alert pipeline: the dashboards' GPU fixture would fire GPU alerts
+                    from validation.checks.dashboards_run import run_dashboard_checks
+
+                    ctx.options["report_dir"] = str(options.report_dir)
+                    run_dashboard_checks(ctx, report, include_static="static" not in options.only)
                 report.environment = stack.environment()
                 if stack.state and stack.state.ctx.warnings:
                     report.environment["render_warnings"] = list(stack.state.ctx.warnings)
