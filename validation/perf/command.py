@@ -51,7 +51,10 @@ def measure(
         figures = measure_start(stack)
         load = attach_load(stack, options.load_series, options.load_interval_s)
         try:
-            figures.merge(measure_running(stack, load, options))
+            notes: list[str] = []
+            figures.merge(measure_running(stack, load, options, notes=notes))
+            if notes:
+                details["notes"] = notes
             details["load_render_s"] = round(load.last_render_s, 6)
             if (
                 options.alerts

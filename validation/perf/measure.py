@@ -248,9 +248,13 @@ def measure_running(
     load: LoadTarget | None,
     options: MeasureOptions,
     clock: Callable[[], float] = time.monotonic,
+    notes: list[str] | None = None,
 ) -> Figures:
-    """``options.samples`` rounds on a running stack (no start-up, no alert pipeline)."""
+    """``options.samples`` rounds on a running stack (no start-up, no alert pipeline); what
+    could not be measured is appended to ``notes``."""
     sampler = RoundSampler(stack, load, options, clock)
+    if notes is not None:
+        notes += sampler.notes
     for _ in range(options.warmup_rounds):
         sampler.next()  # the first round after a change pays for series creation and cold caches
     figures = Figures()
