@@ -133,11 +133,11 @@ def _point(
     prom = stack.instance("prometheus")
     pids = prom.handle.pids() if prom.handle else []
     rss, heap = [], []
+    _next_scrape(load)  # both ends of the ingestion window sit just after a scrape
     first = read_self_metrics(client)
     first_at = clock()
     for _ in range(settle):
-        seen = load.scrapes
-        wait_until(lambda seen=seen: load.scrapes > seen, timeout=60, what="a scrape of the load target")  # type: ignore[misc]
+        _next_scrape(load)
         usage = total_usage(pids)
         rss.append(float(usage.rss_bytes) if usage else 0.0)
         heap.append(read_self_metrics(client).get("go_memstats_heap_inuse_bytes", 0.0))
@@ -164,3 +164,8 @@ def _point(
         synthetic_render_s=time_synthetic_render(size) if synthetic and size else 0.0,
         seconds_to_head=to_head,
     )
+
+
+def _next_scrape(load: LoadTarget, timeout: float = 60.0) -> None:
+    seen = load.scrapes
+    wait_until(lambda: load.scrapes > seen, timeout=timeout, what="a scrape of the load target")
