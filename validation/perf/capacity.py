@@ -116,7 +116,12 @@ def render_page(inputs: CapacityInputs, sweep: dict[str, Any], environment: dict
             f"{human_bytes(r.memory_bytes)} | {human_bytes(r.disk_per_day_bytes)} | "
             f"{human_bytes(r.disk_at_retention_bytes)} | {kept} |"
         )
+    measured = max((p["head_series"] for p in sweep.get("points") or []), default=0)
     lines += [
+        "",
+        f"Memory beyond the largest measured point ({measured:,.0f} head series) is a linear",
+        "extrapolation of the fit: real heads of millions of series also pay for a larger postings",
+        "index and longer GC cycles, so treat those rows as a lower bound.",
         "",
         "Give the machine headroom over the memory column: queries, compaction and WAL replay after a",
         "restart need transient memory on top of the head (a common rule is 1.5-2x). Series churn (pods",
