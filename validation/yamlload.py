@@ -59,10 +59,30 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def parse_yaml(text: str, *, source: str, error: type[StackcheckError] = ConfigError) -> Any:
-    """Parse ``text``; a syntax error becomes ``error`` naming ``source:line:column``."""
+class _LiteralIntLoader(_Loader):
+    """Integers only when written as plain decimals: ``0x63`` (promtool's "0, 63 more times"),
+    ``1_000`` or ``1:30`` stay the text the user wrote instead of YAML 1.1's 99, 1000, 90."""
+
+
+def _construct_literal_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
+    text = str(node.value)
+    if text.lstrip("+-").isdigit() and not (len(text.lstrip("+-")) > 1 and text.lstrip("+-").startswith("0")):
+        return int(text)
+    return text
+
+
+_LiteralIntLoader.add_constructor("tag:yaml.org,2002:int", _construct_literal_int)
+
+
+def parse_yaml(
+    text: str, *, source: str, error: type[StackcheckError] = ConfigError, literal_ints: bool = False
+) -> Any:
+    """Parse ``text``; a syntax error becomes ``error`` naming ``source:line:column``.
+
+    ``literal_ints``: only plain decimals become integers (see ``_LiteralIntLoader``)."""
+    loader = _LiteralIntLoader if literal_ints else _Loader
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -74,6 +94,10 @@ def parse_yaml(text: str, *, source: str, error: type[StackcheckError] = ConfigE
         ) from None
     except yaml.YAMLError as exc:
         raise error(f"not valid YAML: {exc}", place=source, hint="fix the YAML syntax") from None
+    except TypeError as exc:  # e.g. a mapping or list used as a key: `? [a]: 1`
+        raise error(f"unsupported YAML: {exc}", place=source, hint="keys must be plain text") from None
+    except RecursionError:
+        raise error("YAML nested too deeply", place=source, hint="flatten the document") from None
 
 
 def load_yaml(path: Path, *, error: type[StackcheckError] = ConfigError) -> Any:

@@ -17,6 +17,7 @@ from validation.errors import HarnessError
 from validation.pipeline.coverage import record_coverage
 from validation.pipeline.run import run_pipeline
 from validation.pipeline.timing import Timing
+from validation.render.rules import rule_name
 from validation.results import Report
 from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
 from validation.scenarios.loader import load_scenarios, validate_against
@@ -81,12 +82,13 @@ class AlertPipelineCheck(Check):
                     hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
                 )
         scale = stack.options.time_scale
-        uncompressible = {
-            entry.split(": ", 1)[-1] for entry in (stack.state.uncompressible if stack.state else [])
-        }
+        uncompressible = {rule_name(e) for e in (stack.state.uncompressible if stack.state else [])}
         runnable = []
         for scenario in scenarios:
-            blocked = sorted({a.alertname for a in scenario.exp_alerts} & uncompressible)
+            named = {a.alertname for a in scenario.exp_alerts} | {
+                n.alertname for n in scenario.exp_notifications if n.alertname
+            }
+            blocked = sorted(named & uncompressible)
             if scale != 1 and (scenario.scale == 1 or blocked):
                 why = (
                     f"rules {blocked} cannot be time-compressed"
@@ -99,4 +101,5 @@ class AlertPipelineCheck(Check):
         timing = production_timing(ctx, scale, routing)
         outcome = run_pipeline(stack, runnable, timing, rules, routing, report)
         if self.coverage:
-            record_coverage(outcome, set(rules), routing, stack.inbox.all(), report)
+            not_here = uncompressible if scale != 1 else set()
+            record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)

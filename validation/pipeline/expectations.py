@@ -166,6 +166,8 @@ def judge_notification(
         deadline = state.start + state.timing.real(exp.within) + state.timing.slack
     firing = [n for n in got if n.status != "resolved"]
     if exp.absent:
+        if exp.contains:  # only notifications carrying all of these strings are forbidden
+            firing = [n for n in firing if all(c in n.content for c in exp.contains)]
         if firing:
             return {
                 "not-delivered": (
@@ -221,7 +223,9 @@ def judge_notification(
         else:
             # one Alertmanager notification fans out to each integration of the receiver
             per_kind: dict[str, int] = {}
-            for note in distinct(firing, state.timing.real(state.timing.group_interval)):
+            # only the scenario's own window: later, repeat_interval legitimately repeats it
+            in_window = [n for n in firing if n.received_at <= state.window_end]
+            for note in distinct(in_window, state.timing.real(state.timing.group_interval)):
                 per_kind[note.kind] = per_kind.get(note.kind, 0) + 1
             wrong = {k: n for k, n in per_kind.items() if n != exp.count}
             out["count"] = (

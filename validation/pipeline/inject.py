@@ -9,9 +9,11 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
+from validation.clients.alertmanager import AlertmanagerClient
 from validation.clients.pushgateway import PushgatewayClient
-from validation.scenarios.model import PushSeries, Scenario
+from validation.scenarios.model import PostAlert, PushSeries, Scenario
 from validation.synthetic.exposition import SyntheticTarget
 from validation.synthetic.notation import STALE
 from validation.synthetic.textformat import escape_label_value
@@ -95,3 +97,58 @@ def _line(series: PushSeries, value: float) -> str:
     labels = {k: v for k, v in series.labels.items() if k not in series.grouping and k != "job"}
     pairs = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
     return f"{series.name}{{{pairs}}} {value!r}" if pairs else f"{series.name} {value!r}"
+
+
+class Poster:
+    """Posts each scenario's post_alerts to Alertmanager, as another alert source would: again
+    every ``resend`` seconds while active (endsAt a few resends ahead), then once resolved."""
+
+    def __init__(
+        self, client: AlertmanagerClient, resend: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.client = client
+        self.resend = max(0.2, resend)
+        self.clock = clock
+        self.jobs: list[tuple[PostAlert, float, float]] = []  # alert, start, real end
+        self.errors: list[str] = []
+        self._resolved: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="poster", daemon=True)
+
+    def add(self, scenario: Scenario, start: float, scale: float) -> None:
+        for alert in scenario.post_alerts:
+            self.jobs.append((alert, start, start + alert.active_for / scale))
+
+    def start(self) -> Poster:
+        if self.jobs:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def post_once(self) -> None:
+        now = self.clock()
+        wall = datetime.now(UTC)
+        batch = []
+        for index, (alert, start, end) in enumerate(self.jobs):
+            if now < start or index in self._resolved:
+                continue
+            ends = wall if now >= end else wall + timedelta(seconds=4 * self.resend)
+            if now >= end:
+                self._resolved.add(index)
+            batch.append(
+                {"labels": alert.labels, "annotations": alert.annotations, "endsAt": ends.isoformat()}
+            )
+        if batch:
+            try:
+                self.client.post_alerts(batch)
+            except Exception as exc:  # judged by the expectations; recorded for the report
+                self.errors.append(f"post: {exc}")
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.post_once()
+            self._stop.wait(self.resend)

@@ -13,7 +13,7 @@ from typing import Any
 
 from validation.errors import HarnessError
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
-from validation.pipeline.inject import Pusher, serve_scenario
+from validation.pipeline.inject import Poster, Pusher, serve_scenario
 from validation.pipeline.observer import AlertObserver
 from validation.pipeline.timing import Timing
 from validation.results import Kind, Report
@@ -65,10 +65,12 @@ def run_pipeline(
     start = clock() + 0.05
     states = [ScenarioState(s.isolate(i), start, timing, rule_for) for i, s in enumerate(scenarios)]
     pusher = Pusher(stack.pushgateway(), clock) if any(s.push_series for s in scenarios) else None
+    poster = Poster(stack.alertmanager(), timing.real(60), clock)
     for state in states:
         serve_scenario(stack.synthetic, state.scenario, start, timing.scale)
         if pusher:
             pusher.add(state.scenario, start, timing.scale)
+        poster.add(state.scenario, start, timing.scale)
     silences = [
         _Silence(
             state,
@@ -87,6 +89,7 @@ def run_pipeline(
     ).start()
     if pusher:
         pusher.start()
+    poster.start()
     outcome = PipelineOutcome(states)
     end = max((s.window_end + timing.real(timing.group_interval) for s in states), default=start)
     end = max([end] + [s.alert_deadline(a) for s in states for a in s.scenario.exp_alerts])
@@ -112,6 +115,7 @@ def run_pipeline(
             time.sleep(0.25)
     finally:
         observer.stop()
+        poster.stop()
         if pusher:
             pusher.stop()
         for state in states:
@@ -199,6 +203,11 @@ def _record(
         else:
             report.failed(check_id, kind, message)
     for state in outcome.states:
+        delivered_to = {
+            n.receiver for n in inbox if n.received_at >= state.start and state.scope.owns_notification(n)
+        }
+        if delivered_to:
+            outcome.label_sets += [dict(a.labels) for a in state.scenario.post_alerts]
         positive = {a.alertname for a in state.scenario.exp_alerts if not a.absent}
         for trace in traces:
             if (

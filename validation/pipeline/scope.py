@@ -21,11 +21,13 @@ class Scope:
     @classmethod
     def of(cls, scenario: Scenario) -> Scope:
         values: set[str] = set()
-        for series in (*scenario.input_series, *scenario.push_series):
+        label_sets = [s.labels for s in (*scenario.input_series, *scenario.push_series)]
+        label_sets += [s.grouping for s in scenario.push_series] + [a.labels for a in scenario.post_alerts]
+        for labels in label_sets:
             for key in ("instance", "node"):
-                if series.labels.get(key):
-                    values.add(series.labels[key])
-                    values.add(series.labels[key].rsplit(":", 1)[0])
+                if labels.get(key):
+                    values.add(labels[key])
+                    values.add(labels[key].rsplit(":", 1)[0])
         return cls(frozenset(values))
 
     def owns_labels(self, labels: Mapping[str, str]) -> bool:

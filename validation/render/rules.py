@@ -25,8 +25,14 @@ def render_rules(sources: list[Path], ctx: RenderContext) -> tuple[list[Path], l
             from validation.timescale.rules import compress_rule_groups
 
             data, skipped = compress_rule_groups(data, ctx.time_scale)
-            uncompressible += [f"{source.name}: {name}" for name in skipped]
+            uncompressible += [f"{source.name}: {entry}" for entry in skipped]
         target = out_dir / source.name
         target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         rendered.append(target)
     return rendered, uncompressible
+
+
+def rule_name(entry: str) -> str:
+    """The rule name in an uncompressible entry ``file: group/name: reason``."""
+    parts = entry.split(": ")
+    return parts[1].rsplit("/", 1)[-1] if len(parts) > 2 else entry

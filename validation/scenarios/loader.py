@@ -20,6 +20,7 @@ from validation.scenarios.model import (
     ExpPanel,
     InputSeries,
     Matcher,
+    PostAlert,
     PushSeries,
     Scenario,
     Silence,
@@ -29,7 +30,7 @@ from validation.synthetic.notation import parse_series, parse_values
 from validation.yamlload import LineDict, parse_yaml
 
 SCENARIO_KEYS = (
-    "name", "why", "interval", "input_series", "push_series", "exp_alerts",
+    "name", "why", "interval", "input_series", "push_series", "post_alerts", "exp_alerts",
     "exp_notifications", "exp_panels", "silences", "scale",
 )  # fmt: skip
 SERIES_KEYS = ("series", "values")
@@ -60,6 +61,24 @@ def _series(data: LineDict, at: f.At) -> tuple[str, dict[str, str], tuple[Any, .
             "values expand to no samples", "give at least one sample, e.g. 1x10"
         )
     return name, labels, tuple(samples), values
+
+
+POST_ALERT_KEYS = ("labels", "annotations", "active_for")
+
+
+def _post_alert(data: Any, at: f.At) -> PostAlert:
+    fields = f.mapping(data, at, POST_ALERT_KEYS, ("labels",))
+    labels = f.labels(fields, "labels", at)
+    if not labels.get("alertname"):
+        raise at.key(fields, "labels").error(
+            "a posted alert needs an alertname label", "add alertname: to labels"
+        )
+    return PostAlert(
+        labels=labels,
+        annotations=f.labels(fields, "annotations", at),
+        active_for=f.duration(fields, "active_for", at) or 300.0,
+        line=at.line,
+    )
 
 
 def _input_series(data: Any, at: f.At) -> InputSeries:
@@ -212,6 +231,7 @@ def _scenario(data: Any, at: f.At, default_name: str | None) -> Scenario:
         interval=f.duration(fields, "interval", at) or 15.0,
         input_series=_each(fields, "input_series", at, _input_series),
         push_series=_each(fields, "push_series", at, _push_series),
+        post_alerts=_each(fields, "post_alerts", at, _post_alert),
         exp_alerts=_each(fields, "exp_alerts", at, _exp_alert),
         exp_notifications=_each(fields, "exp_notifications", at, _exp_notification),
         exp_panels=_each(fields, "exp_panels", at, _exp_panel),
@@ -233,7 +253,7 @@ def _each(fields: LineDict, key: str, at: f.At, build: Callable[[Any, f.At], T])
 def parse_scenarios(text: str, *, source: str, default_name: str | None = None) -> list[Scenario]:
     """Parse one scenario file's text; ``default_name`` names a single-scenario file."""
     try:
-        data = parse_yaml(text, source=source, error=ScenarioError)
+        data = parse_yaml(text, source=source, error=ScenarioError, literal_ints=True)
     except (TypeError, ValueError, RecursionError) as exc:
         # yamlload lets unhashable keys ("? [a]: 1") and absurd nesting through as Python errors.
         raise ScenarioError(

@@ -107,6 +107,17 @@ class Silence:
 
 
 @dataclass(frozen=True)
+class PostAlert:
+    """An alert from another source (another Prometheus, a script, amtool) posted straight to
+    Alertmanager's API for ``active_for`` seconds: it exercises routes no local rule reaches."""
+
+    labels: dict[str, str]
+    annotations: dict[str, str] = field(default_factory=dict)
+    active_for: float = 300.0
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     why: str
@@ -115,6 +126,7 @@ class Scenario:
     interval: float = 15.0
     input_series: tuple[InputSeries, ...] = ()
     push_series: tuple[PushSeries, ...] = ()
+    post_alerts: tuple[PostAlert, ...] = ()
     exp_alerts: tuple[ExpAlert, ...] = ()
     exp_notifications: tuple[ExpNotification, ...] = ()
     exp_panels: tuple[ExpPanel, ...] = ()
@@ -134,7 +146,8 @@ class Scenario:
     @property
     def duration(self) -> float:
         """Production seconds from the first to the last sample of the longest series."""
-        return max(self.samples - 1, 0) * self.interval
+        series = max(self.samples - 1, 0) * self.interval
+        return max([series, *(p.active_for for p in self.post_alerts)])
 
     def isolate(self, index: int) -> Scenario:
         """A copy whose instance/node label values carry the suffix ``-s<index>``.
@@ -153,7 +166,8 @@ class Scenario:
         rewrite = isolation.Rewrite.for_series(
             f"-s{index}",
             [series.labels for series in (*self.input_series, *self.push_series)]
-            + [series.grouping for series in self.push_series],
+            + [series.grouping for series in self.push_series]
+            + [alert.labels for alert in self.post_alerts],
         )
         return dataclasses.replace(
             self,
@@ -167,6 +181,12 @@ class Scenario:
                     series, labels=rewrite.labels(series.labels), grouping=rewrite.labels(series.grouping)
                 )
                 for series in self.push_series
+            ),
+            post_alerts=tuple(
+                dataclasses.replace(
+                    alert, labels=rewrite.labels(alert.labels), annotations=rewrite.texts(alert.annotations)
+                )
+                for alert in self.post_alerts
             ),
             exp_alerts=tuple(
                 dataclasses.replace(
