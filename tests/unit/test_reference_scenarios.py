@@ -208,8 +208,17 @@ def test_firing_expectations_say_who_where_and_how_fast(scenario: Scenario) -> N
 
 @pytest.mark.parametrize("scenario", scenarios(), ids=scenario_ids(scenarios()))
 def test_notifications_go_where_the_routing_policy_sends_them(scenario: Scenario) -> None:
+    posted = {a.labels["alertname"]: a.labels for a in scenario.post_alerts}
     for note in scenario.exp_notifications:
         where = f"{scenario.place(note.line)} {note.receiver} {note.alertname or list(note.contains)}"
+        if posted and not note.alertname:
+            sent_to = {r for labels in posted.values() for r in alertmanager().receivers_for(labels)}
+            assert (note.receiver in sent_to) != note.absent, f"{where}: the routing sends posted alerts to {sent_to}"
+            continue
+        if note.alertname in posted:
+            sent_to = set(alertmanager().receivers_for(posted[note.alertname]))
+            assert (note.receiver in sent_to) != note.absent, f"{where}: the routing sends it to {sorted(sent_to)}"
+            continue
         if note.absent:
             # The pipeline judges absence per receiver (and alertname, if given) for the whole
             # scenario: another node's alert of that name at that receiver breaks it too.
