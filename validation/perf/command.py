@@ -160,7 +160,7 @@ def _plots(
         print(f"stackcheck: warning: no plots ({exc}); install matplotlib", file=err)
         return
     plots.plot_figures(figures, perf_dir / "figures.png", verdicts=verdicts)
-    plots.plot_trend(baselines_dir, perf_dir / "trend.png")
+    plots.plot_trend(baselines_dir, perf_dir / "trend.png", current=figures.medians() if verdicts else None)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -66,8 +66,14 @@ def plot_figures(figures: Figures, path: Path, verdicts: list[Verdict] | None = 
     return _save(fig, path)
 
 
-def plot_trend(baselines_dir: Path, path: Path, metrics: tuple[str, ...] = TREND_METRICS) -> Path | None:
-    """Median of a few key metrics across the history of every stored baseline."""
+def plot_trend(
+    baselines_dir: Path,
+    path: Path,
+    metrics: tuple[str, ...] = TREND_METRICS,
+    current: dict[str, float] | None = None,
+) -> Path | None:
+    """Median of a few key metrics across the history of every stored baseline; ``current``
+    (this comparison's medians) is drawn as a red star after the last record."""
     series: dict[str, list[tuple[int, dict[str, float]]]] = {}
     for file in sorted(baselines_dir.glob("*.json")):
         try:
@@ -75,17 +81,23 @@ def plot_trend(baselines_dir: Path, path: Path, metrics: tuple[str, ...] = TREND
         except ValueError:
             continue
         series[file.stem] = [(i, dict(entry.get("medians") or {})) for i, entry in enumerate(history)]
-    if not series:
+    shown = [m for m in metrics if any(m in med for pts in series.values() for _, med in pts)]
+    if not shown:
         return None
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(9, 2.2 * len(metrics)), squeeze=False)
-    for ax, metric in zip(axes[:, 0], metrics, strict=True):
+    fig, axes = plt.subplots(len(shown), 1, figsize=(9, 2.2 * len(shown)), squeeze=False)
+    last = max((len(points) for points in series.values()), default=0)
+    for ax, metric in zip(axes[:, 0], shown, strict=True):
         for name, points in series.items():
             xs = [i for i, medians in points if metric in medians]
             ys = [medians[metric] for _, medians in points if metric in medians]
             if xs:
                 ax.plot(xs, ys, marker="o", label=name)
+        if current and metric in current:
+            ax.plot([last], [current[metric]], "r*", markersize=12, label="this run")
+        ax.set_ylim(bottom=0)  # from zero: a 1 % wobble must not look like a cliff
         ax.set_title(metric, fontsize=9)
         ax.set_xlabel("record #")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
