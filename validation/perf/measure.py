@@ -180,9 +180,8 @@ class RoundSampler:
         rss = snap.usage.get("prometheus")
         if rss is not None:
             figures.add("tsdb/rss_bytes_per_series", "size", rss.rss_bytes / series)
-        heap = metrics.get("go_memstats_heap_inuse_bytes")
-        if heap:
-            figures.add("tsdb/heap_bytes_per_series", "size", heap / series)
+        # Go heap in use per series is not kept: it swings x1.5 between garbage collections
+        # (the sweep reports it as a sweep-level slope instead)
         chunks = metrics.get("prometheus_tsdb_head_chunks_storage_size_bytes")
         if chunks:
             figures.add("tsdb/head_chunks_bytes", "memory", chunks)
