@@ -95,9 +95,13 @@ def parse_yaml(
     except yaml.YAMLError as exc:
         raise error(f"not valid YAML: {exc}", place=source, hint="fix the YAML syntax") from None
     except TypeError as exc:  # e.g. a mapping or list used as a key: `? [a]: 1`
-        raise error(f"unsupported YAML: {exc}", place=source, hint="keys must be plain text") from None
+        raise error(
+            f"not valid YAML here: {exc}", place=source, hint="simplify: keys must be plain text"
+        ) from None
     except RecursionError:
-        raise error("YAML nested too deeply", place=source, hint="flatten the document") from None
+        raise error(
+            "not valid YAML here: nested too deeply", place=source, hint="simplify the document"
+        ) from None
 
 
 def load_yaml(path: Path, *, error: type[StackcheckError] = ConfigError) -> Any:

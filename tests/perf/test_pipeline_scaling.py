@@ -45,7 +45,9 @@ exp_notifications:
 
 
 def _batch(batch: str, count: int):
-    return [parse_scenarios(TEMPLATE.format(batch=batch, i=i), source=f"{batch}.yaml")[0] for i in range(count)]
+    return [
+        parse_scenarios(TEMPLATE.format(batch=batch, i=i), source=f"{batch}.yaml")[0] for i in range(count)
+    ]
 
 
 def test_forty_scenarios_cost_about_what_ten_cost(tmp_path: Path) -> None:
@@ -66,6 +68,10 @@ def test_forty_scenarios_cost_about_what_ten_cost(tmp_path: Path) -> None:
             assert report.ok, [c.message for c in report.checks if c.failed]
     ratio = seconds[40] / seconds[10]
     out = Path(os.environ.get("STACKCHECK_BENCH_DIR", tmp_path)) / "pipeline-scaling.json"
-    out.write_text(json.dumps({"seconds_10": seconds[10], "seconds_40": seconds[40], "ratio": ratio}, indent=2))
-    print(f"pipeline scaling: 10 scenarios {seconds[10]:.1f}s, 40 scenarios {seconds[40]:.1f}s, ratio {ratio:.2f}")
+    out.write_text(
+        json.dumps({"seconds_10": seconds[10], "seconds_40": seconds[40], "ratio": ratio}, indent=2)
+    )
+    print(
+        f"pipeline scaling: 10 scenarios {seconds[10]:.1f}s, 40 scenarios {seconds[40]:.1f}s, ratio {ratio:.2f}"
+    )
     assert ratio <= 1.3

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_dashboards_fakes import FakePrometheus
 
+from tests.unit.test_dashboards_fakes import FakePrometheus
 from validation.dashboards.client import QueryFailed
 from validation.dashboards.datasources import Datasource
 from validation.dashboards.execute import execute_dashboard

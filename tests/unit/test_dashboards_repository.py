@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from test_dashboards_fakes import FakePrometheus
 
+from tests.unit.test_dashboards_fakes import FakePrometheus
 from validation.dashboards.datasources import Datasource
 from validation.dashboards.execute import execute_dashboard
 from validation.dashboards.loader import load_dashboards

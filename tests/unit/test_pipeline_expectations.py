@@ -105,9 +105,17 @@ def test_count_is_per_integration_and_ignores_identical_retries():
     notes = [_note("oncall-critical", text, 110.0, kind="email"), _note("oncall-critical", text, 110.0),
              _note("oncall-critical", text, 110.5)]
     assert judge_notification(state, exp, notes, 999.0, True, deadline=120.0)["count"][0] == "passed"
-    later = [*notes, _note("oncall-critical", text, 110.0 + TIMING.real(TIMING.group_interval) + 1)]
-    verdict = judge_notification(state, exp, later, 999.0, True, deadline=120.0)["count"]
+    regrouped = [*notes, _note("oncall-critical", text + " and gpu-node-7-s3 again", 111.0)]
+    verdict = judge_notification(state, exp, regrouped, 999.0, True, deadline=120.0)["count"]
     assert verdict[0] == "failed" and "2 by slack" in verdict[1]
+
+
+def test_count_ignores_repeats_after_the_scenario_window():
+    state = _state()
+    exp = state.scenario.exp_notifications[0]
+    text = "NodeMemoryExhausted on gpu-node-7-s3"
+    notes = [_note("oncall-critical", text, 110.0), _note("oncall-critical", text, state.window_end + 60)]
+    assert judge_notification(state, exp, notes, 999.0, True, deadline=120.0)["count"][0] == "passed"
 
 
 def test_an_absent_notification_fails_naming_what_arrived():
