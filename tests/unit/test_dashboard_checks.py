@@ -766,3 +766,22 @@ def test_the_command_against_a_given_prometheus_prints_each_panel_and_sets_the_e
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["coverage"]["panels"]["total"] == 15
     assert (tmp_path / "dashboards" / "stackcheck-node-detail.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("rgba(245, 54, 54, 0.9)", "#f53636"), ("rgb(1,2,3)", "#010203"), ("red", "#f2495c"),
+     ("#ff0000", "#ff0000"), ("not-a-colour", "#000000"), (None, "#000000")],
+)
+def test_grafana_colours_become_matplotlib_colours(name, expected):
+    from validation.dashboards.preview import grafana_color
+
+    assert grafana_color(name, "#000000") == expected
+
+
+def test_a_dark_shade_is_darker_than_its_base():
+    from matplotlib.colors import to_rgb
+
+    from validation.dashboards.preview import grafana_color
+
+    assert sum(to_rgb(grafana_color("dark-yellow", "#000000"))) < sum(to_rgb(grafana_color("yellow", "#000000")))

@@ -92,6 +92,9 @@ def _previews(ctx: CheckContext, report: Report) -> None:
         report.skipped("dashboards/previews", "dashboard", f"no previews: {exc}")
         return
     started = time.monotonic()
-    written = render_session(session_for(ctx), report_dir / "dashboards")
+    errors: list[str] = []
+    written = render_session(session_for(ctx), report_dir / "dashboards", errors)
+    for error in errors:
+        report.skipped(f"dashboards/previews/{error.split(':', 1)[0]}", "dashboard", f"no preview: {error}")
     report.measurements["dashboards_previews_s"] = round(time.monotonic() - started, 3)
     report.measurements["dashboards_previews"] = [str(p) for p in written]

@@ -66,14 +66,17 @@ def dashboards_command(
         executed.evaluate(session, report)
     report.measurements["dashboards_execute_s"] = round(session.execute_seconds, 3)
     ok = print_summary(session, out)
+    print(f"report: {report.write(report_dir)}", file=out)
     try:
         from validation.dashboards.preview import render_session
 
-        for path in render_session(session, report_dir / "dashboards"):
+        errors: list[str] = []
+        for path in render_session(session, report_dir / "dashboards", errors):
             print(f"preview: {path}", file=out)
+        for error in errors:
+            print(f"no preview: {error}", file=out)
     except ImportError as exc:
         print(f"no previews: {exc}", file=out)
-    print(f"report: {report.write(report_dir)}", file=out)
     return 0 if ok and report.ok else 1
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.colors
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
@@ -37,12 +38,20 @@ UNIT_ROW = 30  # Grafana's grid row height in px
 _BYTES = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
 
 
-def render_session(session: DashboardSession, out_dir: Path) -> list[Path]:
+def render_session(session: DashboardSession, out_dir: Path, errors: list[str] | None = None) -> list[Path]:
+    """Draw every dashboard; a picture that cannot be drawn is listed in ``errors`` (never fatal:
+    previews illustrate the checks, they are not one)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for key, run in session.runs.items():
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
-        written.append(render_dashboard(run, out_dir / f"{name}.png"))
+        try:
+            written.append(render_dashboard(run, out_dir / f"{name}.png"))
+        except Exception as exc:  # a drawing bug must not cost the report
+            plt.close("all")
+            if errors is None:
+                raise
+            errors.append(f"{key}: {exc.__class__.__name__}: {exc}")
     return written
 
 
@@ -302,8 +311,30 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:.3g}"
 
 
+_GRAFANA_SHADES = {"super-light-": 0.6, "light-": 0.3, "semi-dark-": -0.2, "dark-": -0.35}
+
+
+def grafana_color(name: str | None, default: str) -> str:
+    """A Grafana colour (named, "dark-yellow", "#hex", "rgb(…)", "rgba(…)") as a matplotlib colour."""
+    if not name:
+        return default
+    text = name.strip()
+    if text in COLORS:
+        return COLORS[text]
+    match = re.fullmatch(r"rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)", text)
+    if match:
+        r, g, b = (min(255.0, float(v)) / 255 for v in match.groups()[:3])
+        return matplotlib.colors.to_hex((r, g, b))
+    for prefix, amount in _GRAFANA_SHADES.items():
+        if text.startswith(prefix) and text[len(prefix) :] in COLORS:
+            base = matplotlib.colors.to_rgb(COLORS[text[len(prefix) :]])
+            r, g, b = (c + (1 - c) * amount if amount > 0 else c * (1 + amount) for c in base)
+            return matplotlib.colors.to_hex((r, g, b))
+    return text if matplotlib.colors.is_color_like(text) else default
+
+
 def _threshold_lines(panel: Panel) -> list[tuple[float, str]]:
-    return [(s.value, COLORS.get(s.color, s.color or COLORS["red"])) for s in panel.thresholds
+    return [(s.value, grafana_color(s.color, COLORS["red"])) for s in panel.thresholds
             if s.value is not None and s.mode == "absolute"]  # fmt: skip
 
 
@@ -311,9 +342,9 @@ def _step_color(panel: Panel, value: float) -> str:
     color = COLORS["green"]
     for step in panel.thresholds:
         if step.value is None:
-            color = COLORS.get(step.color, step.color or COLORS["green"])
+            color = grafana_color(step.color, COLORS["green"])
         elif step.mode == "absolute" and value >= step.value:
-            color = COLORS.get(step.color, step.color or COLORS["red"])
+            color = grafana_color(step.color, COLORS["red"])
     return color
 
 
