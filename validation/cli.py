@@ -90,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
         "--report", type=Path, default=Path("reports"), help="report directory (default reports/)"
     )
 
+    baseline = sub.add_parser("baseline", help="record or compare performance baselines")
+    baseline.add_argument("action", choices=("record", "compare"))
+    baseline.add_argument(
+        "--name", default="", help="baseline name, e.g. the machine class (default: derived)"
+    )
+    baseline.add_argument("--backend", choices=("auto", "process", "containers"), default="process")
+    baseline.add_argument("--time-scale", type=float, default=60.0, metavar="K")
+    baseline.add_argument("--samples", type=int, default=5, help="repeated samples per metric (medians)")
+    baseline.add_argument("--baselines", type=Path, default=Path("baselines"), help="where NAME.json lives")
+    baseline.add_argument("--report", type=Path, default=Path("reports"), help="report directory (plots)")
+
     routes = sub.add_parser("routes", help="check a file of routing cases (labels → expected receivers)")
     routes.add_argument("cases", type=Path)
     routes.add_argument("--config", type=Path, default=None, help="alertmanager.yml (default: the stack's)")
@@ -181,6 +192,20 @@ def _dispatch(args: argparse.Namespace) -> int:
                 )
             auth = (args.user, args.password_file.read_text(encoding="utf-8").strip())
         return dashboards_command(args.files, project, args.report, args.prometheus_url, auth)
+    if args.command == "baseline":
+        from validation.perf.command import baseline_command
+        from validation.runner import resolve_backend
+
+        return baseline_command(
+            project,
+            args.action,
+            args.name,
+            resolve_backend(args.backend, project),
+            args.time_scale,
+            args.report,
+            args.baselines,
+            args.samples,
+        )
     if args.command == "routes":
         from validation.routing.cases import format_outcome, run_routes_cases
 
