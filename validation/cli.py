@@ -100,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     baseline.add_argument("--samples", type=int, default=5, help="repeated samples per metric (medians)")
     baseline.add_argument("--baselines", type=Path, default=Path("baselines"), help="where NAME.json lives")
     baseline.add_argument("--report", type=Path, default=Path("reports"), help="report directory (plots)")
+    baseline.add_argument(
+        "--no-alerts",
+        action="store_true",
+        help="skip the alert-latency figures (they run every scenario: minutes)",
+    )
 
     routes = sub.add_parser("routes", help="check a file of routing cases (labels → expected receivers)")
     routes.add_argument("cases", type=Path)
