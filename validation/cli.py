@@ -198,18 +198,22 @@ def _dispatch(args: argparse.Namespace) -> int:
             auth = (args.user, args.password_file.read_text(encoding="utf-8").strip())
         return dashboards_command(args.files, project, args.report, args.prometheus_url, auth)
     if args.command == "baseline":
+        from validation.perf.baseline import default_baseline_name
         from validation.perf.command import baseline_command
-        from validation.runner import resolve_backend
+        from validation.perf.measure import MeasureOptions
 
+        options = MeasureOptions(samples=args.samples, alerts=not args.no_alerts)
+        name = args.name or default_baseline_name(args.backend)
         return baseline_command(
             project,
             args.action,
-            args.name,
-            resolve_backend(args.backend, project),
+            name,
+            args.backend,
             args.time_scale,
             args.report,
             args.baselines,
             args.samples,
+            options=options,
         )
     if args.command == "routes":
         from validation.routing.cases import format_outcome, run_routes_cases
