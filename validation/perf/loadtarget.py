@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from validation.errors import HarnessError
+from validation.quiet_server import BackgroundHttpServer
 from validation.synthetic.exposition import CONTENT_TYPE, _require_loopback
 
 FAMILY = "stackcheck_perf_load_total"
@@ -49,8 +49,7 @@ class LoadTarget:
         self._prefixes = render_prefixes(series, family)
         self._scrapes = 0
         self.last_render_s = 0.0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: BackgroundHttpServer | None = None
 
     @property
     def series(self) -> int:
@@ -82,30 +81,14 @@ class LoadTarget:
         return block
 
     def start(self) -> LoadTarget:
-        try:
-            self._server = ThreadingHTTPServer((self.host, self._port), _handler(self))
-        except OSError as exc:
-            raise HarnessError(
-                f"cannot listen on {self.host}:{self._port}: {exc.strerror}",
-                place="perf load target",
-                hint="another process holds the port",
-            ) from None
-        self._server.daemon_threads = True
-        self._port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._http = BackgroundHttpServer(self.host, self._port, _handler(self), "perf load target")
+        self._port = self._http.start()
         return self
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
 
 
 def _handler(target: LoadTarget) -> type[BaseHTTPRequestHandler]:

@@ -23,11 +23,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from validation.errors import HarnessError
-from validation.quiet_server import QuietThreadingHTTPServer
+from validation.quiet_server import BackgroundHttpServer
 from validation.synthetic.notation import STALE, Sample, parse_series, parse_values
 from validation.synthetic.textformat import TYPES, Point, render_exposition
 
@@ -99,8 +99,7 @@ class SyntheticTarget:
         self._types: dict[str, str] = {}
         self._helps: dict[str, str] = {}
         self._scrapes = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: BackgroundHttpServer | None = None
 
     # registry -------------------------------------------------------------------------------
 
@@ -185,33 +184,16 @@ class SyntheticTarget:
     # serving --------------------------------------------------------------------------------
 
     def start(self) -> SyntheticTarget:
-        if self._server is not None:
+        if self._http is not None:
             return self
-        handler = _handler_for(self)
-        try:
-            self._server = QuietThreadingHTTPServer((self._host, self._port), handler)
-        except OSError as exc:
-            raise HarnessError(
-                f"cannot listen on {self._host}:{self._port}: {exc.strerror}",
-                place="synthetic target",
-                hint="another process holds the port, or the loopback address is not configured",
-            ) from None
-        self._server.daemon_threads = True
-        self._port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._http = BackgroundHttpServer(self._host, self._port, _handler_for(self), "synthetic target")
+        self._port = self._http.start()
         return self
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
 
     def __enter__(self) -> SyntheticTarget:
         return self.start()
