@@ -9,20 +9,16 @@ other datasource types). Also fills ``coverage.panels``.
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext
-from validation.checks.dashboards_session import session_for
+from validation.checks.dashboards_session import SessionCheck
 from validation.dashboards.execute import PanelResult
 from validation.dashboards.report import panel_check
 from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
 
-class DashboardDataCheck(Check):
+class DashboardDataCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
-
-    def run(self, ctx: CheckContext, report: Report) -> None:
-        self.evaluate(session_for(ctx), report)
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         ran: list[tuple[str, PanelResult]] = []

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from validation.checks.base import Check, CheckContext
-from validation.checks.dashboards_session import session_for
+from validation.checks.dashboards_session import SessionCheck
 from validation.dashboards.datasources import Datasource, resolve_target_datasource
 from validation.dashboards.model import Dashboard
 from validation.dashboards.session import DashboardSession, dashboard_key
@@ -19,12 +18,9 @@ from validation.errors import ConfigError
 from validation.results import Report
 
 
-class DashboardDatasourcesCheck(Check):
+class DashboardDatasourcesCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
-
-    def run(self, ctx: CheckContext, report: Report) -> None:
-        self.evaluate(session_for(ctx), report)
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         if session.datasources_error:

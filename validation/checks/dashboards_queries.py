@@ -9,18 +9,14 @@ expression reported is what Grafana would send. Needs a session executed against
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext
-from validation.checks.dashboards_session import session_for
+from validation.checks.dashboards_session import SessionCheck
 from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
 
-class DashboardQueriesCheck(Check):
+class DashboardQueriesCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
-
-    def run(self, ctx: CheckContext, report: Report) -> None:
-        self.evaluate(session_for(ctx), report)
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:

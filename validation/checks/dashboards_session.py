@@ -7,11 +7,13 @@ Every ``dashboards_*`` check reads the same ``DashboardSession`` (loaded once pe
 
 from __future__ import annotations
 
+import abc
 from pathlib import Path
 
-from validation.checks.base import CheckContext
+from validation.checks.base import Check, CheckContext
 from validation.dashboards.session import DashboardSession, project_dashboard_files
 from validation.project import Project
+from validation.results import Report
 
 KEY = "dashboards_session"
 
@@ -33,3 +35,13 @@ def session_for(ctx: CheckContext) -> DashboardSession:
     session = DashboardSession.load(project_dashboard_files(dashboards), provisioning / "datasources")
     ctx.options[KEY] = session
     return session
+
+
+class SessionCheck(Check):
+    """A dashboard check that judges the shared session: ``evaluate`` holds the logic."""
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        self.evaluate(session_for(ctx), report)
+
+    @abc.abstractmethod
+    def evaluate(self, session: DashboardSession, report: Report) -> None: ...

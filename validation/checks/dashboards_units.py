@@ -7,8 +7,7 @@ text and panels without queries are exempt.
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext
-from validation.checks.dashboards_session import session_for
+from validation.checks.dashboards_session import SessionCheck
 from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.results import Report
 
@@ -17,12 +16,9 @@ NUMERIC_TYPES = frozenset(
 )
 
 
-class DashboardUnitsCheck(Check):
+class DashboardUnitsCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
-
-    def run(self, ctx: CheckContext, report: Report) -> None:
-        self.evaluate(session_for(ctx), report)
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:

@@ -8,21 +8,17 @@ datasource). Needs a session executed against Prometheus.
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards_datasources import inputs_hint
-from validation.checks.dashboards_session import session_for
+from validation.checks.dashboards_session import SessionCheck
 from validation.dashboards.interpolate import ALL
 from validation.dashboards.session import DashboardSession, dashboard_key
 from validation.dashboards.variables import variable_query
 from validation.results import Report
 
 
-class DashboardVariablesCheck(Check):
+class DashboardVariablesCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
-
-    def run(self, ctx: CheckContext, report: Report) -> None:
-        self.evaluate(session_for(ctx), report)
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
