@@ -19,3 +19,20 @@ def _components_present():
         if os.environ.get("CI") == "true":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _no_orphans():
+    """Every e2e test leaves no process behind: whatever it started mentioning a run directory
+    is gone within 10 s of the test's end."""
+    from tests.orphans import processes_mentioning
+    from validation.wait import WaitTimeout, wait_until
+
+    before = set(processes_mentioning("stackcheck-run-"))
+    yield
+    try:
+        wait_until(lambda: not (set(processes_mentioning("stackcheck-run-")) - before), timeout=10,
+                   what="the test's processes to exit")
+    except WaitTimeout:
+        left = sorted(set(processes_mentioning("stackcheck-run-")) - before)
+        pytest.fail(f"orphan processes after the test: {left}", pytrace=False)

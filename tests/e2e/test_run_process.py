@@ -1,9 +1,9 @@
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -57,11 +57,13 @@ def test_relabeling_that_loses_a_label_fails_the_labels_check(stack_copy, tmp_pa
 def test_a_taken_port_is_a_clear_harness_error(stack_copy, tmp_path):
     with socket.socket() as blocker:
         blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        blocker.bind(("0.0.0.0", 9093))
+        blocker.bind(("0.0.0.0", 0))
         blocker.listen()
+        port = blocker.getsockname()[1]
+        edit(stack_copy / "stack/stack.yaml", "address: pushgateway:9091", f"address: pushgateway:{port}")
         result = _run(stack_copy, tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "port 9093 is already taken" in result.stderr and "Hint:" in result.stderr
+    assert f"port {port} is already taken" in result.stderr and "Hint:" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -102,20 +104,20 @@ def test_ctrl_c_in_the_middle_of_a_run_leaves_no_process(tmp_path):
 
 
 def test_sigterm_in_the_middle_of_a_cli_run_leaves_no_process(tmp_path):
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "validation.cli", "-C", str(REPO), "run", "--only", "health,scrape",
          "--report", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(own_tmp)},
     )
     try:
-        wait_until(lambda: processes_mentioning("stackcheck-run-") and any(
-            "prometheus" in p for p in processes_mentioning("stackcheck-run-")), timeout=30, what="stack up")
-        before = processes_mentioning("stackcheck-run-")
-        time.sleep(0.5)
+        wait_until(lambda: any("prometheus.yml" in p for p in processes_mentioning(str(own_tmp))), timeout=60,
+                   what="the run's Prometheus up")
+        assert len(processes_mentioning(str(own_tmp))) >= 5
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    leftover = [p for p in processes_mentioning("stackcheck-run-") if p in before]
-    assert leftover == []
+    assert processes_mentioning(str(own_tmp)) == []
