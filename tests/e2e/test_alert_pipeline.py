@@ -138,3 +138,17 @@ def test_the_pipeline_passes_in_containers_too(pipeline_copy, tmp_path):
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["environment"]["backend"] == "containers"
     assert data["summary"]["failed"] == 0 and data["summary"]["passed"] >= 8
+
+
+def test_every_reference_scenario_passes_with_full_coverage(tmp_path):
+    """The reference stack against all its scenarios: the nightly-sized run (~5 min at 60×)."""
+    from tests.conftest import REPO
+
+    result = stackcheck("-C", str(REPO), "run", "--backend", "process", "--only", "alerts,notifications",
+                        "--report", str(tmp_path), timeout=1200)
+    data = json.loads((tmp_path / "results.json").read_text())
+    failed = [f"{c['id']}: {c['message'][:200]}" for c in data["checks"] if c["status"] == "failed"]
+    assert result.returncode == 0 and not failed, failed
+    coverage = data["coverage"]
+    assert coverage["alert_rules"]["uncovered"] == [] and coverage["receivers"]["uncovered"] == []
+    assert coverage["routes"]["uncovered"] == []

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, Self
 
 from validation.clients.alertmanager import AlertmanagerClient
 from validation.clients.pushgateway import PushgatewayClient
@@ -30,22 +31,19 @@ def serve_scenario(target: SyntheticTarget, scenario: Scenario, start: float, sc
         )
 
 
-class Pusher:
-    """Pushes each push_series' current sample to its Pushgateway group once per interval."""
+class _Ticking:
+    """A background thread calling ``tick()`` until stopped; ``tick`` returns the seconds to wait."""
 
-    def __init__(self, client: PushgatewayClient, clock: Callable[[], float] = time.monotonic) -> None:
-        self.client = client
-        self.clock = clock
-        self.jobs: list[tuple[Scenario, float, float]] = []  # scenario, start, real interval
-        self.errors: list[str] = []
+    jobs: list[Any]
+
+    def __init__(self, name: str) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="pusher", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
-    def add(self, scenario: Scenario, start: float, scale: float) -> None:
-        if scenario.push_series:
-            self.jobs.append((scenario, start, scenario.interval / scale))
+    def tick(self) -> float:
+        raise NotImplementedError
 
-    def start(self) -> Pusher:
+    def start(self) -> Self:
         if self.jobs:
             self._thread.start()
         return self
@@ -54,6 +52,28 @@ class Pusher:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._stop.wait(self.tick())
+
+
+class Pusher(_Ticking):
+    """Pushes each push_series' current sample to its Pushgateway group once per interval."""
+
+    def __init__(self, client: PushgatewayClient, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__("pusher")
+        self.client = client
+        self.clock = clock
+        self.jobs: list[tuple[Scenario, float, float]] = []  # scenario, start, real interval
+        self.errors: list[str] = []
+
+    def add(self, scenario: Scenario, start: float, scale: float) -> None:
+        if scenario.push_series:
+            self.jobs.append((scenario, start, scenario.interval / scale))
+
+    def stop(self) -> None:
+        super().stop()
         for scenario, _, _ in self.jobs:
             for job, grouping in {(s.job, tuple(sorted(s.grouping.items()))) for s in scenario.push_series}:
                 try:
@@ -88,9 +108,8 @@ class Pusher:
                     self.errors.append(f"push {job}: {exc}")
         return max(0.02, wait)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._stop.wait(self.push_once())
+    def tick(self) -> float:
+        return self.push_once()
 
 
 def _line(series: PushSeries, value: float) -> str:
@@ -99,35 +118,24 @@ def _line(series: PushSeries, value: float) -> str:
     return f"{series.name}{{{pairs}}} {value!r}" if pairs else f"{series.name} {value!r}"
 
 
-class Poster:
+class Poster(_Ticking):
     """Posts each scenario's post_alerts to Alertmanager, as another alert source would: again
     every ``resend`` seconds while active (endsAt a few resends ahead), then once resolved."""
 
     def __init__(
         self, client: AlertmanagerClient, resend: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        super().__init__("poster")
         self.client = client
         self.resend = max(0.2, resend)
         self.clock = clock
         self.jobs: list[tuple[PostAlert, float, float]] = []  # alert, start, real end
         self.errors: list[str] = []
         self._resolved: set[int] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="poster", daemon=True)
 
     def add(self, scenario: Scenario, start: float, scale: float) -> None:
         for alert in scenario.post_alerts:
             self.jobs.append((alert, start, start + alert.active_for / scale))
-
-    def start(self) -> Poster:
-        if self.jobs:
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
 
     def post_once(self) -> None:
         now = self.clock()
@@ -148,7 +156,6 @@ class Poster:
             except Exception as exc:  # judged by the expectations; recorded for the report
                 self.errors.append(f"post: {exc}")
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.post_once()
-            self._stop.wait(self.resend)
+    def tick(self) -> float:
+        self.post_once()
+        return self.resend
