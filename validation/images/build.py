@@ -174,7 +174,12 @@ def ensure_image(
         if not reason:
             return ImageOutcome(tag, "pulled", tag_version(tag))
     if wanted is None:
-        return ImageOutcome(tag, "absent", reason=f"pull failed ({reason}) and no local binary to build from")
+        why = (
+            "not pulled (pulling is off: `provision --pull` to try)"
+            if reason == "pulling disabled"
+            else (f"pull failed ({reason})")
+        )
+        return ImageOutcome(tag, "absent", reason=f"{why} and no local binary to build it from")
     build_image(client, wanted)
     version_line = verify_image(client, tag)
     if wanted.labels[LABEL_VERSION] not in version_line:
