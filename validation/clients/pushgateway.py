@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from validation.clients.http import ApiError, HttpClient
-
-
-def _segment(name: str, value: str) -> str:
-    if value == "" or "/" in value:
-        encoded = base64.urlsafe_b64encode(value.encode()).decode() or "="
-        return f"{name}@base64/{encoded}"
-    return f"{name}/{value}"
-
-
-def group_path(job: str, grouping: dict[str, str] | None = None) -> str:
-    path = "/metrics/" + _segment("job", job)
-    for key, value in (grouping or {}).items():
-        path += "/" + _segment(key, value)
-    return path
+from validation.synthetic.pushgateway import group_path  # one encoder of group paths
 
 
 class PushgatewayClient(HttpClient):
