@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from validation.errors import ComponentUnavailable
-from validation.project import Project
+from validation.core.errors import ComponentUnavailable
+from validation.core.project import Project
 from validation.sinks import Inbox
-from validation.stack import Stack, StackOptions
+from validation.stack.stack import Stack, StackOptions
 from validation.synthetic.exposition import SyntheticTarget
 
 

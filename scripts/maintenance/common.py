@@ -1,7 +1,7 @@
 """Shared pieces of the maintenance scripts: errors, basic-auth HTTP, durations, sizes, hashing.
 
 Standard library only. Errors the operator can cause raise ``MaintenanceError`` with the place and a
-hint, in the format of ``validation.errors`` (``place: what. Hint: …``); ``run_main`` prints it
+hint, in the format of ``validation.core.errors`` (``place: what. Hint: …``); ``run_main`` prints it
 without a traceback and exits with its code.
 """
 

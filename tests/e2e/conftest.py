@@ -26,7 +26,7 @@ def _no_orphans():
     """Every e2e test leaves no process behind: whatever it started mentioning a run directory
     is gone within 10 s of the test's end."""
     from tests.orphans import processes_mentioning
-    from validation.wait import WaitTimeout, wait_until
+    from validation.core.wait import WaitTimeout, wait_until
 
     before = set(processes_mentioning("stackcheck-run-"))
     yield

@@ -30,10 +30,10 @@ from validation.backends.containers import (
     engine_client,
 )
 from validation.components import SPECS
-from validation.ports import free_port
-from validation.project import Project
-from validation.provision import Provisioned, provision_images
-from validation.wait import wait_until
+from validation.core.ports import free_port
+from validation.core.project import Project
+from validation.core.wait import wait_until
+from validation.provision.provision import Provisioned, provision_images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.containers]
 

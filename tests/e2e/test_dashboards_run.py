@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 
 from validation.checks.base import CheckContext
-from validation.checks.dashboards_data import DashboardDataCheck
-from validation.checks.dashboards_datasources import DashboardDatasourcesCheck
-from validation.checks.dashboards_run import run_dashboard_checks
-from validation.checks.dashboards_thresholds import DashboardThresholdsCheck
-from validation.checks.dashboards_variables import DashboardVariablesCheck
+from validation.checks.dashboards.data import DashboardDataCheck
+from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
+from validation.checks.dashboards.run import run_dashboard_checks
+from validation.checks.dashboards.thresholds import DashboardThresholdsCheck
+from validation.checks.dashboards.variables import DashboardVariablesCheck
+from validation.core.project import Project
+from validation.core.results import Report
 from validation.dashboards.session import DashboardSession
 from validation.dashboards.stack_data import production_range, prometheus_api
-from validation.project import Project
-from validation.results import Report
-from validation.stack import Stack, StackOptions
+from validation.stack.stack import Stack, StackOptions
 
 pytestmark = pytest.mark.e2e
 

@@ -21,10 +21,10 @@ import pytest
 import requests
 
 from scripts.maintenance import backup, cleanup, healthcheck, restore, retention_report
-from validation.ports import free_port
-from validation.project import Project
-from validation.stack import Stack, StackOptions
-from validation.wait import wait_until
+from validation.core.ports import free_port
+from validation.core.project import Project
+from validation.core.wait import wait_until
+from validation.stack.stack import Stack, StackOptions
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ def test_an_alert_posted_to_alertmanager_reaches_the_archive(stack, inbox):
 
 
 def test_injected_series_are_scraped(stack, synthetic):
-    from validation.wait import wait_until
+    from validation.core.wait import wait_until
 
     synthetic.add_timeline(("plugin_probe_value", {"instance": "plugin:1"}), "42x100", 0.25, scenario="plugin")
     prom = stack.prometheus()

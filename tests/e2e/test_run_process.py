@@ -10,9 +10,9 @@ import pytest
 from tests.cli import stackcheck
 from tests.conftest import REPO, edit
 from tests.orphans import processes_mentioning
-from validation.project import Project
-from validation.stack import Stack, StackOptions
-from validation.wait import wait_until
+from validation.core.project import Project
+from validation.core.wait import wait_until
+from validation.stack.stack import Stack, StackOptions
 
 pytestmark = pytest.mark.e2e
 
@@ -84,8 +84,8 @@ def test_ctrl_c_in_the_middle_of_a_run_leaves_no_process(tmp_path):
     runs.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys; from pathlib import Path; from validation.project import Project;"
-         "from validation.stack import Stack, StackOptions;"
+         "import sys; from pathlib import Path; from validation.core.project import Project;"
+         "from validation.stack.stack import Stack, StackOptions;"
          f"s = Stack(Project.load(Path({str(REPO)!r})), StackOptions(run_root=Path({str(runs)!r})));"
          "s.__enter__(); print('up', flush=True); import time; time.sleep(600)"],
         stdout=subprocess.PIPE, text=True,

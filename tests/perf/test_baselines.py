@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_stack
-from validation.perf.command import baseline_command
+from validation.commands.baseline import baseline_command
+from validation.core.project import Project
 from validation.perf.compare import compare_figures, regressions
 from validation.perf.loadtarget import LoadTarget
 from validation.perf.measure import MeasureOptions, attach_load, measure_running, measure_start
 from validation.perf.metrics import Figures
-from validation.project import Project
-from validation.stack import Stack, StackOptions
+from validation.stack.stack import Stack, StackOptions
 
 pytestmark = pytest.mark.perf
 

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from validation.checks.alerts_pipeline import alert_rules, production_timing
+from validation.checks.alerts.pipeline import alert_rules, production_timing
 from validation.checks.base import CheckContext
+from validation.core.project import Project
+from validation.core.results import Report
 from validation.pipeline.run import run_pipeline
-from validation.project import Project
-from validation.results import Report
 from validation.routing.config import load_alertmanager_config
 from validation.scenarios.loader import parse_scenarios
-from validation.stack import Stack, StackOptions
+from validation.stack.stack import Stack, StackOptions
 
 pytestmark = pytest.mark.perf
 

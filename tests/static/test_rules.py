@@ -20,7 +20,7 @@ from typing import Any
 import promql_parser
 import pytest
 
-from validation.yamlload import load_yaml
+from validation.core.yamlload import load_yaml
 
 pytestmark = pytest.mark.static
 

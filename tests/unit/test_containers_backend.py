@@ -27,7 +27,7 @@ from validation.backends.containers import (
     pids_from_top,
     remove_labelled,
 )
-from validation.errors import ComponentUnavailable
+from validation.core.errors import ComponentUnavailable
 
 pytestmark = pytest.mark.unit
 

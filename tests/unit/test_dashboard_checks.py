@@ -19,18 +19,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validation.checks.dashboards_data import DashboardDataCheck
-from validation.checks.dashboards_datasources import DashboardDatasourcesCheck
-from validation.checks.dashboards_file import DashboardFileCheck
-from validation.checks.dashboards_grafana import GrafanaApiCheck
-from validation.checks.dashboards_panel_ids import DashboardPanelIdsCheck
-from validation.checks.dashboards_provisioning import DashboardProvisioningCheck
-from validation.checks.dashboards_queries import DashboardQueriesCheck
-from validation.checks.dashboards_thresholds import DashboardThresholdsCheck
-from validation.checks.dashboards_units import DashboardUnitsCheck
-from validation.checks.dashboards_variables import DashboardVariablesCheck
+from validation.checks.dashboards.data import DashboardDataCheck
+from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
+from validation.checks.dashboards.file import DashboardFileCheck
+from validation.checks.dashboards.grafana import GrafanaApiCheck
+from validation.checks.dashboards.panel_ids import DashboardPanelIdsCheck
+from validation.checks.dashboards.provisioning import DashboardProvisioningCheck
+from validation.checks.dashboards.queries import DashboardQueriesCheck
+from validation.checks.dashboards.thresholds import DashboardThresholdsCheck
+from validation.checks.dashboards.units import DashboardUnitsCheck
+from validation.checks.dashboards.variables import DashboardVariablesCheck
+from validation.commands.dashboards import dashboards_command, print_summary
+from validation.core.errors import HarnessError, ScenarioError
+from validation.core.project import Project
+from validation.core.results import CheckResult, Report
 from validation.dashboards.alert_thresholds import alert_thresholds, cross_check
-from validation.dashboards.command import dashboards_command, print_summary
 from validation.dashboards.fixture import load_fixture, readiness_query
 from validation.dashboards.grafana_api import NO_GRAFANA, locate, series_of_frames
 from validation.dashboards.loader import parse_dashboard
@@ -38,9 +41,6 @@ from validation.dashboards.preview import format_value, layout, legend, render_s
 from validation.dashboards.scaled import ScaledClient
 from validation.dashboards.session import DashboardSession
 from validation.dashboards.thresholds import metric_names
-from validation.errors import HarnessError, ScenarioError
-from validation.project import Project
-from validation.results import CheckResult, Report
 
 pytestmark = pytest.mark.unit
 

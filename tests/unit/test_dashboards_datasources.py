@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from validation.core.errors import ConfigError
 from validation.dashboards.datasources import (
     Datasource,
     load_provisioned_datasources,
     resolve_datasource,
     resolve_target_datasource,
 )
-from validation.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from validation.core.errors import ConfigError, HarnessError
 from validation.dashboards.loader import load_dashboard, parse_dashboard
 from validation.dashboards.model import Threshold
-from validation.errors import ConfigError, HarnessError
 
 pytestmark = pytest.mark.unit
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.unit.test_dashboards_fakes import FakePrometheus
+from validation.core.errors import ConfigError
 from validation.dashboards.datasources import Datasource
 from validation.dashboards.interpolate import ALL
 from validation.dashboards.loader import dashboard_from_json
@@ -19,7 +20,6 @@ from validation.dashboards.variables import (
     run_variable_query,
     sort_options,
 )
-from validation.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 

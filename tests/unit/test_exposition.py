@@ -15,7 +15,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.synthetic import pushgateway
 from validation.synthetic.exposition import SyntheticTarget, Timeline
 from validation.synthetic.notation import STALE, parse_values

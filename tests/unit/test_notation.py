@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validation.errors import ScenarioError
+from validation.core.errors import ScenarioError
 from validation.synthetic.notation import STALE, Sample, format_values, parse_series, parse_values
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.perf.baseline import (
     Baseline,
     baseline_path,

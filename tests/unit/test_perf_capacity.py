@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.perf.capacity import CapacityInputs, human_bytes, parse_size, plan, plan_table, render_page
 
 pytestmark = pytest.mark.unit

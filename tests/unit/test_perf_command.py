@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from validation.perf import command
+from validation.commands import baseline as command
+from validation.commands.baseline import Measurement, baseline_command
+from validation.core.project import Project
 from validation.perf.baseline import environment
-from validation.perf.command import Measurement, baseline_command
 from validation.perf.metrics import Figures
-from validation.project import Project
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.perf.loadjob import with_job
 from validation.perf.loadtarget import LoadTarget, render_block, render_prefixes
 from validation.perf.selfmetrics import parse_plain_samples

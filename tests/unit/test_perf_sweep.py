@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.perf.sweep import SweepPoint, SweepResult, run_sweep, time_synthetic_render
 
 pytestmark = pytest.mark.unit

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import edit
-from validation.errors import HarnessError, StackcheckError
-from validation.project import Project
+from validation.core.errors import HarnessError, StackcheckError
+from validation.core.project import Project
 
 pytestmark = pytest.mark.unit
 

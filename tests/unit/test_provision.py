@@ -14,13 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from validation.components import SPECS
-from validation.images.build import (
+from validation.core.project import ComponentConfig
+from validation.docker.images.build import (
     ensure_image,
     package_data_files,
     recipe_for,
     tag_version,
 )
-from validation.images.context import (
+from validation.docker.images.context import (
     LABEL_BUILT_FROM,
     LABEL_VERSION,
     ImageRecipe,
@@ -30,8 +31,7 @@ from validation.images.context import (
     parse_ldd,
     write_context,
 )
-from validation.project import ComponentConfig
-from validation.provision import (
+from validation.provision.provision import (
     Apt,
     HostFacts,
     Provisioned,

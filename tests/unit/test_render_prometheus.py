@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from tests.conftest import edit
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
 from validation.render.prometheus import SYNTHETIC_JOB, render_prometheus

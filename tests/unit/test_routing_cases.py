@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from validation.errors import ConfigError, HarnessError
+from validation.core.errors import ConfigError, HarnessError
 from validation.routing.cases import check_results, format_outcome, run_routes_cases
 
 pytestmark = pytest.mark.unit

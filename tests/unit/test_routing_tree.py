@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
 from validation.routing.config import parse_alertmanager_config, parse_duration
 
 pytestmark = pytest.mark.unit

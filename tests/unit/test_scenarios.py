@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from validation.errors import HarnessError, ScenarioError
+from validation.core.errors import HarnessError, ScenarioError
 from validation.scenarios import loader
 from validation.scenarios.isolation import Rewrite, split_instance
 from validation.scenarios.loader import load_scenarios, parse_scenarios, validate_against

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.sinks import Inbox, Sink, Sinks, SlackSink, SmtpSink, WebhookSink
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
 from validation.timescale.alertmanager_config import compress_alertmanager_config
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validation.errors import ConfigError, HarnessError
+from validation.core.errors import ConfigError, HarnessError
 from validation.timescale.durations import (
     TimeScale,
     compress_duration,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
 from validation.timescale.durations import TimeScale
 from validation.timescale.promql import (
     compress_promql,

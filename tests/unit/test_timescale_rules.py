@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
+from validation.core.yamlload import parse_yaml
 from validation.timescale.durations import TimeScale
 from validation.timescale.rules import compress_rule_groups
-from validation.yamlload import parse_yaml
 
 pytestmark = pytest.mark.unit
 

@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validation.errors import ConfigError, StackcheckError
+from validation.core.errors import ConfigError, StackcheckError
+from validation.core.yamlload import LineDict, parse_yaml
 from validation.scenarios.loader import parse_scenarios
-from validation.yamlload import LineDict, parse_yaml
 
 pytestmark = pytest.mark.unit
 

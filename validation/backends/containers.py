@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from validation.backends.base import Backend, Handle, LaunchSpec
-from validation.errors import ComponentUnavailable
+from validation.core.errors import ComponentUnavailable
 
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext
-from validation.checks.health import HealthCheck
-from validation.checks.scrape_node_families import NodeFamiliesCheck
-from validation.checks.scrape_targets import ScrapeTargetsCheck
-from validation.checks.security_auth import AuthRequiredCheck
-from validation.checks.static_alertmanager_config import AlertmanagerConfigCheck
-from validation.checks.static_prometheus_config import PrometheusConfigCheck
-from validation.checks.static_routes import RoutesCheck
-from validation.checks.static_rule_tests import RuleTestsCheck
-from validation.checks.static_rules import RulesCheck
-from validation.checks.static_templates import TemplatesCheck
-from validation.checks.static_web_config import WebConfigCheck
+from validation.checks.health.endpoints import HealthCheck
+from validation.checks.scrape.node_families import NodeFamiliesCheck
+from validation.checks.scrape.targets import ScrapeTargetsCheck
+from validation.checks.security.auth_required import AuthRequiredCheck
+from validation.checks.static.alertmanager_config import AlertmanagerConfigCheck
+from validation.checks.static.prometheus_config import PrometheusConfigCheck
+from validation.checks.static.routes import RoutesCheck
+from validation.checks.static.rule_tests import RuleTestsCheck
+from validation.checks.static.rules import RulesCheck
+from validation.checks.static.templates import TemplatesCheck
+from validation.checks.static.web_config import WebConfigCheck
 
 STATIC: list[type[Check]] = [
     PrometheusConfigCheck,

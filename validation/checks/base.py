@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from validation.project import Project
-from validation.results import Kind, Report
+from validation.core.project import Project
+from validation.core.results import Kind, Report
 
 if TYPE_CHECKING:
-    from validation.stack import Stack
+    from validation.stack.stack import Stack
 
 
 @dataclass
@@ -27,7 +27,7 @@ class CheckContext:
 
     def require_stack(self) -> Stack:
         if self.stack is None:
-            from validation.errors import HarnessError
+            from validation.core.errors import HarnessError
 
             raise HarnessError("this check needs a running stack", hint="use `stackcheck run`")
         return self.stack

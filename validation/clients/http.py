@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 
 
 class ApiError(HarnessError):

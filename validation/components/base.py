@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from validation.errors import ComponentUnavailable
+from validation.core.errors import ComponentUnavailable
 
 
 @dataclass(frozen=True)

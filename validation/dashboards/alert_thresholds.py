@@ -25,8 +25,8 @@ from typing import Any
 
 import promql_parser as pp
 
+from validation.core.yamlload import line_of, load_yaml
 from validation.dashboards.model import Dashboard, Panel
-from validation.yamlload import line_of, load_yaml
 
 _COMPARISONS = {">", "<", ">=", "<="}
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">="}

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from validation.errors import ConfigError
-from validation.yamlload import line_of, load_yaml
+from validation.core.errors import ConfigError
+from validation.core.yamlload import line_of, load_yaml
 
 MIXED = "-- Mixed --"
 GRAFANA = "-- Grafana --"

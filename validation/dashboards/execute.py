@@ -17,13 +17,13 @@ from typing import Any
 
 import promql_parser
 
+from validation.core.errors import ConfigError
 from validation.dashboards.client import PrometheusAPI, QueryFailed
 from validation.dashboards.datasources import Datasource, resolve_target_datasource
 from validation.dashboards.interpolate import VariableValue, interpolate
 from validation.dashboards.macros import TimeRange, compute_timing, expand_macros
 from validation.dashboards.model import Dashboard, Panel, Target
 from validation.dashboards.variables import resolve_variables
-from validation.errors import ConfigError
 
 
 @dataclass

@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from validation.core.errors import ConfigError, HarnessError
 from validation.dashboards.model import Dashboard, Link, Panel, Problem, Target, Threshold, Variable
-from validation.errors import ConfigError, HarnessError
 
 _QUERYLESS_TYPES = frozenset({"row", "text", "news", "dashlist", "alertlist", "annolist", "welcome"})
 

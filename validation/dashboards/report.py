@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from validation.core.results import CheckResult
 from validation.dashboards.execute import PanelResult
-from validation.results import CheckResult
 
 
 def panel_check(result: PanelResult) -> CheckResult:

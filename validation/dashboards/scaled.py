@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from validation.core.errors import ConfigError
 from validation.dashboards.client import PrometheusAPI, QueryFailed
-from validation.errors import ConfigError
 from validation.timescale.promql import compress_promql
 
 

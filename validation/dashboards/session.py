@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validation.core.errors import StackcheckError
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.datasources import Datasource, load_provisioned_datasources
 from validation.dashboards.execute import PanelResult, execute_dashboard
@@ -26,7 +27,6 @@ from validation.dashboards.macros import TimeRange
 from validation.dashboards.model import Dashboard
 from validation.dashboards.scaled import RecordedRange, ScaledClient
 from validation.dashboards.variables import resolve_variables
-from validation.errors import StackcheckError
 
 DEFAULT_RANGE_SECONDS = 3600.0
 

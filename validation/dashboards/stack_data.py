@@ -12,13 +12,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from validation.core.wait import WaitTimeout, wait_until
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.fixture import SCENARIO, DataFixture, inject, readiness_query
 from validation.dashboards.promclient import PrometheusHTTPClient
-from validation.wait import WaitTimeout, wait_until
 
 if TYPE_CHECKING:
-    from validation.stack import Stack
+    from validation.stack.stack import Stack
 
 FIRST_SCRAPE_TIMEOUT = 30.0
 RANGE_PRESETS = (300.0, 900.0, 1800.0, 3600.0)  # Grafana's "Last 5/15/30 minutes", "Last 1 hour"

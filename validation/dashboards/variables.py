@@ -21,12 +21,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from validation.core.errors import ConfigError
 from validation.dashboards.client import PrometheusAPI, QueryFailed
 from validation.dashboards.datasources import Datasource, resolve_datasource
 from validation.dashboards.interpolate import ALL, VariableValue, interpolate, references
 from validation.dashboards.macros import TimeRange, parse_interval_ms, round_interval_js, seconds_to_hms
 from validation.dashboards.model import Dashboard, Variable
-from validation.errors import ConfigError
 
 Option = tuple[str, str]  # (text, value)
 

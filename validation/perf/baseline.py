@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.perf.metrics import Figures
 
 FORMAT = 1

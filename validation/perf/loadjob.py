@@ -15,9 +15,9 @@ import yaml
 
 from validation.clients.http import ApiError
 from validation.clients.prometheus import PrometheusClient
-from validation.errors import HarnessError
-from validation.stack import Stack
-from validation.wait import wait_until
+from validation.core.errors import HarnessError
+from validation.core.wait import wait_until
+from validation.stack.stack import Stack
 
 
 def patient_client(stack: Stack, timeout: float = 60.0) -> PrometheusClient:

@@ -18,7 +18,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from validation.quiet_server import BackgroundHttpServer
+from validation.core.httpserver import BackgroundHttpServer
 from validation.synthetic.exposition import CONTENT_TYPE, _require_loopback
 
 FAMILY = "stackcheck_perf_load_total"

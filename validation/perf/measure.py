@@ -22,9 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validation.clients.http import ApiError
+from validation.core.errors import StackcheckError
+from validation.core.ports import free_port
+from validation.core.project import Project
+from validation.core.results import Report
+from validation.core.wait import wait_until
 from validation.dashboards.datasources import Datasource
 from validation.dashboards.model import Dashboard
-from validation.errors import StackcheckError
 from validation.perf.dashboards import load_stack_dashboards, time_dashboard_queries
 from validation.perf.loadjob import add_scrape_job, patient_client, wait_for_head_series
 from validation.perf.loadtarget import FAMILY, LoadTarget
@@ -32,11 +36,7 @@ from validation.perf.metrics import Figures
 from validation.perf.procstat import ProcUsage, total_usage
 from validation.perf.selfmetrics import read_self_metrics
 from validation.perf.stats import percentile
-from validation.ports import free_port
-from validation.project import Project
-from validation.results import Report
-from validation.stack import Instance, Stack
-from validation.wait import wait_until
+from validation.stack.stack import Instance, Stack
 
 LOAD_JOB = "stackcheck-perf-load"
 LOAD_HOST = "stackcheck-perf-load"
@@ -223,7 +223,7 @@ class RoundSampler:
 
 def measure_alert_latency(stack: Stack, project: Project) -> tuple[Figures, dict[str, object]]:
     """One run of the alert pipeline: injection → delivery p50/p95 and its ratio to the floor."""
-    from validation.checks.alerts_pipeline import AlertPipelineCheck
+    from validation.checks.alerts.pipeline import AlertPipelineCheck
     from validation.checks.base import CheckContext
 
     report = Report()

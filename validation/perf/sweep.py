@@ -21,15 +21,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from validation.core.wait import wait_until
 from validation.perf.loadjob import patient_client, wait_for_head_series
 from validation.perf.loadtarget import FAMILY, LoadTarget
 from validation.perf.measure import LOAD_JOB, attach_load
 from validation.perf.procstat import total_usage
 from validation.perf.selfmetrics import read_self_metrics
 from validation.perf.stats import fit_line, median, percentile
-from validation.stack import Stack
+from validation.stack.stack import Stack
 from validation.synthetic.exposition import SyntheticTarget
-from validation.wait import wait_until
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 
@@ -95,7 +95,7 @@ def run_sweep(
     log: Callable[[str], None] = lambda _: None,
 ) -> SweepResult:
     if list(sizes) != sorted(sizes) or any(s <= 0 for s in sizes):
-        from validation.errors import HarnessError
+        from validation.core.errors import HarnessError
 
         raise HarnessError(
             f"sweep sizes {list(sizes)} must be positive and increasing", hint="e.g. 1000,10000,100000"

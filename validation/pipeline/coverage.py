@@ -4,8 +4,8 @@ with the list, so a new rule or route cannot land without a scenario proving it.
 
 from __future__ import annotations
 
+from validation.core.results import Kind, Report
 from validation.pipeline.run import PipelineOutcome
-from validation.results import Kind, Report
 from validation.routing.config import AlertmanagerConfig
 from validation.sinks import Notification
 

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
+from validation.core.results import Kind, Report
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
 from validation.pipeline.inject import Poster, Pusher, serve_scenario
 from validation.pipeline.observer import AlertObserver
 from validation.pipeline.timing import Timing
-from validation.results import Kind, Report
 from validation.routing.config import AlertmanagerConfig
 from validation.scenarios.model import Scenario
-from validation.stack import Stack
+from validation.stack.stack import Stack
 
 
 @dataclass

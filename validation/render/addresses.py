@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 
 BLOCKS = range(40, 250)
 _LOCK_DIR = Path(tempfile.gettempdir()) / "stackcheck-blocks"

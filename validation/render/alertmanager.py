@@ -19,10 +19,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
+from validation.core.yamlload import load_yaml, to_plain
 from validation.render.addresses import split_host_port
 from validation.render.context import RenderContext
-from validation.yamlload import load_yaml, to_plain
 
 SLACK_SECRET_HOST = "hooks.slack.com"
 SLACK_SECRET_PORT = 8443

@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
+from validation.core.yamlload import load_yaml, to_plain
 from validation.render.addresses import split_host_port
 from validation.render.context import RenderContext
-from validation.yamlload import load_yaml, to_plain
 
 SYNTHETIC_JOB = "stackcheck-synthetic"
 LOCAL_SD = ("static_configs", "file_sd_configs")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
+from validation.core.yamlload import load_yaml, to_plain
 from validation.render.context import RenderContext
-from validation.yamlload import load_yaml, to_plain
 
 
 def render_rules(sources: list[Path], ctx: RenderContext) -> tuple[list[Path], list[str]]:

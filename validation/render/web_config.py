@@ -13,9 +13,9 @@ from typing import Any
 import bcrypt
 import yaml
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
+from validation.core.yamlload import load_yaml, to_plain
 from validation.render.context import RenderContext
-from validation.yamlload import load_yaml, to_plain
 
 DEFAULT_COST = 10
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from validation.errors import ComponentUnavailable, HarnessError
+from validation.core.errors import ComponentUnavailable, HarnessError
 
 
 def find_amtool() -> str | None:

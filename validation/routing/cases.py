@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validation.errors import HarnessError
-from validation.results import CheckResult
+from validation.core.errors import HarnessError
+from validation.core.results import CheckResult
+from validation.core.yamlload import line_of, load_yaml
 from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
 from validation.routing.matchers import LABEL_NAME
-from validation.yamlload import line_of, load_yaml
 
 CASE_KEYS = {"name", "why", "labels", "receivers"}
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
+from validation.core.yamlload import line_of, load_yaml, parse_yaml
 from validation.routing.inhibition import InhibitRule, Labels, inhibiting_rule
 from validation.routing.matchers import LABEL_NAME, Matcher, MatcherError, legacy_matchers, parse_matchers
 from validation.routing.re2 import UnsupportedRegex
 from validation.routing.tree import Route, RouteOpts
-from validation.yamlload import line_of, load_yaml, parse_yaml
 
 ROUTE_KEYS = {
     "receiver",

@@ -11,9 +11,9 @@ import math
 import re
 from typing import Any, TypeVar
 
-from validation.errors import ScenarioError
+from validation.core.errors import ScenarioError
+from validation.core.yamlload import LineDict, LineList
 from validation.scenarios._durations import parse_duration
-from validation.yamlload import LineDict, LineList
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 T = TypeVar("T")

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from validation.errors import HarnessError, ScenarioError
+from validation.core.errors import HarnessError, ScenarioError
+from validation.core.yamlload import LineDict, parse_yaml
 from validation.scenarios import fields as f
 from validation.scenarios.model import (
     ExpAlert,
@@ -27,7 +28,6 @@ from validation.scenarios.model import (
 )
 from validation.scenarios.references import validate_against
 from validation.synthetic.notation import parse_series, parse_values
-from validation.yamlload import LineDict, parse_yaml
 
 SCENARIO_KEYS = (
     "name", "why", "interval", "input_series", "push_series", "post_alerts", "exp_alerts",

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.scenarios import isolation
 from validation.synthetic.notation import Sample
 from validation.synthetic.textformat import escape_label_value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from validation.errors import ScenarioError
+from validation.core.errors import ScenarioError
 from validation.scenarios.model import Scenario
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TypeVar
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 from validation.sinks.base import Sink
 from validation.sinks.inbox import Inbox
 

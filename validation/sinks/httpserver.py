@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler
 
-from validation.quiet_server import QuietThreadingHTTPServer
+from validation.core.httpserver import QuietThreadingHTTPServer
 from validation.sinks.base import Rejection, Sink
 from validation.sinks.inbox import Inbox
 

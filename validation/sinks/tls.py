@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 
 if TYPE_CHECKING:
     from cryptography import x509

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from validation.errors import HarnessError
-from validation.quiet_server import BackgroundHttpServer
+from validation.core.errors import HarnessError
+from validation.core.httpserver import BackgroundHttpServer
 from validation.synthetic.notation import STALE, Sample, parse_series, parse_values
 from validation.synthetic.textformat import TYPES, Point, render_exposition
 

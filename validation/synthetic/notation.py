@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import promql_parser
 
-from validation.errors import ScenarioError
+from validation.core.errors import ScenarioError
 
 
 class Stale(enum.Enum):

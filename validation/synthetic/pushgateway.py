@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import requests
 
-from validation.errors import HarnessError
+from validation.core.errors import HarnessError
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 Auth = tuple[str, str] | None

@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from validation.core.yamlload import line_of
 from validation.timescale.durations import TimeScale
-from validation.yamlload import line_of
 
 ROUTE_DEFAULTS = {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
 RESOLVE_TIMEOUT_DEFAULT = "5m"

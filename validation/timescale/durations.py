@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from validation.errors import ConfigError, HarnessError
+from validation.core.errors import ConfigError, HarnessError
 
 _MS = {
     "y": 365 * 86_400_000,

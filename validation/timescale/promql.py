@@ -26,7 +26,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
 from validation.timescale.durations import TimeScale
 from validation.timescale.promql_printer import PER_SECOND, Printer, at_seconds, format_number, quote
 

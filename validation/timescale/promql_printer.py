@@ -17,7 +17,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
 from validation.timescale.durations import TimeScale, format_duration_ms
 
 PER_SECOND = frozenset({"rate", "irate", "deriv"})

@@ -16,10 +16,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from validation.errors import ConfigError
+from validation.core.errors import ConfigError
+from validation.core.yamlload import line_of
 from validation.timescale.durations import TimeScale
 from validation.timescale.promql import compress_promql_noted, uncompressible_reasons
-from validation.yamlload import line_of
 
 RULE_DURATIONS = ("for", "keep_firing_for")
 

@@ -1,0 +1,105 @@
+"""alerts/<scenario>/<alert>/…, notifications/<scenario>/<receiver>/…, coverage/… — the alert
+pipeline end to end: synthetic series in, rules fire, Alertmanager routes, sinks receive.
+
+Catches: a threshold off by 10× (the alert never fires, or fires in a negative scenario), a
+route matcher typo (delivered to the wrong receiver, or not at all), a template field that
+dropped out of the message, send_resolved switched off, an inhibition that mutes too much.
+Expectations come from fixtures/scenarios/, never from the config under test.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+from validation.checks.base import Check, CheckContext
+from validation.core.errors import HarnessError
+from validation.core.results import Report
+from validation.core.yamlload import load_yaml
+from validation.pipeline.coverage import record_coverage
+from validation.pipeline.run import run_pipeline
+from validation.pipeline.timing import Timing
+from validation.render.rules import rule_name
+from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
+from validation.scenarios.loader import load_scenarios, validate_against
+from validation.scenarios.model import Scenario
+from validation.timescale.durations import parse_duration_seconds
+
+
+def alert_rules(rule_files: list[Path]) -> dict[str, float]:
+    """Alert name → `for` in seconds, from the rule files under test."""
+    out: dict[str, float] = {}
+    for path in rule_files:
+        for group in (load_yaml(path) or {}).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if "alert" in rule:
+                    out[str(rule["alert"])] = parse_duration_seconds(str(rule.get("for", "0s")))
+    return out
+
+
+def load_checked_scenarios(ctx: CheckContext) -> tuple[list[Scenario], dict[str, float], AlertmanagerConfig]:
+    """Scenarios validated against the stack's alert and receiver names (ScenarioError → exit 2)."""
+    project = ctx.project
+    rules = alert_rules(project.rule_files())
+    am_config = project.components["alertmanager"].config
+    assert am_config is not None
+    routing = load_alertmanager_config(am_config)
+    scenarios = load_scenarios(project.scenarios_dir)
+    for scenario in scenarios:
+        validate_against(scenario, rules, routing.receivers)
+    return scenarios, rules, routing
+
+
+def production_timing(ctx: CheckContext, scale: float, routing: AlertmanagerConfig) -> Timing:
+    prom = ctx.project.components["prometheus"].config
+    glob = (load_yaml(prom) or {}).get("global") or {} if prom else {}
+    return Timing(
+        scale=scale,
+        scrape_interval=parse_duration_seconds(str(glob.get("scrape_interval", "1m"))),
+        evaluation_interval=parse_duration_seconds(str(glob.get("evaluation_interval", "1m"))),
+        group_wait=routing.route.opts.group_wait,
+        group_interval=routing.route.opts.group_interval,
+    )
+
+
+class AlertPipelineCheck(Check):
+    id = "alerts"
+    kind = "alert"
+
+    def __init__(self, coverage: bool = True, pattern: str = "") -> None:
+        self.coverage = coverage
+        self.pattern = pattern
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        stack = ctx.require_stack()
+        scenarios, rules, routing = load_checked_scenarios(ctx)
+        if self.pattern:
+            scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, self.pattern)]
+            if not scenarios:
+                raise HarnessError(
+                    f"no scenario matches {self.pattern!r}",
+                    place=str(ctx.project.scenarios_dir),
+                    hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
+                )
+        scale = stack.options.time_scale
+        uncompressible = {rule_name(e) for e in (stack.state.uncompressible if stack.state else [])}
+        runnable = []
+        for scenario in scenarios:
+            named = {a.alertname for a in scenario.exp_alerts} | {
+                n.alertname for n in scenario.exp_notifications if n.alertname
+            }
+            blocked = sorted(named & uncompressible)
+            if scale != 1 and (scenario.scale == 1 or blocked):
+                why = (
+                    f"rules {blocked} cannot be time-compressed"
+                    if blocked
+                    else "the scenario asks for real time"
+                )
+                report.skipped(f"alerts/{scenario.name}", "alert", f"{why}; run it with --time-scale 1")
+                continue
+            runnable.append(scenario)
+        timing = production_timing(ctx, scale, routing)
+        outcome = run_pipeline(stack, runnable, timing, rules, routing, report)
+        if self.coverage:
+            not_here = uncompressible if scale != 1 else set()
+            record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)

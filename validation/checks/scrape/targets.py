@@ -1,0 +1,135 @@
+"""scrape/<job>/targets-up, scrape/<job>/labels, scrape/<job>/duration.
+
+Catches: a target missing or extra after service discovery and relabeling, a target down
+(wrong port, wrong credentials, wrong path), relabeling that yields the wrong labels (e.g. the
+Kubernetes annotations), and scrapes slower than the job's timeout. Expectations come from
+fixtures/targets.yaml, never from the config under test.
+"""
+
+from __future__ import annotations
+
+import time
+
+from validation.checks.base import Check, CheckContext
+from validation.clients.prometheus import Target
+from validation.core.results import Report
+from validation.core.wait import WaitTimeout, wait_until
+from validation.fixtures.targets import load_expected_targets
+from validation.render.prometheus import SYNTHETIC_JOB
+
+
+class ScrapeTargetsCheck(Check):
+    id = "scrape"
+    kind = "scrape"
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        stack = ctx.require_stack()
+        expected = load_expected_targets(ctx.project.fixtures_dir / "targets.yaml")
+        prom = stack.prometheus()
+        start = time.monotonic()
+        ready_at = stack.instance("prometheus").ready_at or start
+        interval = max((t.scrape_interval for t in prom.targets()), default=15.0) or 15.0
+        settle: dict[str, float] = {}
+
+        def settled() -> list[Target] | None:
+            targets = [t for t in prom.targets() if t.job != SYNTHETIC_JOB]
+            if targets and all(t.health != "unknown" for t in targets):
+                if "first" not in settle:
+                    settle["first"] = time.monotonic()
+                    report.measurements.setdefault(
+                        "time_to_first_scrape_s", round(settle["first"] - ready_at, 3)
+                    )
+                if (
+                    all(t.health == "up" for t in targets)
+                    or time.monotonic() - settle["first"] > 2 * interval
+                ):
+                    return targets
+            return None
+
+        try:
+            # service discovery pushes targets at most every 5 s; then one scrape interval
+            targets = wait_until(
+                settled, timeout=max(30.0, 5.5 + 4 * interval), what="every target scraped once"
+            )
+        except WaitTimeout as exc:
+            targets = prom.targets()
+            report.failed(f"{self.id}/all/scraped", self.kind, exc.render())
+        by_job: dict[str, list[Target]] = {}
+        for target in targets:
+            by_job.setdefault(target.job, []).append(target)
+        for job, exp_targets in expected.items():
+            self._job(job, exp_targets, by_job.pop(job, []), report)
+        for job, extra in by_job.items():
+            if job == SYNTHETIC_JOB:
+                continue
+            report.failed(
+                f"{self.id}/{job}/targets-up",
+                self.kind,
+                f"job {job!r} has {len(extra)} target(s) but no expectations in fixtures/targets.yaml. "
+                f"Hint: list its targets there ({', '.join(t.instance for t in extra)})",
+            )
+
+    def _job(self, job: str, expected: list, actual: list[Target], report: Report) -> None:
+        got = {t.instance: t for t in actual}
+        want = {e.instance: e for e in expected}
+        problems = []
+        missing = sorted(set(want) - set(got))
+        extra = sorted(set(got) - set(want))
+        if missing:
+            problems.append(f"missing targets {missing}")
+        if extra:
+            problems.append(f"unexpected targets {extra}")
+        down = {i: t.last_error for i, t in got.items() if i in want and t.health != "up"}
+        for instance, error in sorted(down.items()):
+            problems.append(f"{instance} is down: {error}")
+        check_id = f"{self.id}/{job}/targets-up"
+        if problems:
+            hint = "check the port, path and credentials the config gives this job (a wrong port stays wrong under test)"
+            if missing and not actual:
+                hint = (
+                    "the job discovered nothing: check its service discovery and relabel_configs (keep/drop)"
+                )
+            report.failed(
+                check_id,
+                self.kind,
+                f"exp: {len(want)} targets up, got: " + "; ".join(problems) + f". Hint: {hint}",
+            )
+        else:
+            report.passed(check_id, self.kind, f"{len(want)} targets up")
+
+        label_problems = []
+        for instance, exp in want.items():
+            target = got.get(instance)
+            if target is None:
+                continue
+            wrong = {k: (v, target.labels.get(k)) for k, v in exp.labels.items() if target.labels.get(k) != v}
+            for key, (exp_value, got_value) in sorted(wrong.items()):
+                label_problems.append(f"{instance} {key}: exp {exp_value!r}, got {got_value!r}")
+        label_id = f"{self.id}/{job}/labels"
+        if label_problems:
+            report.failed(
+                label_id,
+                self.kind,
+                "; ".join(label_problems)
+                + ". Hint: check the job's relabel_configs (source_labels, regex, target_label)",
+            )
+        else:
+            report.passed(label_id, self.kind)
+
+        slow = [
+            f"{t.instance} took {t.last_scrape_duration:.3f}s of {t.scrape_timeout:.3f}s"
+            for t in actual
+            if t.scrape_timeout and t.last_scrape_duration > t.scrape_timeout
+        ]
+        duration_id = f"{self.id}/{job}/duration"
+        durations = [t.last_scrape_duration for t in actual if t.health == "up"]
+        if slow:
+            report.failed(
+                duration_id,
+                self.kind,
+                "scrapes slower than scrape_timeout: "
+                + "; ".join(slow)
+                + ". Hint: raise scrape_timeout or reduce the target's series",
+            )
+        else:
+            report.passed(duration_id, self.kind, max_seconds=max(durations, default=0.0))

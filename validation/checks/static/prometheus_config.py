@@ -1,0 +1,60 @@
+"""static/prometheus-config — `promtool check config` on the config under test.
+
+Catches: a prometheus.yml that Prometheus would refuse (unknown fields, bad relabel regex,
+bad durations, rule files that do not parse). It runs on the render's copy, so secrets and
+outside service discovery are replaced exactly as in a run (Debian's build lacks Kubernetes
+SD); rule files stay the originals, so promtool names the user's files.
+"""
+
+from __future__ import annotations
+
+import time
+
+from validation.checks.base import Check, CheckContext, relative
+from validation.clients.tools import run_tool
+from validation.core.errors import StackcheckError
+from validation.core.results import Report
+from validation.render.addresses import AddressMap
+from validation.render.context import RenderContext
+from validation.render.prometheus import render_prometheus
+
+
+class PrometheusConfigCheck(Check):
+    id = "static/prometheus-config"
+    kind = "static"
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        config = ctx.project.components["prometheus"]
+        if config.config is None:
+            report.failed(self.id, self.kind, "components.prometheus.config is not set in stack/stack.yaml")
+            return
+        start = time.monotonic()
+        addresses = AddressMap.allocate()
+        try:
+            render_ctx = RenderContext(ctx.work_dir / "static-prometheus", addresses)
+            rendered = render_prometheus(
+                config.config,
+                render_ctx,
+                own_host=config.host or "localhost",
+                rule_files=ctx.project.rule_files(),
+                fixtures_dir=ctx.project.fixtures_dir,
+                synthetic_address=None,
+            )
+        except StackcheckError as exc:
+            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start)
+            return
+        finally:
+            addresses.release()
+        result = run_tool("promtool", ["check", "config", "--lint=all", str(rendered.path)])
+        output = result.output.replace(str(rendered.path), relative(ctx.project, config.config))
+        seconds = time.monotonic() - start
+        if result.ok:
+            report.passed(self.id, self.kind, "; ".join(render_ctx.warnings), seconds)
+        else:
+            report.failed(
+                self.id,
+                self.kind,
+                f"promtool check config failed: {output}. Hint: fix the file and line "
+                "promtool names; run `promtool check config` on it for details",
+                seconds,
+            )

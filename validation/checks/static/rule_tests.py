@@ -1,0 +1,41 @@
+"""static/rule-tests/<file> — `promtool test rules` on rules/tests/*.yml.
+
+Catches: a rule whose exact timing or labels changed (promtool prints exp:/got:).
+"""
+
+from __future__ import annotations
+
+import time
+
+from validation.checks.base import Check, CheckContext, relative
+from validation.clients.tools import run_tool
+from validation.core.results import Report
+
+
+class RuleTestsCheck(Check):
+    id = "static/rule-tests"
+    kind = "static"
+
+    def run(self, ctx: CheckContext, report: Report) -> None:
+        files = ctx.project.rule_test_files()
+        if not files:
+            report.failed(
+                self.id,
+                self.kind,
+                f"no promtool unit tests in {ctx.project.rules_dir / 'tests'}. "
+                "Hint: every rule needs a test (see rules/tests/)",
+            )
+            return
+        for path in files:
+            start = time.monotonic()
+            result = run_tool("promtool", ["test", "rules", path.name], cwd=path.parent, timeout=120)
+            check_id = f"{self.id}/{path.name}"
+            if result.ok:
+                report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+            else:
+                report.failed(
+                    check_id,
+                    self.kind,
+                    f"{relative(ctx.project, path)}: promtool test rules failed:\n{result.output}",
+                    time.monotonic() - start,
+                )

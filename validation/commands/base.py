@@ -1,0 +1,56 @@
+"""What every ``stackcheck`` sub-command is: a class with a name, its options and ``run``.
+
+The CLI parses, changes into ``-C DIR`` and calls ``run``; a command loads the project itself
+(``load_project``) so that a command which needs no stack.yaml does not ask for one.
+"""
+
+from __future__ import annotations
+
+import abc
+import argparse
+from pathlib import Path
+from typing import ClassVar
+
+from validation.core.project import Project
+from validation.core.settings import BACKENDS, DEFAULT_BACKEND, DEFAULT_REPORT_DIR, DEFAULT_TIME_SCALE
+
+
+class Command(abc.ABC):
+    name: ClassVar[str]
+    help: ClassVar[str]
+    # options naming files the caller typed, resolved against the caller's directory before -C
+    caller_paths: ClassVar[tuple[str, ...]] = ()
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:  # noqa: B027 - optional hook
+        """Declare the command's options on its sub-parser."""
+
+    @abc.abstractmethod
+    def run(self, args: argparse.Namespace) -> int:
+        """Do the work in the current directory (already -C DIR); return the exit code."""
+
+
+def load_project() -> Project:
+    return Project.load(Path("."))
+
+
+def add_report_option(parser: argparse.ArgumentParser, what: str = "report directory") -> None:
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=DEFAULT_REPORT_DIR,
+        help=f"{what} (default {DEFAULT_REPORT_DIR}/)",
+    )
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND)
+
+
+def add_time_scale_option(parser: argparse.ArgumentParser, default: float = DEFAULT_TIME_SCALE) -> None:
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=default,
+        metavar="K",
+        help=f"run K times faster than production (default {default:g}; 1 = real time)",
+    )

@@ -1,0 +1,21 @@
+"""``stackcheck check``: the static gate (promtool / amtool, unit tests, lints), seconds."""
+
+from __future__ import annotations
+
+import argparse
+
+from validation.commands.base import Command, add_report_option, load_project
+from validation.commands.summary import finish
+
+
+class CheckCommand(Command):
+    name = "check"
+    help = "static gate: promtool/amtool checks, promtool unit tests, lints"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        add_report_option(parser)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from validation.runner.runner import check
+
+        return finish(check(load_project(), args.report), args.report)

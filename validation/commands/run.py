@@ -1,0 +1,59 @@
+"""``stackcheck run``: start the real stack on loopback and run the check groups against it."""
+
+from __future__ import annotations
+
+import argparse
+
+from validation.commands.base import (
+    Command,
+    add_backend_option,
+    add_report_option,
+    add_time_scale_option,
+    load_project,
+)
+from validation.commands.summary import finish
+from validation.core.errors import HarnessError
+from validation.runner.runner import ALL_GROUPS
+
+
+class RunCommand(Command):
+    name = "run"
+    help = "start the real stack and run the checks against it"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        add_backend_option(parser)
+        add_time_scale_option(parser)
+        parser.add_argument(
+            "--only",
+            default="",
+            metavar="GROUPS",
+            help=f"comma-separated subset of: {', '.join(ALL_GROUPS)} (default: all)",
+        )
+        add_report_option(parser)
+        parser.add_argument(
+            "--scenarios",
+            default="",
+            metavar="PATTERN",
+            help="only the scenarios whose name matches (shell pattern); disables the coverage gate",
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="keep the run directory (rendered configs, logs)"
+        )
+
+    def run(self, args: argparse.Namespace) -> int:
+        from validation.runner.runner import RunOptions, run
+
+        only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
+        if args.time_scale < 1:
+            raise HarnessError(
+                f"--time-scale {args.time_scale:g} is below 1", hint="use 1 (real time) or more"
+            )
+        options = RunOptions(
+            backend=args.backend,
+            time_scale=args.time_scale,
+            only=only,
+            report_dir=args.report,
+            keep_run_dir=args.keep,
+            scenarios=args.scenarios,
+        )
+        return finish(run(load_project(), options), args.report)

@@ -1,0 +1,484 @@
+"""``Stack``: the one object tests and checks talk to (design.md, "Two backends, one Stack").
+
+    with Stack(Project.load(root), backend="process", time_scale=20) as stack:
+        stack.prometheus().targets()
+
+``start`` renders the run copy of the configs (render/), launches every instance through the
+backend, and waits until each answers its readiness URL. ``stop`` removes everything it
+started, whatever happened; SIGTERM is turned into SystemExit so that cleanup runs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+import requests
+
+from validation.backends.base import Backend, Handle, LaunchSpec
+from validation.clients.alertmanager import AlertmanagerClient
+from validation.clients.prometheus import PrometheusClient
+from validation.clients.pushgateway import PushgatewayClient
+from validation.components import SPECS, ComponentSpec
+from validation.core.errors import HarnessError, StackcheckError
+from validation.core.ports import ensure_free, free_port
+from validation.core.project import ComponentConfig, Project
+from validation.core.wait import wait_until
+from validation.core.yamlload import load_yaml
+from validation.render.addresses import AddressMap, split_host_port
+from validation.render.alertmanager import RenderedAlertmanager, render_alertmanager
+from validation.render.context import RenderContext
+from validation.render.prometheus import RenderedPrometheus, render_prometheus
+from validation.render.rules import render_rules
+from validation.render.web_config import render_web_config
+from validation.sinks import Inbox, Sinks
+from validation.stack.flags import flag_args, relocate_paths
+from validation.stack.sinks import notification_sinks
+from validation.stack.workloads import workload_endpoints
+from validation.synthetic.exposition import SyntheticTarget
+
+SYNTHETIC_HOST = "stackcheck-synthetic"
+START_ORDER = ("node_exporter", "pushgateway", "alertmanager", "prometheus", "grafana")
+
+
+@dataclass
+class Instance:
+    """One running (or startable) instance of a component at its loopback address."""
+
+    name: str
+    spec: ComponentSpec
+    config: ComponentConfig
+    host: str
+    ip: str
+    port: int
+    user: str = ""
+    web_config: Path | None = None
+    launch: LaunchSpec | None = None
+    handle: Handle | None = None
+    started_at: float = 0.0
+    ready_at: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ip}:{self.port}"
+
+    @property
+    def startup_seconds(self) -> float:
+        return self.ready_at - self.started_at if self.ready_at else 0.0
+
+
+@dataclass
+class StackOptions:
+    backend: str = "process"
+    time_scale: float = 1.0
+    run_root: Path | None = None
+    keep_run_dir: bool = False
+    ready_timeout: float = 60.0
+    components: tuple[str, ...] = ("prometheus", "alertmanager", "pushgateway", "node_exporter")
+    synthetic: bool = True
+
+
+@dataclass
+class StackState:
+    ctx: RenderContext
+    instances: dict[str, Instance] = field(default_factory=dict)
+    prometheus: RenderedPrometheus | None = None
+    alertmanager: RenderedAlertmanager | None = None
+    uncompressible: list[str] = field(default_factory=list)
+    synthetic_address: tuple[str, int] | None = None
+
+
+def make_backend(name: str) -> Backend:
+    if name == "process":
+        from validation.backends.process import ProcessBackend
+
+        return ProcessBackend()
+    if name == "containers":
+        from validation.backends.containers import ContainersBackend
+
+        return ContainersBackend()
+    raise HarnessError(f"unknown backend {name!r}", hint="use --backend process, containers or auto")
+
+
+class Stack:
+    def __init__(
+        self, project: Project, options: StackOptions | None = None, backend: Backend | None = None
+    ) -> None:
+        self.project = project
+        self.options = options or StackOptions()
+        self.backend = backend or make_backend(self.options.backend)
+        self.state: StackState | None = None
+        self.versions: dict[str, str] = {}
+        self._binaries: dict[str, str] = {}
+        self._run_dir: Path | None = None
+        self._old_sigterm: Any = None
+        self._stopped = False
+        self.synthetic: SyntheticTarget | None = None
+        self.inbox = Inbox()
+        self.sinks: Sinks | None = None
+        self._servers: list[SyntheticTarget] = []
+
+    # ---------------------------------------------------------------- lifecycle
+    def __enter__(self) -> Stack:
+        self._install_signal_handlers()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def run_dir(self) -> Path:
+        if self._run_dir is None:
+            root = self.options.run_root
+            if root is not None:
+                root.mkdir(parents=True, exist_ok=True)
+            self._run_dir = Path(tempfile.mkdtemp(prefix="stackcheck-run-", dir=root))
+        return self._run_dir
+
+    @property
+    def ctx(self) -> RenderContext:
+        return self._state().ctx
+
+    def _state(self) -> StackState:
+        if self.state is None:
+            raise HarnessError("the stack is not started", hint="call start() or use `with Stack(...)`")
+        return self.state
+
+    def selected(self) -> list[str]:
+        return [c for c in START_ORDER if c in self.options.components and c in self.project.components]
+
+    def render(self) -> StackState:
+        """Render the run copy of every config; idempotent for one Stack."""
+        if self.state is not None:
+            return self.state
+        ctx = RenderContext(self.run_dir, AddressMap.allocate(), time_scale=self.options.time_scale)
+        state = StackState(ctx)
+        self.state = state
+        for name in self.selected():
+            config = self.project.components[name]
+            spec = SPECS[name]
+            if name == "node_exporter":
+                for host, port in _node_targets(config):
+                    state.instances[f"node_exporter/{host}"] = Instance(
+                        f"node_exporter/{host}", spec, config, host, ctx.addresses.address_of(host), port
+                    )
+                continue
+            if not config.address:
+                raise HarnessError(
+                    f"components.{name}.address is missing",
+                    place=str(self.project.stack_dir / "stack.yaml"),
+                    hint="give host:port as the configs name it, e.g. prometheus:9090",
+                )
+            state.instances[name] = Instance(
+                name, spec, config, config.host, ctx.addresses.address_of(config.host), config.port
+            )
+        for inst in state.instances.values():
+            if inst.config.web_config:
+                path, user = render_web_config(inst.config.web_config, ctx, inst.name.replace("/", "_"))
+                inst.user = user
+                inst.web_config = path
+        if self.options.synthetic:
+            ip = ctx.addresses.address_of(SYNTHETIC_HOST)
+            state.synthetic_address = (ip, free_port(ip))
+        if "prometheus" in state.instances:
+            prom = state.instances["prometheus"]
+            rules, skipped = render_rules(self.project.rule_files(), ctx)
+            state.uncompressible += skipped
+            synthetic = (
+                f"{state.synthetic_address[0]}:{state.synthetic_address[1]}"
+                if state.synthetic_address
+                else None
+            )
+            assert prom.config.config is not None, "prometheus needs a config"
+            state.prometheus = render_prometheus(
+                prom.config.config,
+                ctx,
+                own_host=prom.host,
+                rule_files=rules,
+                fixtures_dir=self.project.fixtures_dir,
+                synthetic_address=synthetic,
+            )
+        if "alertmanager" in state.instances:
+            am = state.instances["alertmanager"]
+            assert am.config.config is not None, "alertmanager needs a config"
+            state.alertmanager = render_alertmanager(am.config.config, ctx, own_host=am.host)
+            state.uncompressible += state.alertmanager.uncompressible
+        return state
+
+    def start(self) -> None:
+        state = self.render()
+        self._start_world(state)
+        for inst in state.instances.values():
+            inst.launch = self._launch_spec(inst)
+            ensure_free(inst.ip, inst.port, inst.name)
+        for inst in state.instances.values():
+            assert inst.launch is not None
+            inst.started_at = time.monotonic()
+            inst.handle = self.backend.launch(inst.launch)
+        self.wait_until_ready(list(state.instances.values()))
+
+    def _start_world(self, state: StackState) -> None:
+        """The synthetic target and the workloads the service-discovery fixtures describe."""
+        if state.synthetic_address is not None:
+            self.synthetic = SyntheticTarget(*state.synthetic_address).start()
+            self._servers.append(self.synthetic)
+        if state.alertmanager is not None:
+            self.sinks = Sinks(
+                self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password)
+            )
+            self.sinks.start()
+        hosts = {i.host for i in state.instances.values()}
+        for endpoint in workload_endpoints(self.project.fixtures_dir, hosts):
+            ip = state.ctx.addresses.address_of(endpoint.host)
+            ensure_free(ip, endpoint.port, f"workload {endpoint.host}:{endpoint.port}")
+            server = SyntheticTarget(ip, endpoint.port)
+            server.add_timeline(
+                ("stackcheck_workload_up", {"endpoint": f"{endpoint.host}:{endpoint.port}"}),
+                "1",
+                1.0,
+                scenario="world",
+            )
+            self._servers.append(server.start())
+
+    def wait_until_ready(self, instances: list[Instance]) -> None:
+        pending = {inst.name: inst for inst in instances}
+
+        def all_ready() -> bool:
+            for name, inst in list(pending.items()):
+                if inst.handle is not None and not inst.handle.alive():
+                    raise self._died(inst)
+                if self._probe(inst, inst.spec.ready_path):
+                    inst.ready_at = time.monotonic()
+                    del pending[name]
+            return not pending
+
+        wait_until(
+            all_ready,
+            timeout=self.options.ready_timeout,
+            what="readiness of " + ", ".join(pending) if pending else "readiness",
+            hint="see the component logs in the run directory: " + str(self.run_dir),
+            describe_last=lambda: "not ready: " + ", ".join(sorted(pending)),
+        )
+
+    def _probe(self, inst: Instance, path: str) -> bool:
+        try:
+            response = requests.get(
+                inst.url + path, auth=self.credentials(inst.name) if inst.user else None, timeout=2
+            )
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
+
+    def _died(self, inst: Instance) -> StackcheckError:
+        assert inst.handle is not None
+        log = inst.handle.logs().strip().splitlines()
+        tail = " | ".join(log[-4:])
+        hint = "see the log: " + str(inst.launch.workdir if inst.launch else self.run_dir)
+        if "address already in use" in tail:
+            hint = (
+                f"port {inst.port} is taken by another process; stop it (the harness keeps configured ports)"
+            )
+        from validation.core.errors import ConfigError
+
+        error_type = (
+            ConfigError
+            if ("error loading config" in tail.lower() or "parsing" in tail.lower())
+            else HarnessError
+        )
+        return error_type(
+            f"{inst.name} exited with code {inst.handle.exit_code()} during start-up: {tail}",
+            place=inst.name,
+            hint=hint,
+        )
+
+    def _binary(self, inst: Instance) -> str:
+        if inst.spec.name not in self._binaries:
+            binary = inst.spec.find_binary(inst.config.binary)
+            self._binaries[inst.spec.name] = binary
+            self.versions[inst.spec.name] = inst.spec.version(binary)
+        return self._binaries[inst.spec.name]
+
+    def _launch_spec(self, inst: Instance) -> LaunchSpec:
+        state = self._state()
+        workdir = self.run_dir / inst.name.replace("/", "_")
+        workdir.mkdir(parents=True, exist_ok=True)
+        flags = relocate_paths(inst.config.flags, inst.spec.path_flags, workdir)
+        name = inst.spec.name
+        args: list[str] = []
+        if name == "prometheus":
+            assert state.prometheus is not None
+            args.append(f"--config.file={state.prometheus.path}")
+            if self.options.time_scale != 1:
+                from validation.timescale.prometheus_config import compress_flags
+
+                flags = compress_flags(flags, self.options.time_scale)
+        elif name == "alertmanager":
+            assert state.alertmanager is not None
+            args.append(f"--config.file={state.alertmanager.path}")
+            flags.setdefault("cluster.listen-address", "")
+        elif name == "node_exporter":
+            textfile = flags.get("collector.textfile.directory")
+            if textfile:
+                Path(str(textfile)).mkdir(parents=True, exist_ok=True)
+        if inst.web_config is not None:
+            args.append(f"--web.config.file={inst.web_config}")
+        args.append(f"--web.listen-address={inst.ip}:{inst.port}")
+        flags.pop("web.listen-address", None)
+        flags.pop("web.config.file", None)
+        flags.pop("config.file", None)
+        args += flag_args(flags)
+        image = self._image(inst)
+        binary = self._binary(inst) if self.backend.name == "process" else ""
+        return LaunchSpec(
+            name=inst.name,
+            component=name,
+            binary=binary,
+            image=image,
+            args=args,
+            workdir=workdir,
+            listen=(inst.ip, inst.port),
+            mounts=[self.run_dir],
+        )
+
+    def _image(self, inst: Instance) -> str:
+        if self.backend.name != "containers":
+            return ""
+        from validation.provision.provision import image_for, image_version
+
+        image = image_for(inst.spec, inst.config)
+        if inst.spec.name not in self.versions:
+            self.versions[inst.spec.name] = image_version(image)
+        return image
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            self.backend.stop_all()
+        finally:
+            for server in self._servers:
+                server.stop()
+            self._servers.clear()
+            if self.sinks is not None:
+                self.sinks.stop()
+            if self.state is not None:
+                self.state.ctx.addresses.release()
+            self._restore_signal_handlers()
+            if not self.options.keep_run_dir and self._run_dir is not None:
+                shutil.rmtree(self._run_dir, ignore_errors=True)
+
+    # ---------------------------------------------------------------- per component
+    def instance(self, name: str) -> Instance:
+        state = self._state()
+        if name not in state.instances:
+            raise HarnessError(
+                f"no component {name!r} in this stack", hint="known: " + ", ".join(state.instances)
+            )
+        return state.instances[name]
+
+    def instances(self, component: str | None = None) -> list[Instance]:
+        return [i for i in self._state().instances.values() if component is None or i.spec.name == component]
+
+    def url(self, name: str) -> str:
+        return self.instance(name).url
+
+    def credentials(self, name: str) -> tuple[str, str]:
+        return (self.instance(name).user, self._state().ctx.password)
+
+    def logs(self, name: str) -> str:
+        handle = self.instance(name).handle
+        return handle.logs() if handle else ""
+
+    def kill(self, name: str) -> None:
+        handle = self.instance(name).handle
+        if handle is not None:
+            handle.kill()
+
+    def restart(self, name: str) -> None:
+        inst = self.instance(name)
+        if inst.handle is not None:
+            inst.handle.stop()
+        assert inst.launch is not None
+        inst.started_at = time.monotonic()
+        inst.ready_at = 0.0
+        inst.handle = self.backend.launch(inst.launch)
+        self.wait_until_ready([inst])
+
+    # ---------------------------------------------------------------- clients
+    def _auth(self, name: str) -> tuple[str, str] | None:
+        inst = self.instance(name)
+        return self.credentials(name) if inst.user else None
+
+    def prometheus(self) -> PrometheusClient:
+        return PrometheusClient(self.url("prometheus"), self._auth("prometheus"))
+
+    def alertmanager(self) -> AlertmanagerClient:
+        return AlertmanagerClient(self.url("alertmanager"), self._auth("alertmanager"))
+
+    def pushgateway(self) -> PushgatewayClient:
+        return PushgatewayClient(self.url("pushgateway"), self._auth("pushgateway"))
+
+    def environment(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend.name,
+            "time_scale": self.options.time_scale,
+            "versions": dict(self.versions),
+            "address_block": f"127.{self.state.ctx.addresses.block}.0.0/16" if self.state else "",
+        }
+
+    # ---------------------------------------------------------------- signals
+    def _install_signal_handlers(self) -> None:
+        atexit.register(self.stop)
+        if threading.current_thread() is threading.main_thread():
+            self._old_sigterm = signal.getsignal(signal.SIGTERM)
+
+            def on_sigterm(signum: int, frame: FrameType | None) -> None:
+                raise SystemExit(128 + signum)
+
+            signal.signal(signal.SIGTERM, on_sigterm)
+
+    def _restore_signal_handlers(self) -> None:
+        with contextlib.suppress(Exception):
+            atexit.unregister(self.stop)
+        if self._old_sigterm is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._old_sigterm)
+            self._old_sigterm = None
+
+
+def _node_targets(config: ComponentConfig) -> list[tuple[str, int]]:
+    """The (host, port) of every target in node_exporter's file_sd file: one exporter each."""
+    if config.targets is None:
+        raise HarnessError(
+            "components.node_exporter.targets is missing",
+            hint="point it at the file_sd file that lists the nodes, e.g. prometheus/file_sd/nodes.yml",
+        )
+    groups = load_yaml(config.targets) or []
+    out: list[tuple[str, int]] = []
+    for group in groups:
+        for target in group.get("targets") or []:
+            host, port = split_host_port(str(target))
+            out.append((host, port or 9100))
+    if not out:
+        raise HarnessError(
+            "the node targets file lists no target",
+            place=str(config.targets),
+            hint="list the nodes as file_sd target groups",
+        )
+    return out
