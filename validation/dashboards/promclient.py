@@ -14,10 +14,19 @@ from validation.dashboards.client import QueryFailed
 
 
 class PrometheusHTTPClient:
-    def __init__(self, base_url: str, *, auth: tuple[str, str] | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: tuple[str, str] | None = None,
+        timeout: float = 10.0,
+        ca_bundle: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.auth = auth
+        if ca_bundle is not None:
+            self.session.verify = ca_bundle
         self.timeout = timeout
 
     def _get(self, path: str, params: dict[str, Any] | list[tuple[str, Any]]) -> Any:

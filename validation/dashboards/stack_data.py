@@ -34,7 +34,8 @@ def production_range(stack: Stack) -> float:
 
 def prometheus_api(stack: Stack) -> PrometheusHTTPClient:
     auth = stack.credentials("prometheus") if stack.instance("prometheus").user else None
-    return PrometheusHTTPClient(stack.url("prometheus"), auth=auth)
+    ca = str(stack.ca_file) if stack.ca_file else None
+    return PrometheusHTTPClient(stack.url("prometheus"), auth=auth, ca_bundle=ca)
 
 
 def wait_first_scrape(stack: Stack, timeout: float = FIRST_SCRAPE_TIMEOUT) -> float:

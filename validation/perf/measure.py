@@ -213,7 +213,8 @@ class RoundSampler:
         auth = self.stack.credentials("prometheus") if self.stack.instance("prometheus").user else None
         from validation.dashboards.promclient import PrometheusHTTPClient
 
-        client = PrometheusHTTPClient(self.stack.url("prometheus"), auth=auth, timeout=60.0)
+        ca = str(self.stack.ca_file) if self.stack.ca_file else None
+        client = PrometheusHTTPClient(self.stack.url("prometheus"), auth=auth, timeout=60.0, ca_bundle=ca)
         timings = time_dashboard_queries(self.dashboards, client, self.datasources, self.window_s)
         for dashboard, durations in timings.items():
             if durations:

@@ -39,7 +39,7 @@ from validation.render.alertmanager import RenderedAlertmanager, render_alertman
 from validation.render.context import RenderContext
 from validation.render.prometheus import RenderedPrometheus, render_prometheus
 from validation.render.rules import render_rules
-from validation.render.web_config import render_web_config
+from validation.render.web_config import render_web_config, serves_tls
 from validation.sinks import Inbox, Sinks
 from validation.stack.flags import flag_args, relocate_paths
 from validation.stack.sinks import notification_sinks
@@ -62,6 +62,8 @@ class Instance:
     port: int
     user: str = ""
     web_config: Path | None = None
+    tls: bool = False  # its web.yml turns TLS on: served with a certificate of the run's CA
+    gossip: str = ""  # Alertmanager: the loopback address its cluster gossip is moved to, if any
     launch: LaunchSpec | None = None
     handle: Handle | None = None
     started_at: float = 0.0
@@ -69,7 +71,7 @@ class Instance:
 
     @property
     def url(self) -> str:
-        return f"http://{self.ip}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.ip}:{self.port}"
 
     @property
     def startup_seconds(self) -> float:
@@ -190,7 +192,10 @@ class Stack:
             )
         for inst in state.instances.values():
             if inst.config.web_config:
-                path, user = render_web_config(inst.config.web_config, ctx, inst.name.replace("/", "_"))
+                inst.tls = serves_tls(inst.config.web_config)
+                path, user = render_web_config(
+                    inst.config.web_config, ctx, inst.name.replace("/", "_"), (inst.host, inst.ip)
+                )
                 inst.user = user
                 inst.web_config = path
         if self.options.synthetic:
@@ -279,7 +284,10 @@ class Stack:
     def _probe(self, inst: Instance, path: str) -> bool:
         try:
             response = requests.get(
-                inst.url + path, auth=self.credentials(inst.name) if inst.user else None, timeout=2
+                inst.url + path,
+                auth=self.credentials(inst.name) if inst.user else None,
+                timeout=2,
+                verify=self.verify,
             )
         except requests.RequestException:
             return False
@@ -331,7 +339,7 @@ class Stack:
         elif name == "alertmanager":
             assert state.alertmanager is not None
             args.append(f"--config.file={state.alertmanager.path}")
-            flags.setdefault("cluster.listen-address", "")
+            flags = self._gossip_on_loopback(inst, flags)
         elif name == "node_exporter":
             textfile = flags.get("collector.textfile.directory")
             if textfile:
@@ -355,6 +363,39 @@ class Stack:
             listen=(inst.ip, inst.port),
             mounts=[self.run_dir],
         )
+
+    def _gossip_on_loopback(self, inst: Instance, flags: dict[str, Any]) -> dict[str, Any]:
+        """A config that gossips keeps gossiping, but on the instance's own loopback address.
+
+        Upstream Alertmanager gossips on 0.0.0.0:9094 unless ``cluster.listen-address`` is
+        empty; security/alertmanager/clustering reports that, and the run never binds a
+        non-loopback address. Peers the config names go to their hosts' loopback stand-ins.
+        """
+        from validation.checks.security.clustering import gossip_address
+
+        address = gossip_address(flags)
+        if address is None:
+            return flags
+        out = dict(flags)
+        _, port = split_host_port(address)
+        inst.gossip = f"{inst.ip}:{port or 9094}"
+        out["cluster.listen-address"] = inst.gossip
+        out.pop("cluster.advertise-address", None)
+        peers = out.get("cluster.peer")
+        if peers:
+            mapped = [self.ctx.addresses.map_address(str(p)) for p in (peers if isinstance(peers, list) else [peers])]
+            out["cluster.peer"] = mapped[0] if len(mapped) == 1 else mapped
+        return out
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The run's CA when some component serves TLS (what every client must trust)."""
+        return self.state.ctx.ca.ca_file if self.state is not None and self.state.ctx.uses_tls else None
+
+    @property
+    def verify(self) -> str | bool:
+        """``verify=`` for requests: the run's CA only; the system's roots never vouch for the stack."""
+        return str(self.ca_file) if self.ca_file is not None else True
 
     def _image(self, inst: Instance) -> str:
         if self.backend.name != "containers":
@@ -427,13 +468,13 @@ class Stack:
         return self.credentials(name) if inst.user else None
 
     def prometheus(self) -> PrometheusClient:
-        return PrometheusClient(self.url("prometheus"), self._auth("prometheus"))
+        return PrometheusClient(self.url("prometheus"), self._auth("prometheus"), ca_bundle=self.ca_file)
 
     def alertmanager(self) -> AlertmanagerClient:
-        return AlertmanagerClient(self.url("alertmanager"), self._auth("alertmanager"))
+        return AlertmanagerClient(self.url("alertmanager"), self._auth("alertmanager"), ca_bundle=self.ca_file)
 
     def pushgateway(self) -> PushgatewayClient:
-        return PushgatewayClient(self.url("pushgateway"), self._auth("pushgateway"))
+        return PushgatewayClient(self.url("pushgateway"), self._auth("pushgateway"), ca_bundle=self.ca_file)
 
     def environment(self) -> dict[str, Any]:
         return {

@@ -26,7 +26,7 @@ class HealthCheck(Check):
                 check_id = f"{self.id}/{inst.name}/{probe}"
                 start = time.monotonic()
                 try:
-                    response = requests.get(inst.url + path, auth=auth, timeout=5)
+                    response = requests.get(inst.url + path, auth=auth, timeout=5, verify=stack.verify)
                 except requests.RequestException as exc:
                     report.failed(
                         check_id,
