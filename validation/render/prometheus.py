@@ -116,7 +116,7 @@ def _host(address: str, local_host: str) -> str:
 def _map_secrets(node: Any, ctx: RenderContext) -> Any:
     """Point every *_file secret at the run's password file, every tls_config CA at the run's CA."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key in SECRET_FILE_KEYS and isinstance(value, str):
                 out[key] = str(ctx.password_file())

@@ -8,14 +8,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from validation.checks import RUNTIME, STATIC, CheckContext
+from validation.checks import RUNTIME, SECURITY_STATIC, STATIC, CheckContext
 from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.stack.stack import Stack, StackOptions
 
-ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
+ALL_GROUPS = ("static", "health", "security", "scrape", "alerts", "notifications", "dashboards")
 
 
 @dataclass
@@ -42,6 +42,9 @@ def check(project: Project, report_dir: Path) -> Report:
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
+        ctx = CheckContext(project, Path(tmp))
+        for check_type in SECURITY_STATIC:
+            check_type().run(ctx, report)
     report.write(report_dir)
     return report
 
@@ -93,10 +96,14 @@ def run(project: Project, options: RunOptions) -> Report:
                     i.name: round(i.startup_seconds, 3) for i in stack.instances()
                 }
                 ctx = CheckContext(project, Path(tmp), stack=stack)
-                for group in ("health", "scrape"):
+                for group in ("health", "security", "scrape"):
                     if group in options.only:
+                        group_started = time.monotonic()
                         for check_type in RUNTIME[group]:
                             check_type().run(ctx, report)
+                        report.measurements.setdefault("group_seconds", {})[group] = round(
+                            time.monotonic() - group_started, 3
+                        )
                 if {"alerts", "notifications"} & set(options.only):
                     pipeline = Report()
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios

@@ -383,7 +383,10 @@ class Stack:
         out.pop("cluster.advertise-address", None)
         peers = out.get("cluster.peer")
         if peers:
-            mapped = [self.ctx.addresses.map_address(str(p)) for p in (peers if isinstance(peers, list) else [peers])]
+            mapped = [
+                self.ctx.addresses.map_address(str(p))
+                for p in (peers if isinstance(peers, list) else [peers])
+            ]
             out["cluster.peer"] = mapped[0] if len(mapped) == 1 else mapped
         return out
 
@@ -471,7 +474,9 @@ class Stack:
         return PrometheusClient(self.url("prometheus"), self._auth("prometheus"), ca_bundle=self.ca_file)
 
     def alertmanager(self) -> AlertmanagerClient:
-        return AlertmanagerClient(self.url("alertmanager"), self._auth("alertmanager"), ca_bundle=self.ca_file)
+        return AlertmanagerClient(
+            self.url("alertmanager"), self._auth("alertmanager"), ca_bundle=self.ca_file
+        )
 
     def pushgateway(self) -> PushgatewayClient:
         return PushgatewayClient(self.url("pushgateway"), self._auth("pushgateway"), ca_bundle=self.ca_file)

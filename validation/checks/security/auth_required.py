@@ -1,17 +1,17 @@
-"""security/<instance>/auth-required — without credentials, or with a wrong password, every
-protected endpoint answers 401.
+"""security/<instance>/auth-required — every GET endpoint refuses strangers (401).
 
-Catches: a web.yml that is not loaded (flag missing), or users left out, which would expose
-the admin surface of Prometheus, Alertmanager or the Pushgateway to anyone on the network.
+Catches: a web.yml that is not loaded (flag missing), or has no users, which would expose the
+API, the UI, the federation endpoint and the metrics of Prometheus, Alertmanager, the
+Pushgateway or node_exporter to anyone who reaches the port. Each endpoint of
+validation/checks/security/endpoints.py is sent without credentials and with a wrong password.
 """
 
 from __future__ import annotations
 
 import time
 
-import requests
-
 from validation.checks.base import Check, CheckContext
+from validation.checks.security.endpoints import GET, Endpoint, send
 from validation.core.results import Report
 
 
@@ -35,16 +35,13 @@ class AuthRequiredCheck(Check):
                 )
                 continue
             seen = []
+            paths = GET.get(inst.spec.name, (inst.spec.healthy_path, inst.spec.ready_path, "/metrics"))
             for label, auth in (
                 ("no credentials", None),
                 ("wrong password", (inst.user, "not-the-password")),
             ):
-                for path in dict.fromkeys((inst.spec.healthy_path, inst.spec.ready_path, "/metrics")):
-                    try:
-                        code = requests.get(inst.url + path, auth=auth, timeout=5).status_code
-                    except requests.RequestException as exc:
-                        code = -1
-                        seen.append(f"{label} {path}: {exc.__class__.__name__}")
+                for path in paths:
+                    code = send(inst.url, Endpoint("GET", path), auth, stack.verify)
                     if code != 401:
                         seen.append(f"{label} GET {path} → {code}")
             seconds = time.monotonic() - start
@@ -57,4 +54,6 @@ class AuthRequiredCheck(Check):
                     seconds,
                 )
             else:
-                report.passed(check_id, self.kind, seconds=seconds)
+                report.passed(
+                    check_id, self.kind, f"{len(paths)} GET endpoints refused strangers", seconds=seconds
+                )

@@ -65,7 +65,7 @@ class ClusteringCheck(Check):
                 self.id,
                 self.kind,
                 f"{where}: components.alertmanager.flags.cluster.listen-address is {address!r}: "
-                "gossip on every interface. Hint: set it to \"\" (single node) or to the node's own "
+                'gossip on every interface. Hint: set it to "" (single node) or to the node\'s own '
                 "address (HA pair)",
                 time.monotonic() - start,
             )
