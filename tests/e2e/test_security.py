@@ -25,7 +25,7 @@ def _security(repo: Path, report: Path) -> tuple[int, str, dict[str, dict[str, s
 
 
 def test_the_reference_stack_passes_every_security_check_but_the_waived_advisory(tmp_path: Path) -> None:
-    code, output, checks = _security(REPO, tmp_path)
+    _, _, checks = _security(REPO, tmp_path)
     failed = {i: c["message"] for i, c in checks.items() if c["status"] == "failed"}
     assert set(failed) <= {WAIVED}, failed
     for name in ("prometheus", "alertmanager", "pushgateway", "node_exporter/gpu-node-1"):
@@ -77,7 +77,7 @@ def test_a_config_that_gossips_gossips_on_its_own_loopback_address(stack_copy: P
 
 def test_an_open_pushgateway_fails_without_being_sent_a_mutating_request(stack_copy: Path, tmp_path: Path) -> None:
     edit(stack_copy / "stack/stack.yaml", "    web_config: pushgateway/web.yml\n", "")
-    code, output, checks = _security(stack_copy, tmp_path)
+    code, _, checks = _security(stack_copy, tmp_path)
     assert code == 1
     assert "anyone can call it" in checks["security/pushgateway/auth-required"]["message"]
     mutating = checks["security/pushgateway/mutating-refused"]

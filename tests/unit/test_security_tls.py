@@ -41,10 +41,12 @@ def _handshake(ca: RunCA, cert: tuple[Path, Path], server_name: str, trust: Path
     thread.start()
     client_ctx = ssl.create_default_context(cafile=str(trust) if trust else None)
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
-            with client_ctx.wrap_socket(raw, server_hostname=server_name) as tls:
-                tls.sendall(b"x")
-                return "verified"
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+            client_ctx.wrap_socket(raw, server_hostname=server_name) as tls,
+        ):
+            tls.sendall(b"x")
+            return "verified"
     except ssl.SSLCertVerificationError as exc:
         return f"refused: {exc.verify_message}"
     finally:

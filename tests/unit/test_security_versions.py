@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import REPO
 from validation.checks.base import CheckContext
-from validation.checks.security.advisories import Advisory, AdvisoriesCheck, load_advisories
+from validation.checks.security.advisories import AdvisoriesCheck, Advisory, load_advisories
 from validation.checks.security.versions import debian_compare, debian_upstream, in_range
 from validation.core.project import Project
 from validation.core.results import Report
