@@ -5,13 +5,18 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import certifi
 import pytest
 import yaml
 
 from tests.conftest import REPO
+from validation.clients.prometheus import PrometheusClient
 from validation.core.errors import HarnessError
+from validation.dashboards.client import QueryFailed
+from validation.dashboards.promclient import PrometheusHTTPClient
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
 from validation.render.prometheus import render_prometheus
@@ -114,3 +119,39 @@ def test_a_list_flag_repeats() -> None:
     assert flag_args({"cluster.peer": ["a:9094", "b:9094"], "x": ""}) == [
         "--cluster.peer=a:9094", "--cluster.peer=b:9094", "--x=",
     ]  # fmt: skip
+
+
+class _Json(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b'{"status": "success", "data": {"resultType": "vector", "result": []}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_harness_clients_verify_with_the_run_ca_whatever_the_environment_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca = RunCA(tmp_path)
+    cert, key = ca.issue("prometheus", ("prometheus", "127.0.0.1"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Json)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}"
+    # an environment that trusts another bundle must not override the run's CA
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "elsewhere.pem"))
+    try:
+        assert PrometheusHTTPClient(url, ca_bundle=str(ca.ca_file)).query("up", 0.0) is not None
+        assert PrometheusClient(url, ca_bundle=ca.ca_file).get_json("/api/v1/query")["status"] == "success"
+        with pytest.raises(QueryFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            PrometheusHTTPClient(url, ca_bundle=certifi.where()).query("up", 0.0)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -25,14 +25,14 @@ class PrometheusHTTPClient:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.auth = auth
-        if ca_bundle is not None:
-            self.session.verify = ca_bundle
+        # per request: a session's verify loses to REQUESTS_CA_BUNDLE from the environment
+        self.verify: str | bool = ca_bundle if ca_bundle is not None else True
         self.timeout = timeout
 
     def _get(self, path: str, params: dict[str, Any] | list[tuple[str, Any]]) -> Any:
         url = f"{self.base_url}{path}"
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout)
+            response = self.session.get(url, params=params, timeout=self.timeout, verify=self.verify)
         except requests.RequestException as exc:
             raise QueryFailed(f"{url}: {exc}") from None
         try:
