@@ -10,6 +10,7 @@ from pathlib import Path
 
 from validation.checks import RUNTIME, STATIC, CheckContext
 from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
+from validation.checks.base import run_check
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
@@ -32,7 +33,7 @@ class RunOptions:
 def run_static(project: Project, report: Report, work_dir: Path) -> None:
     ctx = CheckContext(project, work_dir)
     for check_type in STATIC:
-        check_type().run(ctx, report)
+        run_check(check_type(), ctx, report)
     from validation.checks.dashboards.run import run_static_dashboard_checks
 
     run_static_dashboard_checks(ctx, report)
@@ -96,11 +97,11 @@ def run(project: Project, options: RunOptions) -> Report:
                 for group in ("health", "scrape"):
                     if group in options.only:
                         for check_type in RUNTIME[group]:
-                            check_type().run(ctx, report)
+                            run_check(check_type(), ctx, report)
                 if {"alerts", "notifications"} & set(options.only):
                     pipeline = Report()
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
+                    run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
                     wanted = {
                         k
                         for g, k in (("alerts", "alert"), ("notifications", "notification"))

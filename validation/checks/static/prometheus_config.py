@@ -12,7 +12,7 @@ import time
 
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
-from validation.core.errors import StackcheckError
+from validation.core.errors import StackcheckError, split_place
 from validation.core.results import Report
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
@@ -41,7 +41,8 @@ class PrometheusConfigCheck(Check):
                 synthetic_address=None,
             )
         except StackcheckError as exc:
-            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start)
+            file, line = split_place(exc.place)
+            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start, file=file, line=line)
             return
         finally:
             addresses.release()
@@ -57,4 +58,6 @@ class PrometheusConfigCheck(Check):
                 f"promtool check config failed: {output}. Hint: fix the file and line "
                 "promtool names; run `promtool check config` on it for details",
                 seconds,
+                # promtool read the rendered copy: its line numbers are not the user's
+                file=relative(ctx.project, config.config),
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from validation.checks.base import Check, CheckContext, relative
+from validation.checks.base import Check, CheckContext, relative, tool_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -21,7 +21,10 @@ class RulesCheck(Check):
         files = ctx.project.rule_files()
         if not files:
             report.failed(
-                self.id, self.kind, f"no *.rules.yml in {ctx.project.rules_dir}. Hint: add rule files"
+                self.id,
+                self.kind,
+                f"no *.rules.yml in {ctx.project.rules_dir}. Hint: add rule files",
+                file=relative(ctx.project, ctx.project.rules_dir),
             )
             return
         for path in files:
@@ -39,4 +42,6 @@ class RulesCheck(Check):
                     f"{name}: promtool check rules failed: {detail}. Hint: fix the "
                     "expression at that line (the position after the line is inside the expression)",
                     time.monotonic() - start,
+                    file=name,
+                    line=tool_line(detail, name),
                 )
