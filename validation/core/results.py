@@ -69,6 +69,7 @@ class Report:
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, Any] = field(default_factory=dict)
     measurements: dict[str, Any] = field(default_factory=dict)
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, result: CheckResult) -> CheckResult:
         self.checks.append(result)
@@ -129,6 +130,16 @@ class Report:
         """True when nothing fails the build: no failed error (and, ``strict``, no failed warning)."""
         return not any(check.fatal(strict) for check in self.checks)
 
+    def relativize(self, root: Path) -> None:
+        """Make every finding's ``file`` relative to the repository root (where it lies inside it)."""
+        base = root.resolve()
+        for check in self.checks:
+            if check.file and Path(check.file).is_absolute():
+                try:
+                    check.file = str(Path(check.file).resolve().relative_to(base))
+                except ValueError:
+                    pass
+
     def stamp_severity(self, severity: Severity, start: int = 0) -> None:
         """Give the results from index ``start`` on that carry no severity of their own ``severity``."""
         for check in self.checks[start:]:
@@ -150,6 +161,8 @@ class Report:
         }
         if self.measurements:
             data["measurements"] = self.measurements
+        if self.waivers:
+            data["waivers"] = self.waivers
         return data
 
     def write(self, report_dir: Path) -> Path:

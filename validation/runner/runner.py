@@ -14,6 +14,7 @@ from validation.checks.base import run_check
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.stack.stack import Stack, StackOptions
 
 ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
@@ -40,11 +41,19 @@ def run_static(project: Project, report: Report, work_dir: Path) -> None:
 
 
 def check(project: Project, report_dir: Path) -> Report:
+    waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
+    finalize(report, project, waivers)
     report.write(report_dir)
     return report
+
+
+def finalize(report: Report, project: Project, waivers: list[Waiver]) -> None:
+    """Places relative to the repository root, then the waivers (which match on them)."""
+    report.relativize(project.root)
+    apply_waivers(report, waivers)
 
 
 def _tool_versions() -> dict[str, str]:
@@ -67,6 +76,7 @@ def run(project: Project, options: RunOptions) -> Report:
         raise HarnessError(
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
+    waivers = load_waivers(project.root, project.rule_files())
     report = Report()
     if {"alerts", "notifications"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
@@ -126,6 +136,7 @@ def run(project: Project, options: RunOptions) -> Report:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
+    finalize(report, project, waivers)
     report.write(options.report_dir)
     return report
 
