@@ -17,7 +17,8 @@ def finish(report: Report, report_dir: Path, ci: CiOutputs | None = None) -> int
             print(f"{'FAIL' if check.fatal(ci.strict) else 'WARN'} {check.id}: {check.message}")
     summary = report.summary
     waived = f", {summary['waived']} waived" if summary.get("waived") else ""
-    warnings = f" ({summary['warnings']} warnings)" if summary.get("warnings") else ""
+    count = summary.get("warnings", 0)
+    warnings = f" ({count} warning{'s' if count > 1 else ''})" if count else ""
     print(
         f"{summary['passed']} passed, {summary['failed']} failed{warnings}, {summary['skipped']} skipped"
         f"{waived} → {report_dir / 'results.json'}"

@@ -236,7 +236,7 @@ def _rule_spans(path: Path, lines: list[str]) -> list[tuple[str, int, int]] | No
             if isinstance(rule, dict):
                 starts.append((str(rule.get("alert") or rule.get("record") or ""), line_of(rule)))
     starts.sort(key=lambda s: s[1])
-    ends = [s[1] - 1 for s in starts[1:]] + [len(lines)]
+    ends = [s[1] - 1 for s in starts[1:]] + ([len(lines)] if starts else [])
     return [(name, start, end) for (name, start), end in zip(starts, ends, strict=True)]
 
 

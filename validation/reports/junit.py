@@ -28,7 +28,7 @@ def junit_xml(report: Report, *, strict: bool = False, name: str = "stackcheck")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     seconds_total = 0.0
     for check_id, results in by_id(report):
-        group = check_id.split("/", 1)[0]
+        group = xml_text(check_id.split("/", 1)[0])
         suite = suites.get(group)
         if suite is None:
             suite = suites[group] = ET.SubElement(root, "testsuite", name=group)
