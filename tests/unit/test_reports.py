@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -163,3 +164,23 @@ def test_gate_fails_on_errors_and_on_warnings_only_when_strict() -> None:
     assert not error.gate()
     waived = Report(checks=[CheckResult("z", "static", "waived", message="m", severity="error")])
     assert waived.gate(strict=True)
+
+
+def test_a_failed_expectation_points_at_its_line_in_the_scenario_file() -> None:
+    from types import SimpleNamespace
+
+    from validation.pipeline.run import PipelineOutcome, expectation_places
+    from validation.scenarios.loader import load_scenarios
+
+    scenarios = load_scenarios(Path(__file__).resolve().parents[2] / "fixtures" / "scenarios")
+    outcome = PipelineOutcome(states=[SimpleNamespace(scenario=s) for s in scenarios])
+    places = expectation_places(outcome)
+    scenario = next(s for s in scenarios if s.exp_alerts and s.exp_notifications)
+    exp = scenario.exp_alerts[0]
+    file, line = places[f"alerts/{scenario.name}/{exp.alertname}"]
+    assert file == scenario.source and line
+    text = Path(file).read_text(encoding="utf-8").splitlines()
+    assert exp.alertname in "\n".join(text[line - 1 : line + 2])
+    note = scenario.exp_notifications[0]
+    target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
+    assert places[f"notifications/{scenario.name}/{target}"][0] == scenario.source
