@@ -134,3 +134,17 @@ def test_a_malformed_waiver_file_is_exit_2_naming_file_and_line(stack_copy, tmp_
     assert result.returncode == 2
     assert f"{WAIVERS}:2: `reason` is missing" in result.stderr and "Hint:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_duplicate_rules_are_a_lint_warning_as_promtool_reports_them(stack_copy, tmp_path):
+    (stack_copy / "rules/extra.rules.yml").write_text(
+        "groups:\n  - name: extra\n    rules:\n"
+        "      - record: job:up:sum\n        expr: sum by (job) (up)\n"
+        "      - record: job:up:sum\n        expr: sum by (job) (up)\n"
+    )
+    result = _check(stack_copy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lint = _results(tmp_path)["static/rules/extra.rules.yml/lint"]
+    assert (lint["status"], lint["severity"], lint["file"]) == ("failed", "warning", "rules/extra.rules.yml")
+    assert "duplicate rule" in lint["message"] and "job:up:sum" in lint["message"]
+    assert _results(tmp_path)["static/rules/node.rules.yml/lint"]["status"] == "passed"

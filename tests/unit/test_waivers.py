@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from validation.core.errors import HarnessError
 from validation.core.results import Report
@@ -96,6 +98,7 @@ def test_a_waiver_matching_nothing_is_a_warning() -> None:
         ("waivers:\n  - id: a\n    reason: ''\n", ":3", "`reason` is missing or empty"),
         ("waivers:\n  - id: a\n    reason: r\n    until: 2027-01-01\n", ":4", "unknown key 'until'"),
         ("waivers:\n  - id: a\n    reason: r\n    expires: next year\n", ":4", "is not a date"),
+        ("waivers:\n  - id: a\n    reason: r\n    expires: 2027-13-45\n", ":4", "not a valid date"),
         ("waiver:\n  - id: a\n", ":1", "unknown key(s) waiver"),
         ("waivers: {id: a}\n", ":1", "must be a list"),
         ("waivers:\n  - just-an-id\n", ":2", "expected a mapping"),
@@ -200,3 +203,30 @@ def test_comments_of_a_rule_file_that_does_not_parse_keep_only_the_file_scope(tm
     path = _rules(tmp_path, "# stackcheck disable=static/rules/*\ngroups:\n  - name: [\n    # stackcheck disable=x\n")
     (waiver,) = disable_comments(path, "rules/node.rules.yml")
     assert waiver.pattern == "static/rules/*" and waiver.scope_label == "file"
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=300))
+def test_any_waiver_file_text_parses_or_is_a_clear_error(text: str) -> None:
+    try:
+        waivers = parse_waiver_file(text, ".stackcheck-waivers.yml")
+    except HarnessError as exc:
+        assert exc.place.startswith(".stackcheck-waivers.yml") and exc.hint
+    else:
+        assert all(w.pattern and w.reason for w in waivers)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from([
+    "groups:", "  - name: g", "    rules:", "      - alert: A", "        expr: up == 0",
+    "      # stackcheck disable=x/*", "# stackcheck disable=a,b why", "# plain comment", "",
+    "      - record: r", "  # stackcheck disable=", "bad: [",
+]), max_size=12))  # fmt: skip
+def test_any_rule_file_comments_parse_or_are_a_clear_error(tmp_path: Path, lines: list[str]) -> None:
+    path = _rules(tmp_path, "\n".join(lines) + "\n")
+    try:
+        waivers = disable_comments(path, "rules/node.rules.yml")
+    except HarnessError as exc:
+        assert exc.place.startswith("rules/node.rules.yml:") and exc.hint
+    else:
+        assert all(w.scope_file == "rules/node.rules.yml" for w in waivers)

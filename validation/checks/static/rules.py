@@ -1,7 +1,9 @@
-"""static/rules/<file> — `promtool check rules` on every rules/*.rules.yml.
+"""static/rules/<file> — `promtool check rules` on every rules/*.rules.yml; static/rules/<file>/lint —
+its lint findings.
 
-Catches: PromQL that does not parse, bad durations, duplicate rules, templates in
-annotations that do not parse — each reported with the file, line, group and rule promtool names.
+Catches: PromQL that does not parse, bad durations, templates in annotations that do not parse —
+each reported with the file, line, group and rule promtool names (errors: the group is not loaded).
+Duplicate rules (same name and labels) promtool reports as lint with exit code 0: a warning.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class RulesCheck(Check):
             check_id = f"{self.id}/{path.name}"
             if result.ok:
                 report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+                self._lint(check_id, name, result.output, report)
             else:
                 detail = result.output.replace(str(path), name).split("FAILED:", 1)[-1].strip()
                 report.failed(
@@ -45,3 +48,17 @@ class RulesCheck(Check):
                     file=name,
                     line=tool_line(detail, name),
                 )
+
+    def _lint(self, check_id: str, name: str, output: str, report: Report) -> None:
+        """promtool's lint findings (duplicate rules) leave its exit code 0: a warning of their own."""
+        if "lint error" not in output:
+            report.passed(f"{check_id}/lint", self.kind)
+            return
+        detail = " ".join(output.split("FAILED:", 1)[-1].split())
+        report.failed(
+            f"{check_id}/lint",
+            self.kind,
+            f"{name}: promtool lint: {detail}. Hint: give each rule its own name or labels, or merge them",
+            severity="warning",
+            file=name,
+        )
