@@ -13,7 +13,7 @@ from validation.components import COMPONENTS, component_names, launched_by_defau
 from validation.components.base import LaunchInputs, Placement, Rendered
 from validation.core.errors import ComponentUnavailable, HarnessError
 from validation.core.project import ComponentConfig, Project
-from validation.provision.apt import Apt
+from validation.provision.apt import Apt, install_hint
 from validation.provision.binaries import binary_version, find_binary, require_binary
 from validation.provision.provision import component_configs
 from validation.stack.stack import Stack, StackOptions
@@ -149,7 +149,9 @@ def test_prometheus_time_flags_follow_the_time_scale(tmp_path: Path) -> None:
     [({}, ""), ({"cluster.listen-address": "0.0.0.0:9094"}, "0.0.0.0:9094")],
     ids=["harness default", "stack.yaml wins"],
 )
-def test_alertmanager_cluster_listen_address(tmp_path: Path, configured: dict[str, Any], expected: str) -> None:
+def test_alertmanager_cluster_listen_address(
+    tmp_path: Path, configured: dict[str, Any], expected: str
+) -> None:
     rendered = Rendered(tmp_path / "alertmanager.yml", None)
     config = ComponentConfig("alertmanager", flags={"storage.path": "/alertmanager", **configured})
     args = COMPONENTS["alertmanager"].launch_args(config, _launch(tmp_path, rendered=rendered))
@@ -171,7 +173,9 @@ def test_node_exporter_textfile_directory_is_created_in_the_run_dir(tmp_path: Pa
 
 
 def test_pushgateway_persistence_file_moves_into_the_run_dir(tmp_path: Path) -> None:
-    config = ComponentConfig("pushgateway", flags={"persistence.file": "/data/pg.data", "persistence.interval": "5m"})
+    config = ComponentConfig(
+        "pushgateway", flags={"persistence.file": "/data/pg.data", "persistence.interval": "5m"}
+    )
     flags = _flags(COMPONENTS["pushgateway"].launch_args(config, _launch(tmp_path)))
     assert flags["persistence.file"] == str(tmp_path / "work" / "pg.data")
     assert flags["persistence.interval"] == "5m"
@@ -221,7 +225,7 @@ def test_require_binary_says_what_to_install(
 ) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(ComponentUnavailable) as err:
-        require_binary(names, place="here", package=package)
+        require_binary(names, place="here", hint=install_hint(package))
     assert err.value.what == what and err.value.place == "here"
     assert hint_has in err.value.hint
     if "not in Debian" in package:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from validation.components import tool_package
+from validation.provision.apt import install_hint
 from validation.provision.binaries import require_binary
 
 
@@ -21,7 +22,7 @@ class ToolResult:
 
 
 def run_tool(name: str, args: list[str], cwd: Path | None = None, timeout: float = 60.0) -> ToolResult:
-    binary = require_binary((name,), place=name, package=tool_package(name))
+    binary = require_binary((name,), place=name, hint=install_hint(tool_package(name)))
     try:
         proc = subprocess.run(
             [binary, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from validation.components.flags import flag_args, relocate_paths
 from validation.core.errors import HarnessError
+from validation.provision.apt import install_hint
 from validation.provision.binaries import Which, binary_version, find_binary, require_binary
 
 if TYPE_CHECKING:
@@ -95,7 +96,9 @@ class Component:
 
     def require_binary(self, config: ComponentConfig | None = None) -> str:
         """The binary on PATH; ``ComponentUnavailable`` naming what to install when absent."""
-        return require_binary(self.binary_names(config), place=self.name, package=self.debian_package)
+        return require_binary(
+            self.binary_names(config), place=self.name, hint=install_hint(self.debian_package)
+        )
 
     def version(self, binary: str) -> str:
         return binary_version(binary)

@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from validation.core.errors import ComponentUnavailable
 from validation.docker.images.build import Runner, run_command
+from validation.provision.binaries import find_binary
 
 _PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 
 
 def is_debian_package(name: str) -> bool:
     return bool(_PACKAGE_NAME.fullmatch(name))
+
+
+def install_hint(package: str) -> str:
+    """How to get a binary that ``package`` ships (a non-Debian ``package`` says where instead)."""
+    if not is_debian_package(package):
+        return f"put the binary on PATH: {package}"
+    return (
+        f"run `stackcheck provision` (installs Debian's {package} when root on Debian), "
+        f"or `apt-get install {package}`, or put the upstream binary on PATH"
+    )
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,7 @@ class HostFacts:
         return cls(
             is_root=hasattr(os, "geteuid") and os.geteuid() == 0,
             is_debian=Path("/etc/debian_version").is_file(),
-            has_apt=shutil.which("apt-get") is not None,
+            has_apt=find_binary(("apt-get",)) != "",
         )
 
     def why_not_apt(self) -> str:

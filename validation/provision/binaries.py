@@ -12,7 +12,6 @@ import subprocess
 from collections.abc import Callable, Sequence
 
 from validation.core.errors import ComponentUnavailable
-from validation.provision.apt import is_debian_package
 
 Which = Callable[[str], str | None]
 
@@ -26,19 +25,13 @@ def find_binary(names: Sequence[str], which: Which = shutil.which) -> str:
     return ""
 
 
-def require_binary(names: Sequence[str], *, place: str, package: str) -> str:
-    """Like ``find_binary``, but a missing binary is a ``ComponentUnavailable`` saying what to install."""
+def require_binary(names: Sequence[str], *, place: str, hint: str) -> str:
+    """Like ``find_binary``, but a missing binary is a ``ComponentUnavailable`` with ``hint``
+    (``apt.install_hint`` of the package that ships it)."""
     found = find_binary(names)
     if found:
         return found
     what = f"{names[0]} is not on PATH" if len(names) == 1 else f"none of {', '.join(names)} is on PATH"
-    if is_debian_package(package):
-        hint = (
-            f"run `stackcheck provision` (installs Debian's {package} when root on Debian), "
-            f"or `apt-get install {package}`, or put the upstream binary on PATH"
-        )
-    else:
-        hint = f"put the binary on PATH: {package}"
     raise ComponentUnavailable(what, place=place, hint=hint)
 
 
