@@ -13,7 +13,8 @@ from validation.components import COMPONENTS, component_names, launched_by_defau
 from validation.components.base import LaunchInputs, Placement, Rendered
 from validation.core.errors import ComponentUnavailable, HarnessError
 from validation.core.project import ComponentConfig, Project
-from validation.provision.apt import Apt, install_hint
+from validation.docker import engine
+from validation.provision.apt import Apt, HostFacts, install_hint
 from validation.provision.binaries import binary_version, find_binary, require_binary
 from validation.provision.provision import component_configs
 from validation.stack.stack import Stack, StackOptions
@@ -252,3 +253,31 @@ def test_apt_require_names_the_package_and_the_command_to_retry() -> None:
     assert "apt-get install docker.io failed: E: Unable to locate package" in err.value.what
     assert "stackcheck provision --docker" in err.value.hint
     assert [c[2:4] for c in calls] == [["apt-get", "install"], ["apt-get", "update"], ["apt-get", "install"]]
+
+
+@pytest.mark.parametrize(
+    ("dockerd", "host", "expected", "apt_calls"),
+    [
+        ("", HostFacts(is_root=False, is_debian=True, has_apt=True), "dockerd is not installed", 0),
+        ("", HostFacts(is_root=True, is_debian=False, has_apt=True), "dockerd is not installed", 0),
+        ("", HostFacts(is_root=True, is_debian=True, has_apt=True), "apt-get install docker.io failed", 3),
+        ("/usr/sbin/dockerd", HostFacts(is_root=False, is_debian=True, has_apt=True), "start it as root", 0),
+    ],
+    ids=["not root", "not debian", "installs through apt", "installed, not root"],
+)
+def test_the_docker_bootstrap_decides_with_the_one_apt_probe(
+    monkeypatch: pytest.MonkeyPatch, dockerd: str, host: HostFacts, expected: str, apt_calls: int
+) -> None:
+    calls: list[list[str]] = []
+
+    def apt_fails(argv: list[str]) -> tuple[int, str]:
+        calls.append(argv)
+        return 100, "E: no network"
+
+    monkeypatch.setattr(engine, "engine_answers", lambda timeout=2.0: False)
+    monkeypatch.setattr(engine, "find_binary", lambda names: dockerd)
+    monkeypatch.setattr(engine.HostFacts, "detect", classmethod(lambda cls: host))
+    monkeypatch.setattr(engine, "Apt", lambda: Apt(apt_fails))
+    with pytest.raises(ComponentUnavailable, match=expected):
+        engine.ensure_engine(log=Path("/nonexistent/dockerd.log"), timeout=0.1)
+    assert len(calls) == apt_calls
