@@ -230,3 +230,15 @@ def test_any_rule_file_comments_parse_or_are_a_clear_error(tmp_path: Path, lines
         assert exc.place.startswith("rules/node.rules.yml:") and exc.hint
     else:
         assert all(w.scope_file == "rules/node.rules.yml" for w in waivers)
+
+
+def test_a_waiver_for_a_check_that_did_not_run_here_is_skipped_unless_the_run_was_complete() -> None:
+    waivers = _waivers("waivers:\n  - id: notifications/*/oncall-critical/delivered\n    reason: r\n")
+    partial = _report()
+    apply_waivers(partial, waivers, TODAY)
+    own = {c.id: c for c in partial.checks}["waivers/notifications/*/oncall-critical/delivered"]
+    assert own.status == "skipped" and "no check matching" in own.message
+    complete = _report()
+    apply_waivers(complete, waivers, TODAY, complete=True)
+    own = {c.id: c for c in complete.checks}["waivers/notifications/*/oncall-critical/delivered"]
+    assert own.status == "failed" and own.level == "warning"

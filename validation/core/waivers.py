@@ -18,8 +18,9 @@ Two sources (docs/checks.md, "Waivers"):
 A waiver turns a matching *failed* result into ``waived`` (listed with the waiver in results.json
 and the summaries). Every waiver reports itself as a check ``waivers/…``: passed when it silenced
 something, a failed **error** when it has expired (and then silences nothing), a failed **warning**
-when it matches no finding (the problem is gone: remove the waiver). A malformed waiver file or
-comment is a ``HarnessError`` (exit 2) naming file:line.
+when it matches no failure (the problem is gone, or the id is misspelt: remove or fix it) —
+skipped instead when no check it names ran in a partial selection (``check``, ``run --only``). A malformed waiver file or comment is a
+``HarnessError`` (exit 2) naming file:line.
 """
 
 from __future__ import annotations
@@ -249,10 +250,16 @@ def _rule_below(
     return next((rule for rule in rules or [] if rule[1] == below), None)
 
 
-def apply_waivers(report: Report, waivers: list[Waiver], today: dt.date | None = None) -> None:
-    """Turn covered failures into ``waived``; add one ``waivers/…`` check per waiver."""
+def apply_waivers(
+    report: Report, waivers: list[Waiver], today: dt.date | None = None, *, complete: bool = False
+) -> None:
+    """Turn covered failures into ``waived``; add one ``waivers/…`` check per waiver.
+
+    ``complete``: every check group ran (a full ``run``), so a pattern that names no check at all
+    is misspelt or obsolete (a warning) rather than about checks that did not run here (skipped)."""
     today = today or dt.datetime.now(dt.UTC).date()
     live = [w for w in waivers if not w.expired(today)]
+    ran = [c for c in report.checks if not c.id.startswith(WAIVER_PREFIX)]
     for check in report.checks:
         if not check.failed or check.id.startswith(WAIVER_PREFIX):
             continue
@@ -280,6 +287,15 @@ def apply_waivers(report: Report, waivers: list[Waiver], today: dt.date | None =
                 severity="error",
                 file=file,
                 line=line,
+            )
+        elif (
+            not waiver.matched
+            and not complete
+            and not any(fnmatch.fnmatchcase(c.id, waiver.pattern) for c in ran)
+        ):
+            # `check` vs `run`, `--only`: the waived check did not run here, so it can neither match nor be fixed
+            report.skipped(
+                check_id, "static", f"{waiver.source}: no check matching {waiver.pattern!r} ran here"
             )
         elif not waiver.matched:
             report.failed(

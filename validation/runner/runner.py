@@ -50,10 +50,11 @@ def check(project: Project, report_dir: Path) -> Report:
     return report
 
 
-def finalize(report: Report, project: Project, waivers: list[Waiver]) -> None:
-    """Places relative to the repository root, then the waivers (which match on them)."""
+def finalize(report: Report, project: Project, waivers: list[Waiver], *, complete: bool = False) -> None:
+    """Places relative to the repository root, then the waivers (which match on them); ``complete``
+    when every check group ran."""
     report.relativize(project.root)
-    apply_waivers(report, waivers)
+    apply_waivers(report, waivers, complete=complete)
 
 
 def _tool_versions() -> dict[str, str]:
@@ -132,7 +133,9 @@ def run(project: Project, options: RunOptions) -> Report:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
-    finalize(report, project, waivers)
+    finalize(
+        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    )
     report.write(options.report_dir)
     return report
 
