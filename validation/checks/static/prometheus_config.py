@@ -60,7 +60,8 @@ class PrometheusConfigCheck(Check):
             report.failed(
                 self.id,
                 self.kind,
-                f"promtool check config failed: {output}. Hint: fix the file and line "
+                # promtool lists every file it checked; what failed follows its last "FAILED:"
+                f"promtool check config failed: {output.rsplit('FAILED:', 1)[-1].strip()}. Hint: fix the file and line "
                 "promtool names; run `promtool check config` on it for details",
                 seconds,
                 **_place(output, relative(ctx.project, config.config)),
