@@ -184,3 +184,14 @@ def test_a_failed_expectation_points_at_its_line_in_the_scenario_file() -> None:
     note = scenario.exp_notifications[0]
     target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
     assert places[f"notifications/{scenario.name}/{target}"][0] == scenario.source
+
+
+@given(message=st.text(max_size=200), file=st.text(min_size=1, max_size=40))
+def test_an_annotation_is_one_line_that_decodes_back_to_the_message(message: str, file: str) -> None:
+    report = Report()
+    report.failed("static/x", "static", message, file=file, line=3)
+    (line,) = github_annotations(report)
+    assert "\n" not in line and "\r" not in line
+    head, data = line.split("::", 2)[1:]
+    assert head.startswith("error file=") and ",line=3," in head and head.count(",") == 2
+    assert data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%") == message

@@ -95,7 +95,7 @@ def test_a_waiver_matching_nothing_is_a_warning() -> None:
     ("text", "place", "what"),
     [
         ("waivers:\n  - id: a\n", ":2", "`reason` is missing"),
-        ("waivers:\n  - id: a\n    reason: ''\n", ":3", "`reason` is missing or empty"),
+        ("waivers:\n  - id: a\n    reason: ''\n", ":3", "`reason` is missing, empty or not text"),
         ("waivers:\n  - id: a\n    reason: r\n    until: 2027-01-01\n", ":4", "unknown key 'until'"),
         ("waivers:\n  - id: a\n    reason: r\n    expires: next year\n", ":4", "is not a date"),
         ("waivers:\n  - id: a\n    reason: r\n    expires: 2027-13-45\n", ":4", "not a valid date"),

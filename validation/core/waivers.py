@@ -143,7 +143,7 @@ def _waiver(item: Any, place: str) -> Waiver:
         value = item.get(key)
         if not isinstance(value, str) or not value.strip():
             raise HarnessError(
-                f"`{key}` is missing or empty",
+                f"`{key}` is missing, empty or not text",
                 place=f"{file}:{line_of(item, key) if key in item else line_of(item)}",
                 hint="a waiver names the check id (or pattern) and says why it is accepted"
                 if key == "reason"
