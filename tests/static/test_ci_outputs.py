@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import stackcheck
-from tests.conftest import edit
+from tests.conftest import REPO, edit
 
 pytestmark = pytest.mark.static
 
@@ -148,3 +148,14 @@ def test_duplicate_rules_are_a_lint_warning_as_promtool_reports_them(stack_copy,
     assert (lint["status"], lint["severity"], lint["file"]) == ("failed", "warning", "rules/extra.rules.yml")
     assert "duplicate rule" in lint["message"] and "job:up:sum" in lint["message"]
     assert _results(tmp_path)["static/rules/node.rules.yml/lint"]["status"] == "passed"
+
+
+def test_the_reference_stack_passes_strict_with_every_ci_output(tmp_path):
+    result = stackcheck("-C", str(REPO), "check", "--report", str(tmp_path), "--strict",
+                        "--junit", str(tmp_path / "j.xml"), "--annotations", "github",
+                        "--summary", str(tmp_path / "s.md"))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not [row for row in result.stdout.splitlines() if row.startswith("::")]
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    assert root.get("failures") == "0" and int(root.get("tests", "0")) == len(_results(tmp_path))
+    assert (tmp_path / "s.md").read_text().startswith("## stackcheck check: ✅ passed")
