@@ -185,9 +185,10 @@ def test_a_rule_comment_covers_findings_placed_within_that_rule_only(tmp_path: P
     ("text", "line", "what"),
     [
         ("groups:\n  - name: a\n    # stackcheck disable=x\n    rules: []\n", 3, "directly above a rule"),
-        ("# stackcheck disabled=x\ngroups: []\n", 1, "not a stackcheck comment"),
-        ("# stackcheck disable=\ngroups: []\n", 1, "not a stackcheck comment"),
+        ("# stackcheck disabled=x\ngroups: []\n", 1, "a malformed disable comment"),
+        ("# stackcheck disable=\ngroups: []\n", 1, "a malformed disable comment"),
         ("# stackcheck disable=a,,b\ngroups: []\n", 1, "an empty check id"),
+        ("# stackcheck disable = x\ngroups: []\n", 1, "a malformed disable comment"),
     ],
 )
 def test_a_malformed_or_misplaced_comment_is_exit_2_with_file_and_line(
@@ -242,3 +243,8 @@ def test_a_waiver_for_a_check_that_did_not_run_here_is_skipped_unless_the_run_wa
     apply_waivers(complete, waivers, TODAY, complete=True)
     own = {c.id: c for c in complete.checks}["waivers/notifications/*/oncall-critical/delivered"]
     assert own.status == "failed" and own.level == "warning"
+
+
+def test_prose_mentioning_stackcheck_is_no_waiver(tmp_path: Path) -> None:
+    path = _rules(tmp_path, "# stackcheck validates these rules in CI\ngroups: []\n")
+    assert disable_comments(path, "rules/node.rules.yml") == []

@@ -40,7 +40,7 @@ WAIVER_FILE = ".stackcheck-waivers.yml"
 WAIVER_PREFIX = "waivers/"
 _KEYS = ("id", "reason", "expires")
 _COMMENT = re.compile(r"^\s*#\s*stackcheck\s+disable=(?P<ids>\S*)(?P<reason>.*)$")
-_MENTION = re.compile(r"^\s*#\s*stackcheck\b")
+_MENTION = re.compile(r"^\s*#\s*stackcheck\s+disable")  # prose may mention stackcheck
 
 
 @dataclass
@@ -188,9 +188,9 @@ def disable_comments(path: Path, name: str) -> list[Waiver]:
         place = f"{name}:{number}"
         if match is None or not match.group("ids"):
             raise HarnessError(
-                "not a stackcheck comment this version understands",
+                "a malformed disable comment",
                 place=place,
-                hint="write `# stackcheck disable=CHECK-ID[,CHECK-ID…] reason`",
+                hint="write `# stackcheck disable=CHECK-ID[,CHECK-ID…] reason` (no space around =)",
             )
         patterns = [p.strip() for p in match.group("ids").split(",")]
         if not all(patterns):
