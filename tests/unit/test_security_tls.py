@@ -14,6 +14,7 @@ import yaml
 
 from tests.conftest import REPO
 from validation.clients.prometheus import PrometheusClient
+from validation.components.flags import flag_args
 from validation.core.errors import HarnessError
 from validation.dashboards.client import QueryFailed
 from validation.dashboards.promclient import PrometheusHTTPClient
@@ -22,7 +23,6 @@ from validation.render.context import RenderContext
 from validation.render.prometheus import render_prometheus
 from validation.render.tls import RunCA
 from validation.render.web_config import render_web_config, serves_tls
-from validation.stack.flags import flag_args
 
 pytestmark = pytest.mark.unit
 

@@ -3,8 +3,8 @@
 Catches: ``web.enable-admin-api`` (Prometheus: delete series, snapshot, clean tombstones;
 Pushgateway: wipe) or ``web.enable-lifecycle`` (``/-/reload``, ``/-/quit``) switched on for a
 component without basic-auth users — anyone could wipe or stop it (a failure); switched on
-with authentication, the state is reported as a warning (on without a stated need widens what
-a leaked password can do). Judged by upstream defaults (both off), not by a distribution's.
+with authentication, it is a failed warning that reports the state (on without a stated need
+widens what a leaked password can do; warnings change the exit code only with --strict). Judged by upstream defaults (both off), not by a distribution's.
 Alertmanager's ``/-/reload`` cannot be switched off: it must be authenticated.
 
 Static from stack.yaml; in a run the state Prometheus really runs with is read from its
@@ -73,10 +73,11 @@ class AdminEndpointsCheck(Check):
                     seconds,
                 )
             elif [f for f in on if f in state]:
-                report.passed(
+                report.failed(
                     check_id,
                     self.kind,
-                    f"warning: {described}{live} — on and authenticated; switch off what nothing needs",
+                    f"{described}{live} — on and authenticated; a leaked password can also reload, stop "
+                    "or wipe it. Hint: switch off in stack.yaml flags what nothing needs",
                     seconds,
                     severity="warning",
                     state=state,

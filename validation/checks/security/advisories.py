@@ -94,7 +94,7 @@ def running_versions(stack: Stack) -> dict[str, Seen]:
     """What the run really started: the binary's --version (+ Debian revision) or the image's label."""
     seen: dict[str, Seen] = {}
     for inst in stack.instances():
-        name = inst.spec.name
+        name = inst.component.name
         if name in seen or inst.launch is None:
             continue
         version = stack.versions.get(name, "")

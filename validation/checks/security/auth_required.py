@@ -22,7 +22,7 @@ class AuthRequiredCheck(Check):
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
         for inst in stack.instances():
-            if not inst.spec.auth_protected:
+            if not inst.component.auth_protected:
                 continue
             check_id = f"{self.id}/{inst.name}/auth-required"
             start = time.monotonic()
@@ -35,7 +35,9 @@ class AuthRequiredCheck(Check):
                 )
                 continue
             seen = []
-            paths = GET.get(inst.spec.name, (inst.spec.healthy_path, inst.spec.ready_path, "/metrics"))
+            paths = GET.get(
+                inst.component.name, (inst.component.healthy_path, inst.component.ready_path, "/metrics")
+            )
             for label, auth in (
                 ("no credentials", None),
                 ("wrong password", (inst.user, "not-the-password")),

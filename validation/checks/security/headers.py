@@ -2,9 +2,9 @@
 
 Catches: ``http_server_config.headers`` of a web.yml that the running component does not send
 (a binary too old for the setting, a web.yml not loaded, a typo in a header name that the
-exporter-toolkit rejects), so browsers get no CSP, framing or HSTS protection. Also reported:
-a web.yml that sets none of X-Content-Type-Options, X-Frame-Options, Content-Security-Policy
-(a warning: nothing is broken, nothing is hardened) and, with TLS, no Strict-Transport-Security.
+exporter-toolkit rejects), so browsers get no CSP, framing or HSTS protection (an error). A
+web.yml that does not set X-Content-Type-Options, X-Frame-Options, Content-Security-Policy (and,
+with TLS, Strict-Transport-Security) is a warning: nothing is broken, nothing is hardened.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class HeadersCheck(Check):
             wanted = configured_headers(inst.config.web_config)
             auth = stack.credentials(inst.name) if inst.user else None
             problems, seen = [], 0
-            for path in dict.fromkeys(("/", inst.spec.ready_path)):
+            for path in dict.fromkeys(("/", inst.component.ready_path)):
                 try:
                     response = requests.get(inst.url + path, auth=auth, timeout=5, verify=stack.verify)
                 except requests.RequestException as exc:
@@ -62,11 +62,16 @@ class HeadersCheck(Check):
             missing = [h for h in HARDENING if h.lower() not in {k.lower() for k in wanted}]
             if inst.tls and "strict-transport-security" not in {k.lower() for k in wanted}:
                 missing.append("Strict-Transport-Security")
-            note = f"warning: web.yml sets no {', '.join(missing)}; " if missing else ""
-            report.passed(
-                check_id,
-                self.kind,
-                f"{note}{len(wanted)} configured headers on {seen} live responses",
-                seconds,
-                **({"severity": "warning"} if missing else {}),
-            )
+            if missing:
+                report.failed(
+                    check_id,
+                    self.kind,
+                    f"{inst.config.web_config or 'no web.yml'}: sets no {', '.join(missing)} "
+                    "(http_server_config.headers). Hint: see stack/prometheus/web.yml for a hardened set",
+                    seconds,
+                    severity="warning",
+                )
+            else:
+                report.passed(
+                    check_id, self.kind, f"{len(wanted)} configured headers on {seen} live responses", seconds
+                )

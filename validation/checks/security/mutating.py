@@ -25,7 +25,7 @@ class MutatingRefusedCheck(Check):
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
         for inst in stack.instances():
-            endpoints = MUTATING.get(inst.spec.name, ())
+            endpoints = MUTATING.get(inst.component.name, ())
             if not endpoints:
                 continue
             check_id = f"{self.id}/{inst.name}/mutating-refused"
@@ -36,7 +36,7 @@ class MutatingRefusedCheck(Check):
                 continue
             open_gets = [
                 p
-                for p in GET.get(inst.spec.name, ())
+                for p in GET.get(inst.component.name, ())
                 if send(inst.url, Endpoint("GET", p), None, stack.verify) != 401
             ]
             if open_gets:

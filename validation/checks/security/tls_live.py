@@ -42,7 +42,7 @@ class TlsLiveCheck(Check):
                 )
                 continue
             auth = stack.credentials(inst.name) if inst.user else None
-            ready = Endpoint("GET", inst.spec.ready_path)
+            ready = Endpoint("GET", inst.component.ready_path)
             problems = []
             code = send(inst.url, ready, auth, stack.verify)
             if code != 200:
