@@ -121,3 +121,11 @@ def test_lifecycle_on_is_a_warning_and_unauthenticated_it_is_a_failure(stack_cop
          "    flags:\n      web.enable-admin-api: true\n")  # fmt: skip
     wipe = _run(AdminEndpointsCheck, stack_copy)["security/pushgateway/admin-endpoints"]
     assert wipe.status == "failed" and "web.enable-admin-api on without authentication" in wipe.message
+
+
+def test_grafana_findings_carry_file_and_line_for_annotations(stack_copy: Path) -> None:
+    edit(stack_copy / "stack/grafana/grafana.ini", "allow_embedding = false", "allow_embedding = true")
+    result = _run(GrafanaIniCheck, stack_copy)["security/grafana/embedding"]
+    lines = (stack_copy / "stack/grafana/grafana.ini").read_text().splitlines()
+    assert result.file == str(stack_copy / "stack/grafana/grafana.ini") and result.line is not None
+    assert lines[result.line - 1] == "allow_embedding = true"

@@ -151,6 +151,7 @@ class AdvisoriesCheck(Check):
                     f"fixed in {', '.join(advisory.fixed)}. Hint: upgrade, or accept it in "
                     f".stackcheck-waivers.yml with the reason ({advisory.source})",
                     seconds,
+                    file=str(ctx.project.stack_dir / "stack.yaml"),
                     fixed=list(advisory.fixed),
                     source=advisory.source,
                 )

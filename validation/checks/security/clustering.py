@@ -59,6 +59,7 @@ class ClusteringCheck(Check):
                 'reaches the port. Hint: add `cluster.listen-address: ""` to the flags (or, for an HA '
                 "pair, the node's own address and cluster.peer)",
                 time.monotonic() - start,
+                file=str(ctx.project.stack_dir / "stack.yaml"),
             )
         elif host.strip("[]") in WILDCARDS:
             report.failed(
@@ -68,6 +69,7 @@ class ClusteringCheck(Check):
                 'gossip on every interface. Hint: set it to "" (single node) or to the node\'s own '
                 "address (HA pair)",
                 time.monotonic() - start,
+                file=str(ctx.project.stack_dir / "stack.yaml"),
             )
         else:
             report.passed(

@@ -84,9 +84,16 @@ class GrafanaIniCheck(Check):
                 else f"{where} [{section}] {key} (unset)"
             )
 
-        def verdict(name: str, problem: str | None, ok: str) -> None:
+        def verdict(name: str, problem: str | None, ok: str, line: int = 0) -> None:
             if problem:
-                report.failed(f"{self.id}/{name}", self.kind, problem, time.monotonic() - start)
+                report.failed(
+                    f"{self.id}/{name}",
+                    self.kind,
+                    problem,
+                    time.monotonic() - start,
+                    file=str(config.config),
+                    line=line or None,
+                )
             else:
                 report.passed(f"{self.id}/{name}", self.kind, ok, time.monotonic() - start)
 
@@ -100,12 +107,14 @@ class GrafanaIniCheck(Check):
             if on("auth.anonymous", "enabled")
             else None,
             "anonymous access off",
+            get("auth.anonymous", "enabled").line,
         )
         verdict(
             "sign-up",
             f"{place('users', 'allow_sign_up')}: anyone can sign up. Hint: allow_sign_up = false"
             if on("users", "allow_sign_up") else None,
             "sign-up off",
+            get("users", "allow_sign_up").line,
         )  # fmt: skip
         for name, key in (("admin-password", "admin_password"), ("secret-key", "secret_key")):
             setting = get("security", key)
@@ -119,6 +128,7 @@ class GrafanaIniCheck(Check):
                 f"{problem}. Hint: {key} = $__env{{GF_SECURITY_{key.upper()}}} or $__file{{/run/secrets/…}}"
                 if problem else None,
                 f"from {setting.value.split('{')[0]}{{…}}",
+                setting.line,
             )  # fmt: skip
         cookie_problems = []
         if not on("security", "cookie_secure"):
@@ -136,10 +146,12 @@ class GrafanaIniCheck(Check):
             if cookie_problems
             else None,
             f"cookie_secure on, cookie_samesite {get('security', 'cookie_samesite').value}",
+            get("security", "cookie_secure").line,
         )
         verdict(
             "embedding",
             f"{place('security', 'allow_embedding')}: any site may frame Grafana. Hint: allow_embedding = false"
             if on("security", "allow_embedding") else None,
             "embedding off",
+            get("security", "allow_embedding").line,
         )  # fmt: skip

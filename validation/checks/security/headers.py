@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, relative
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
 
@@ -36,6 +36,7 @@ class HeadersCheck(Check):
             check_id = f"{self.id}/{inst.name}/headers"
             start = time.monotonic()
             wanted = configured_headers(inst.config.web_config)
+            web = relative(ctx.project, inst.config.web_config) if inst.config.web_config else "no web.yml"
             auth = stack.credentials(inst.name) if inst.user else None
             problems, seen = [], 0
             for path in dict.fromkeys(("/", inst.component.ready_path)):
@@ -54,7 +55,7 @@ class HeadersCheck(Check):
                 report.failed(
                     check_id,
                     self.kind,
-                    f"{inst.config.web_config}: {'; '.join(problems)}. Hint: http_server_config.headers "
+                    f"{web}: {'; '.join(problems)}. Hint: http_server_config.headers "
                     "needs exporter-toolkit ≥ 0.7 (Prometheus ≥ 2.33, node_exporter ≥ 1.4)",
                     seconds,
                 )
@@ -66,7 +67,7 @@ class HeadersCheck(Check):
                 report.failed(
                     check_id,
                     self.kind,
-                    f"{inst.config.web_config or 'no web.yml'}: sets no {', '.join(missing)} "
+                    f"{web}: sets no {', '.join(missing)} "
                     "(http_server_config.headers). Hint: see stack/prometheus/web.yml for a hardened set",
                     seconds,
                     severity="warning",

@@ -99,6 +99,7 @@ class TlsConfigCheck(Check):
                     "; ".join(problems) + ". Hint: tls_server_config in every web.yml; scheme: https and "
                     "tls_config.ca_file (the cluster's CA) in every client",
                     seconds,
+                    file=str(config.web_config or ctx.project.stack_dir / "stack.yaml"),
                 )
             else:
                 report.passed(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, relative
 from validation.checks.security.endpoints import Endpoint, send
 from validation.core.results import Report
 
@@ -29,7 +29,9 @@ class TlsLiveCheck(Check):
         for inst in instances:
             check_id = f"{self.id}/{inst.name}/tls"
             start = time.monotonic()
-            where = str(inst.config.web_config or "stack.yaml (no web_config)")
+            web = inst.config.web_config
+            where = relative(ctx.project, web) if web else "stack.yaml (no web_config)"
+            place = str(web or ctx.project.stack_dir / "stack.yaml")
             if not inst.tls:
                 others = f" while {', '.join(with_tls)} serve TLS" if with_tls else ""
                 report.failed(
@@ -39,6 +41,7 @@ class TlsLiveCheck(Check):
                     "basic-auth password and data travel in clear. Hint: add tls_server_config "
                     "(cert_file, key_file) and scheme: https + tls_config.ca_file in its clients",
                     time.monotonic() - start,
+                    file=place,
                 )
                 continue
             auth = stack.credentials(inst.name) if inst.user else None
@@ -55,7 +58,7 @@ class TlsLiveCheck(Check):
                 problems.append(f"HTTPS verified against the system roots: exp SSLError, got {untrusted}")
             seconds = time.monotonic() - start
             if problems:
-                report.failed(check_id, self.kind, f"{where}: {'; '.join(problems)}", seconds)
+                report.failed(check_id, self.kind, f"{where}: {'; '.join(problems)}", seconds, file=place)
             else:
                 report.passed(
                     check_id,
