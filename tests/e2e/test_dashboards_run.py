@@ -20,7 +20,7 @@ from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.dashboards.session import DashboardSession
-from validation.dashboards.stack_data import production_range, prometheus_api
+from validation.dashboards.stack_data import production_range
 from validation.stack.stack import Stack, StackOptions
 
 pytestmark = pytest.mark.e2e
@@ -120,7 +120,7 @@ def test_a_broken_copy_fails_naming_dashboard_panel_and_target(
     path.write_text(json.dumps(data))
     session = DashboardSession.load([path], GRAFANA / "provisioning" / "datasources")
     session.execute(
-        prometheus_api(stack), scale=stack.options.time_scale, range_seconds=production_range(stack)
+        stack.prometheus(), scale=stack.options.time_scale, range_seconds=production_range(stack)
     )
     report = Report()
     for check in (DashboardDataCheck(), DashboardDatasourcesCheck(), DashboardVariablesCheck()):

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from validation.commands.base import Command, add_report_option, add_time_scale_option, load_project
+from validation.core.durations import parse_duration_seconds
 from validation.core.project import Project
 from validation.core.yamlload import load_yaml
 from validation.perf.baseline import environment
 from validation.perf.capacity import CapacityInputs, parse_size, render_page
-from validation.timescale.durations import parse_duration_seconds
 
 
 def inputs_from_project(

@@ -22,15 +22,15 @@ from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
 from validation.checks.dashboards.file import DashboardFileCheck
 from validation.checks.dashboards.queries import DashboardQueriesCheck
 from validation.checks.dashboards.variables import DashboardVariablesCheck
+from validation.clients.prometheus import PrometheusClient
 from validation.commands.base import Command, add_report_option, load_project
 from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.fixture import load_fixture
-from validation.dashboards.promclient import PrometheusHTTPClient
 from validation.dashboards.session import DashboardSession
-from validation.dashboards.stack_data import prepare, production_range, prometheus_api
+from validation.dashboards.stack_data import prepare, production_range
 
 TIME_SCALE = 60.0
 
@@ -58,7 +58,7 @@ def dashboards_command(
     report = Report()
     if session.dashboards:
         if prometheus_url is not None:
-            client: PrometheusAPI = PrometheusHTTPClient(prometheus_url, auth=auth)
+            client: PrometheusAPI = PrometheusClient(prometheus_url, auth=auth)
             session.execute(client)
         else:
             _run_on_own_stack(session, project, report, out)
@@ -92,7 +92,7 @@ def _run_on_own_stack(session: DashboardSession, project: Project, report: Repor
         for problem in problems:
             report.failed("dashboards/fixture/ready", "dashboard", problem)
             print(f"warning: {problem}", file=out)
-        session.execute(prometheus_api(stack), scale=TIME_SCALE, range_seconds=production_range(stack))
+        session.execute(stack.prometheus(), scale=TIME_SCALE, range_seconds=production_range(stack))
         report.environment = stack.environment()
 
 

@@ -13,6 +13,7 @@ import fnmatch
 from pathlib import Path
 
 from validation.checks.base import Check, CheckContext
+from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
@@ -23,7 +24,6 @@ from validation.render.rules import rule_name
 from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
 from validation.scenarios.loader import load_scenarios, validate_against
 from validation.scenarios.model import Scenario
-from validation.timescale.durations import parse_duration_seconds
 
 
 def alert_rules(rule_files: list[Path]) -> dict[str, float]:

@@ -31,7 +31,7 @@ from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
 from validation.dashboards.fixture import load_fixture
-from validation.dashboards.stack_data import prepare, production_range, prometheus_api, withdraw
+from validation.dashboards.stack_data import prepare, production_range, withdraw
 
 STATIC: list[type[Check]] = [DashboardFileCheck, DashboardDatasourcesCheck, DashboardPanelIdsCheck, DashboardUnitsCheck,
           DashboardThresholdsCheck, DashboardProvisioningCheck]  # fmt: skip
@@ -74,7 +74,7 @@ def run_dashboard_checks(ctx: CheckContext, report: Report, *, include_static: b
                               seconds=time.monotonic() - started)  # fmt: skip
         report.measurements["dashboards_prepare_s"] = round(time.monotonic() - started, 3)
         session.execute(
-            prometheus_api(stack), scale=stack.options.time_scale, range_seconds=production_range(stack)
+            stack.prometheus(), scale=stack.options.time_scale, range_seconds=production_range(stack)
         )
         report.measurements["dashboards_execute_s"] = round(session.execute_seconds, 3)
         for executed in EXECUTED:
