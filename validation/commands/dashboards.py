@@ -27,12 +27,11 @@ from validation.commands.base import Command, add_report_option, load_project
 from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.settings import DEFAULT_TIME_SCALE
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.fixture import load_fixture
 from validation.dashboards.session import DashboardSession
 from validation.dashboards.stack_data import prepare, production_range
-
-TIME_SCALE = 60.0
 
 
 def dashboards_command(
@@ -86,13 +85,13 @@ def _run_on_own_stack(session: DashboardSession, project: Project, report: Repor
     from validation.stack.stack import Stack, StackOptions
 
     fixture = load_fixture(project.fixtures_dir / "dashboards" / "data.yaml")
-    print(f"starting the stack of {project.root} (time scale {TIME_SCALE:g}) ...", file=out)
-    with Stack(project, StackOptions(time_scale=TIME_SCALE)) as stack:
+    print(f"starting the stack of {project.root} (time scale {DEFAULT_TIME_SCALE:g}) ...", file=out)
+    with Stack(project, StackOptions(time_scale=DEFAULT_TIME_SCALE)) as stack:
         problems = prepare(stack, fixture)
         for problem in problems:
             report.failed("dashboards/fixture/ready", "dashboard", problem)
             print(f"warning: {problem}", file=out)
-        session.execute(stack.prometheus(), scale=TIME_SCALE, range_seconds=production_range(stack))
+        session.execute(stack.prometheus(), scale=DEFAULT_TIME_SCALE, range_seconds=production_range(stack))
         report.environment = stack.environment()
 
 

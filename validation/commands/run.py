@@ -12,7 +12,6 @@ from validation.commands.base import (
     load_project,
 )
 from validation.commands.summary import finish
-from validation.core.errors import HarnessError
 from validation.runner.runner import ALL_GROUPS
 
 
@@ -44,10 +43,6 @@ class RunCommand(Command):
         from validation.runner.runner import RunOptions, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
-        if args.time_scale < 1:
-            raise HarnessError(
-                f"--time-scale {args.time_scale:g} is below 1", hint="use 1 (real time) or more"
-            )
         options = RunOptions(
             backend=args.backend,
             time_scale=args.time_scale,

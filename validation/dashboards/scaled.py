@@ -21,6 +21,7 @@ from typing import Any
 
 from validation.clients.prometheus import QueryFailed
 from validation.core.errors import ConfigError
+from validation.core.settings import REAL_TIME
 from validation.dashboards.client import PrometheusAPI
 from validation.timescale.promql import compress_promql
 
@@ -36,7 +37,7 @@ class RecordedRange:
 
 
 class ScaledClient:
-    def __init__(self, inner: PrometheusAPI, scale: float = 1.0, anchor: float | None = None) -> None:
+    def __init__(self, inner: PrometheusAPI, scale: float = REAL_TIME, anchor: float | None = None) -> None:
         if scale <= 0:
             raise ValueError(f"time scale must be positive, got {scale}")
         self.inner = inner

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validation.core.settings import REAL_TIME
 from validation.render.addresses import AddressMap
 
 
@@ -19,7 +20,7 @@ class RenderContext:
 
     run_dir: Path
     addresses: AddressMap
-    time_scale: float = 1.0
+    time_scale: float = REAL_TIME
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     warnings: list[str] = field(default_factory=list)
 

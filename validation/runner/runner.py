@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from validation.checks import RUNTIME, STATIC, CheckContext
@@ -13,20 +13,19 @@ from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_s
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.settings import Settings
 from validation.stack.stack import Stack, StackOptions
 
 ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
 
 
-@dataclass
-class RunOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
+@dataclass(frozen=True)
+class RunOptions(Settings):
+    """The shared ``Settings`` (backend, time scale, report dir) and what only `run` chooses."""
+
     only: tuple[str, ...] = ALL_GROUPS
-    report_dir: Path = Path("reports")
     keep_run_dir: bool = False
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def run_static(project: Project, report: Report, work_dir: Path) -> None:

@@ -32,6 +32,7 @@ from validation.components import SPECS, ComponentSpec
 from validation.core.errors import HarnessError, StackcheckError
 from validation.core.ports import ensure_free, free_port
 from validation.core.project import ComponentConfig, Project
+from validation.core.settings import DEFAULT_BACKEND, REAL_TIME
 from validation.core.wait import wait_until
 from validation.core.yamlload import load_yaml
 from validation.render.addresses import AddressMap, split_host_port
@@ -78,8 +79,8 @@ class Instance:
 
 @dataclass
 class StackOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
+    backend: str = DEFAULT_BACKEND
+    time_scale: float = REAL_TIME
     run_root: Path | None = None
     keep_run_dir: bool = False
     ready_timeout: float = 60.0
