@@ -1,4 +1,4 @@
-"""run_dashboard_checks against the real reference stack (process backend, time scale 60): every
+"""The `dashboards` group of the check registry against the real reference stack (process backend, time scale 60): every
 reference panel returns data (GPU panels from fixtures/dashboards/data.yaml), previews are drawn;
 broken copies of a dashboard fail with messages naming dashboard, panel and target."""
 
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from validation.checks import checks_for, run_checks
 from validation.checks.base import CheckContext
 from validation.checks.dashboards.data import DashboardDataCheck
 from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
-from validation.checks.dashboards.run import run_dashboard_checks
 from validation.checks.dashboards.thresholds import DashboardThresholdsCheck
 from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.core.project import Project
@@ -39,9 +39,9 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def run(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
     report_dir = tmp_path_factory.mktemp("report")
-    ctx = CheckContext(Project.load(REPO), report_dir, stack=stack, options={"report_dir": str(report_dir)})
+    ctx = CheckContext(Project.load(REPO), report_dir, stack=stack, report_dir=report_dir)
     report = Report()
-    run_dashboard_checks(ctx, report)
+    run_checks(checks_for(["dashboards"]), ctx, report)
     return report, report_dir
 
 

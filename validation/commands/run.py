@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from validation.checks import ALL_GROUPS
 from validation.commands.base import (
     Command,
     add_backend_option,
@@ -12,7 +13,6 @@ from validation.commands.base import (
     load_project,
 )
 from validation.commands.summary import finish
-from validation.runner.runner import ALL_GROUPS
 
 
 class RunCommand(Command):

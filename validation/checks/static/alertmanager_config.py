@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
 from validation.core.results import Report
@@ -17,16 +15,11 @@ class AlertmanagerConfigCheck(Check):
         config = ctx.project.components.get("alertmanager")
         if config is None or config.config is None:
             return
-        start = time.monotonic()
+        timing = report.timed(self.id, self.kind)
         result = run_tool("amtool", ["check-config", str(config.config)], cwd=config.config.parent)
         where = relative(ctx.project, config.config)
         if result.ok:
-            report.passed(self.id, self.kind, seconds=time.monotonic() - start)
+            timing.passed()
         else:
             output = result.output.replace(str(config.config), where)
-            report.failed(
-                self.id,
-                self.kind,
-                f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names",
-                time.monotonic() - start,
-            )
+            timing.failed(f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names")

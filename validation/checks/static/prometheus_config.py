@@ -8,8 +8,6 @@ SD); rule files stay the originals, so promtool names the user's files.
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
 from validation.core.errors import StackcheckError
@@ -28,7 +26,7 @@ class PrometheusConfigCheck(Check):
         if config.config is None:
             report.failed(self.id, self.kind, "components.prometheus.config is not set in stack/stack.yaml")
             return
-        start = time.monotonic()
+        timing = report.timed(self.id, self.kind)
         addresses = AddressMap.allocate()
         try:
             render_ctx = RenderContext(ctx.work_dir / "static-prometheus", addresses)
@@ -41,20 +39,16 @@ class PrometheusConfigCheck(Check):
                 synthetic_address=None,
             )
         except StackcheckError as exc:
-            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start)
+            timing.failed(exc.render())
             return
         finally:
             addresses.release()
         result = run_tool("promtool", ["check", "config", "--lint=all", str(rendered.path)])
         output = result.output.replace(str(rendered.path), relative(ctx.project, config.config))
-        seconds = time.monotonic() - start
         if result.ok:
-            report.passed(self.id, self.kind, "; ".join(render_ctx.warnings), seconds)
+            timing.passed("; ".join(render_ctx.warnings))
         else:
-            report.failed(
-                self.id,
-                self.kind,
+            timing.failed(
                 f"promtool check config failed: {output}. Hint: fix the file and line "
-                "promtool names; run `promtool check config` on it for details",
-                seconds,
+                "promtool names; run `promtool check config` on it for details"
             )

@@ -7,8 +7,6 @@ no one; a critical alert that could end only in a silent receiver.
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
@@ -25,7 +23,7 @@ class RoutesCheck(Check):
         config_path = ctx.project.components.get("alertmanager")
         if config_path is None or config_path.config is None:
             return
-        start = time.monotonic()
+        timing = report.timed(f"{self.id}/properties", self.kind)
         try:
             config = load_alertmanager_config(config_path.config)
         except StackcheckError as exc:
@@ -33,14 +31,11 @@ class RoutesCheck(Check):
             return
         problems = check_routing_properties(config, example_label_sets(config))
         if problems:
-            report.failed(
-                f"{self.id}/properties",
-                self.kind,
-                "; ".join(problems[:10]) + ". Hint: every alert must reach a receiver that notifies someone",
-                time.monotonic() - start,
+            timing.failed(
+                "; ".join(problems[:10]) + ". Hint: every alert must reach a receiver that notifies someone"
             )
         else:
-            report.passed(f"{self.id}/properties", self.kind, seconds=time.monotonic() - start)
+            timing.passed()
         cases = ctx.project.fixtures_dir / "routes.yml"
         if not cases.is_file():
             report.skipped(

@@ -5,8 +5,6 @@ Catches: a rule whose exact timing or labels changed (promtool prints exp:/got:)
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
 from validation.core.results import Report
@@ -27,15 +25,9 @@ class RuleTestsCheck(Check):
             )
             return
         for path in files:
-            start = time.monotonic()
+            timing = report.timed(f"{self.id}/{path.name}", self.kind)
             result = run_tool("promtool", ["test", "rules", path.name], cwd=path.parent, timeout=120)
-            check_id = f"{self.id}/{path.name}"
             if result.ok:
-                report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+                timing.passed()
             else:
-                report.failed(
-                    check_id,
-                    self.kind,
-                    f"{relative(ctx.project, path)}: promtool test rules failed:\n{result.output}",
-                    time.monotonic() - start,
-                )
+                timing.failed(f"{relative(ctx.project, path)}: promtool test rules failed:\n{result.output}")

@@ -6,8 +6,6 @@ annotations that do not parse — each reported with the file, line, group and r
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
 from validation.core.results import Report
@@ -25,18 +23,14 @@ class RulesCheck(Check):
             )
             return
         for path in files:
-            start = time.monotonic()
+            timing = report.timed(f"{self.id}/{path.name}", self.kind)
             name = relative(ctx.project, path)
             result = run_tool("promtool", ["check", "rules", "--lint=all", str(path)], cwd=ctx.project.root)
-            check_id = f"{self.id}/{path.name}"
             if result.ok:
-                report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+                timing.passed()
             else:
                 detail = result.output.replace(str(path), name).split("FAILED:", 1)[-1].strip()
-                report.failed(
-                    check_id,
-                    self.kind,
+                timing.failed(
                     f"{name}: promtool check rules failed: {detail}. Hint: fix the "
-                    "expression at that line (the position after the line is inside the expression)",
-                    time.monotonic() - start,
+                    "expression at that line (the position after the line is inside the expression)"
                 )

@@ -8,7 +8,6 @@ renders every notification with the empty default ("" subject, "" Slack text).
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ class TemplatesCheck(Check):
         config = ctx.project.components.get("alertmanager")
         if config is None or config.config is None:
             return
-        start = time.monotonic()
+        timing = report.timed(self.id, self.kind)
         where = relative(ctx.project, config.config)
         try:
             data = load_yaml(config.config) or {}
@@ -66,15 +65,12 @@ class TemplatesCheck(Check):
         if missing:
             problems.append(f"receivers use templates that no template file defines: {', '.join(missing)}")
         if problems:
-            report.failed(
-                self.id,
-                self.kind,
+            timing.failed(
                 f"{where}: " + "; ".join(problems) + ". Hint: fix the path (relative "
-                "to alertmanager.yml) or add the {{ define }} — amtool does not catch this",
-                time.monotonic() - start,
+                "to alertmanager.yml) or add the {{ define }} — amtool does not catch this"
             )
         else:
-            report.passed(self.id, self.kind, seconds=time.monotonic() - start)
+            timing.passed()
 
 
 def _strings(node: Any) -> str:
