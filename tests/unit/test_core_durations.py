@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from validation.core.durations import (
     PROMETHEUS_UNIT_MS,
-    format_duration,
     format_duration_ms,
     go_ms,
     grafana_interval_ms,
@@ -82,10 +81,6 @@ def test_parse_seconds_keeps_milliseconds() -> None:
 )
 def test_format_is_prometheus_canonical(ms: int, text: str) -> None:
     assert format_duration_ms(ms) == text
-
-
-def test_format_seconds_rounds_to_milliseconds() -> None:
-    assert format_duration(0.2504) == "250ms"
 
 
 @given(st.integers(min_value=0, max_value=10 * 365 * 86_400_000))

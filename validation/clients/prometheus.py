@@ -103,9 +103,6 @@ class PrometheusClient(HttpClient):
             for t in data["activeTargets"]
         ]
 
-    def dropped_targets(self) -> list[dict[str, Any]]:
-        return list(self._data("/api/v1/targets", {"state": "dropped"})["droppedTargets"])
-
     def alerts(self) -> list[Alert]:
         data = self._data("/api/v1/alerts")
         return [
@@ -136,15 +133,6 @@ class PrometheusClient(HttpClient):
     def label_values(self, label: str, match: str | None = None) -> list[str]:
         params = {"match[]": match} if match else {}
         return list(self._data(f"/api/v1/label/{label}/values", params) or [])
-
-    def build_info(self) -> dict[str, Any]:
-        return dict(self._data("/api/v1/status/buildinfo"))
-
-    def tsdb_status(self) -> dict[str, Any]:
-        return dict(self._data("/api/v1/status/tsdb"))
-
-    def alertmanagers(self) -> list[str]:
-        return [a["url"] for a in self._data("/api/v1/alertmanagers")["activeAlertmanagers"]]
 
     def reload(self) -> None:
         response = self.request("POST", "/-/reload")

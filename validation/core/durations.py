@@ -135,8 +135,3 @@ def format_duration_ms(ms: int) -> str:
         if count:
             out.append(f"{count}{unit}")
     return "".join(out)
-
-
-def format_duration(seconds: float) -> str:
-    """Prometheus' canonical text for a number of seconds, rounded to the millisecond."""
-    return format_duration_ms(round(seconds * 1000))

@@ -40,13 +40,6 @@ class RenderContext:
             path.chmod(0o600)
         return path
 
-    def secret_file(self, name: str, content: str) -> Path:
-        self.secrets_dir.mkdir(parents=True, exist_ok=True)
-        path = self.secrets_dir / name
-        path.write_text(content, encoding="utf-8")
-        path.chmod(0o600)
-        return path
-
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
