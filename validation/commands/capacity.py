@@ -18,6 +18,7 @@ from typing import Any
 
 from validation.commands.base import Command, add_report_option, add_time_scale_option, load_project
 from validation.core.durations import parse_duration_seconds
+from validation.core.extras import missing_extra
 from validation.core.project import Project
 from validation.core.yamlload import load_yaml
 from validation.perf.baseline import environment
@@ -65,8 +66,8 @@ def sweep_and_write(
         from validation.perf.plots import plot_sweep
 
         plot_sweep(data["sweep"]["points"], perf / "sweep.png", data["sweep"].get("fit"))
-    except ImportError:
-        pass
+    except ImportError as exc:  # matplotlib is optional: the figures are in the JSON and the page
+        print(f"stackcheck: warning: no sweep plot: {missing_extra(exc, 'previews')}", file=sys.stderr)
     return data
 
 

@@ -25,6 +25,7 @@ from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.clients.prometheus import PrometheusClient
 from validation.commands.base import Command, add_report_option, load_project
 from validation.core.errors import HarnessError
+from validation.core.extras import missing_extra
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.core.settings import DEFAULT_TIME_SCALE
@@ -77,7 +78,7 @@ def dashboards_command(
         for error in errors:
             print(f"no preview: {error}", file=out)
     except ImportError as exc:
-        print(f"no previews: {exc}", file=out)
+        print(f"no previews: {missing_extra(exc, 'previews')}", file=out)
     return 0 if ok and report.ok else 1
 
 

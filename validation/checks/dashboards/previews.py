@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards.session import session_for
+from validation.core.extras import missing_extra
 from validation.core.results import Report
 
 
@@ -20,7 +21,7 @@ class DashboardPreviewsCheck(Check):
         try:
             from validation.dashboards.preview import render_session
         except ImportError as exc:  # matplotlib is optional
-            report.skipped(self.id, self.kind, f"no previews: {exc}")
+            report.skipped(self.id, self.kind, f"no previews: {missing_extra(exc, 'previews')}")
             return
         drawing = report.timed(self.id, self.kind)
         errors: list[str] = []
