@@ -1,4 +1,4 @@
-"""The results.json contract of design.md: checks, summary, environment and coverage."""
+"""The results.json contract (README, "results.json"): checks, summary, environment and coverage."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``Stack``: the one object tests and checks talk to (design.md, "Two backends, one Stack").
+"""``Stack``: the one object tests and checks talk to, whichever backend runs the components.
 
     with Stack(Project.load(root), backend="process", time_scale=20) as stack:
         stack.prometheus().targets()
