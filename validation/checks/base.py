@@ -68,6 +68,12 @@ class Check(abc.ABC):
     def run(self, ctx: CheckContext, report: Report) -> None: ...
 
 
+def config_file(project: Project, component: str) -> Path | None:
+    """The config file stack.yaml names for ``component``; None when it names none."""
+    config = project.components.get(component)
+    return config.config if config is not None else None
+
+
 def relative(project: Project, path: Path) -> str:
     try:
         return str(path.relative_to(project.root))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext, relative
+from validation.checks.base import Check, CheckContext, config_file, relative
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -12,14 +12,14 @@ class AlertmanagerConfigCheck(Check):
     kind = "static"
 
     def run(self, ctx: CheckContext, report: Report) -> None:
-        config = ctx.project.components.get("alertmanager")
-        if config is None or config.config is None:
+        path = config_file(ctx.project, "alertmanager")
+        if path is None:
             return
         timing = report.timed(self.id, self.kind)
-        result = run_tool("amtool", ["check-config", str(config.config)], cwd=config.config.parent)
-        where = relative(ctx.project, config.config)
+        result = run_tool("amtool", ["check-config", str(path)], cwd=path.parent)
+        where = relative(ctx.project, path)
         if result.ok:
             timing.passed()
         else:
-            output = result.output.replace(str(config.config), where)
+            output = result.output.replace(str(path), where)
             timing.failed(f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names")

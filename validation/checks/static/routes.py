@@ -7,7 +7,7 @@ no one; a critical alert that could end only in a silent receiver.
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, config_file
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
 from validation.routing.cases import check_results, run_routes_cases
@@ -20,12 +20,12 @@ class RoutesCheck(Check):
     kind = "static"
 
     def run(self, ctx: CheckContext, report: Report) -> None:
-        config_path = ctx.project.components.get("alertmanager")
-        if config_path is None or config_path.config is None:
+        path = config_file(ctx.project, "alertmanager")
+        if path is None:
             return
         timing = report.timed(f"{self.id}/properties", self.kind)
         try:
-            config = load_alertmanager_config(config_path.config)
+            config = load_alertmanager_config(path)
         except StackcheckError as exc:
             report.failed(f"{self.id}/properties", self.kind, exc.render())
             return
@@ -42,5 +42,5 @@ class RoutesCheck(Check):
                 f"{self.id}/cases", self.kind, "no fixtures/routes.yml (label set → expected receivers)"
             )
             return
-        for result in check_results(run_routes_cases(config_path.config, cases)):
+        for result in check_results(run_routes_cases(path, cases)):
             report.add(result)
