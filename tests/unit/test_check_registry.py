@@ -101,3 +101,31 @@ def test_a_timed_result_carries_the_seconds_since_it_started() -> None:
     assert (result.id, result.kind, result.status, result.message) == ("static/x", "static", "failed", "exp: a, got: b")
     assert result.seconds >= 0.01
     assert report.checks == [result]
+
+
+class _Pipeline(AlertPipelineCheck):
+    """The real selection of kinds, over a pipeline that reports one result of each kind."""
+
+    def run_pipeline(self, ctx: CheckContext, report: Report) -> None:
+        report.passed("alerts/s/A/fires", "alert")
+        report.passed("notifications/s/r/delivered", "notification")
+        report.failed("harness/synthetic-scrapes", "reliability", "late scrapes")
+        report.coverage["receivers"] = {"total": 1, "covered": 1, "uncovered": []}
+        report.measurements["alert_latency"] = {"A": {}}
+
+
+@pytest.mark.parametrize(
+    ("groups", "kinds"),
+    [
+        (None, ["alert", "notification", "reliability"]),
+        (("alerts",), ["alert", "reliability"]),
+        (("notifications", "health"), ["notification", "reliability"]),
+    ],
+)
+def test_the_alert_pipeline_keeps_the_kinds_of_the_selected_groups(
+    tmp_path: Path, groups: tuple[str, ...] | None, kinds: list[str]
+) -> None:
+    report = Report()
+    _Pipeline().run(CheckContext(Project.load(REPO), tmp_path, groups=groups), report)
+    assert [c.kind for c in report.checks] == kinds
+    assert report.coverage["receivers"]["covered"] == 1 and "alert_latency" in report.measurements
