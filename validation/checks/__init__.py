@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from validation.checks.alerts.pipeline import AlertPipelineCheck
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, run_check
 from validation.checks.dashboards.data import DashboardDataCheck
 from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
 from validation.checks.dashboards.file import DashboardFileCheck
@@ -92,10 +92,11 @@ def checks_for(groups: Iterable[str], *, already_run: Iterable[CheckType] = ()) 
 
 
 def run_checks(check_types: Sequence[CheckType], ctx: CheckContext, report: Report) -> None:
-    """Run each check in order; what they deferred (``ctx.defer``) runs at the end, even on error."""
+    """Run each check in order (``run_check``: its severity stamped on its results); what they
+    deferred (``ctx.defer``) runs at the end, even on error."""
     try:
         for check_type in check_types:
-            check_type().run(ctx, report)
+            run_check(check_type(), ctx, report)
     finally:
         ctx.close()
 

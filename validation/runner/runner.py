@@ -14,6 +14,7 @@ from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.core.settings import Settings
+from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.stack.stack import Stack, StackOptions
 
 
@@ -31,24 +32,29 @@ def run_static(project: Project, report: Report, work_dir: Path) -> None:
 
 
 def check(project: Project, report_dir: Path) -> Report:
+    waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
+    finalize(report, project, waivers)
     report.write(report_dir)
     return report
 
 
+def finalize(report: Report, project: Project, waivers: list[Waiver], *, complete: bool = False) -> None:
+    """Places relative to the repository root, then the waivers (which match on them); ``complete``
+    when every check group ran."""
+    report.relativize(project.root)
+    apply_waivers(report, waivers, complete=complete)
+
+
 def _tool_versions() -> dict[str, str]:
-    from validation.components import SPECS
-    from validation.core.errors import ComponentUnavailable
+    from validation.components import COMPONENTS
 
     versions = {}
     for name in ("prometheus", "alertmanager"):
-        spec = SPECS[name]
-        try:
-            versions[name] = spec.version(spec.find_binary())
-        except ComponentUnavailable:
-            versions[name] = "missing"
+        binary = COMPONENTS[name].find_binary()
+        versions[name] = COMPONENTS[name].version(binary) if binary else "missing"
     return versions
 
 
@@ -58,6 +64,7 @@ def run(project: Project, options: RunOptions) -> Report:
         raise HarnessError(
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
+    waivers = load_waivers(project.root, project.rule_files())
     report = Report()
     if {"alerts", "notifications"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
@@ -105,6 +112,9 @@ def run(project: Project, options: RunOptions) -> Report:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
+    finalize(
+        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    )
     report.write(options.report_dir)
     return report
 

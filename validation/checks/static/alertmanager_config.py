@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext, config_file, relative
+from validation.checks.base import Check, CheckContext, config_file, relative, tool_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -22,4 +22,8 @@ class AlertmanagerConfigCheck(Check):
             timing.passed()
         else:
             output = result.output.replace(str(path), where)
-            timing.failed(f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names")
+            timing.failed(
+                f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names",
+                file=where,
+                line=tool_line(output, where),
+            )

@@ -7,7 +7,7 @@ no one; a critical alert that could end only in a silent receiver.
 
 from __future__ import annotations
 
-from validation.checks.base import Check, CheckContext, config_file
+from validation.checks.base import Check, CheckContext, config_file, relative
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
 from validation.routing.cases import check_results, run_routes_cases
@@ -24,15 +24,17 @@ class RoutesCheck(Check):
         if path is None:
             return
         timing = report.timed(f"{self.id}/properties", self.kind)
+        where = relative(ctx.project, path)
         try:
             config = load_alertmanager_config(path)
         except StackcheckError as exc:
-            report.failed(f"{self.id}/properties", self.kind, exc.render())
+            report.failed(f"{self.id}/properties", self.kind, exc.render(), file=where)
             return
         problems = check_routing_properties(config, example_label_sets(config))
         if problems:
             timing.failed(
-                "; ".join(problems[:10]) + ". Hint: every alert must reach a receiver that notifies someone"
+                "; ".join(problems[:10]) + ". Hint: every alert must reach a receiver that notifies someone",
+                file=where,
             )
         else:
             timing.passed()

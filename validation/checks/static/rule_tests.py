@@ -25,9 +25,13 @@ class RuleTestsCheck(Check):
             )
             return
         for path in files:
-            timing = report.timed(f"{self.id}/{path.name}", self.kind)
+            check_id = f"{self.id}/{path.name}"
+            timing = report.timed(check_id, self.kind)
             result = run_tool("promtool", ["test", "rules", path.name], cwd=path.parent, timeout=120)
             if result.ok:
                 timing.passed()
             else:
-                timing.failed(f"{relative(ctx.project, path)}: promtool test rules failed:\n{result.output}")
+                timing.failed(
+                    f"{relative(ctx.project, path)}: promtool test rules failed:\n{result.output}",
+                    file=relative(ctx.project, path),
+                )

@@ -21,29 +21,33 @@ class WebConfigCheck(Check):
         for name, config in ctx.project.components.items():
             if config.web_config is None:
                 continue
-            timing = report.timed(f"{self.id}/{name}", self.kind)
+            check_id = f"{self.id}/{name}"
+            timing = report.timed(check_id, self.kind)
             where = relative(ctx.project, config.web_config)
             result = run_tool("promtool", ["check", "web-config", str(config.web_config)])
             if not result.ok:
                 timing.failed(
-                    f"{where}: {result.output}. Hint: see the exporter-toolkit web configuration docs"
+                    f"{where}: {result.output}. Hint: see the exporter-toolkit web configuration docs",
+                    file=where,
                 )
                 continue
             try:
                 users = read_users(config.web_config)
             except StackcheckError as exc:
-                timing.failed(exc.render())
+                timing.failed(exc.render(), file=where)
                 continue
             if not users:
                 timing.failed(
                     f"{where}: no basic_auth_users — {name} would answer anyone. "
-                    "Hint: add a user with a bcrypt hash"
+                    "Hint: add a user with a bcrypt hash",
+                    file=where,
                 )
                 continue
             weak = [u for u, h in users.items() if not h.startswith(("$2a$", "$2b$", "$2y$"))]
             if weak:
                 timing.failed(
-                    f"{where}: users {weak} have no bcrypt hash. Hint: hash with `htpasswd -nBC 10 user`"
+                    f"{where}: users {weak} have no bcrypt hash. Hint: hash with `htpasswd -nBC 10 user`",
+                    file=where,
                 )
                 continue
             timing.passed()
