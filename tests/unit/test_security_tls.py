@@ -13,11 +13,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from validation.clients.prometheus import PrometheusClient
+from validation.clients.prometheus import PrometheusClient, QueryFailed
 from validation.components.flags import flag_args
 from validation.core.errors import HarnessError
-from validation.dashboards.client import QueryFailed
-from validation.dashboards.promclient import PrometheusHTTPClient
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
 from validation.render.prometheus import render_prometheus
@@ -148,10 +146,9 @@ def test_the_harness_clients_verify_with_the_run_ca_whatever_the_environment_say
     # an environment that trusts another bundle must not override the run's CA
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "elsewhere.pem"))
     try:
-        assert PrometheusHTTPClient(url, ca_bundle=str(ca.ca_file)).query("up", 0.0) is not None
         assert PrometheusClient(url, ca_bundle=ca.ca_file).get_json("/api/v1/query")["status"] == "success"
         with pytest.raises(QueryFailed, match="CERTIFICATE_VERIFY_FAILED"):
-            PrometheusHTTPClient(url, ca_bundle=certifi.where()).query("up", 0.0)
+            PrometheusClient(url, ca_bundle=certifi.where()).instant("up", 0.0)
     finally:
         server.shutdown()
         server.server_close()

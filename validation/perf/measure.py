@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validation.clients.http import ApiError
+from validation.clients.prometheus import PrometheusClient
 from validation.core.errors import StackcheckError
 from validation.core.ports import free_port
 from validation.core.project import Project
@@ -212,10 +213,9 @@ class RoundSampler:
         if not self.dashboards:
             return
         auth = self.stack.credentials("prometheus") if self.stack.instance("prometheus").user else None
-        from validation.dashboards.promclient import PrometheusHTTPClient
-
-        ca = str(self.stack.ca_file) if self.stack.ca_file else None
-        client = PrometheusHTTPClient(self.stack.url("prometheus"), auth=auth, timeout=60.0, ca_bundle=ca)
+        client = PrometheusClient(
+            self.stack.url("prometheus"), auth=auth, timeout=60.0, ca_bundle=self.stack.ca_file
+        )
         timings = time_dashboard_queries(self.dashboards, client, self.datasources, self.window_s)
         for dashboard, durations in timings.items():
             if durations:

@@ -32,7 +32,7 @@ def _crypto() -> Any:
         raise HarnessError(
             "a web.yml asks for TLS but the cryptography package is missing",
             place="render/tls",
-            hint="pip install cryptography (a dependency of stackcheck)",
+            hint="pip install 'stackcheck[tls]' (or cryptography), or drop tls_server_config from the web.yml",
         ) from err
     return x509, hashes, serialization, ec, ExtendedKeyUsageOID, NameOID
 
