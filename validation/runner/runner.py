@@ -15,7 +15,8 @@ from validation.core.project import Project
 from validation.core.results import Report
 from validation.stack.stack import Stack, StackOptions
 
-ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
+ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards", "faults")
+STACK_GROUPS = ("health", "scrape", "alerts", "notifications", "dashboards")
 
 
 @dataclass
@@ -67,7 +68,7 @@ def run(project: Project, options: RunOptions) -> Report:
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
     report = Report()
-    if {"alerts", "notifications"} & set(options.only):
+    if {"alerts", "notifications", "faults"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
         load_checked_scenarios(CheckContext(project, Path(".")))
     backend = resolve_backend(options.backend, project)
@@ -79,54 +80,77 @@ def run(project: Project, options: RunOptions) -> Report:
         project,
         StackOptions(backend=backend, time_scale=options.time_scale, keep_run_dir=options.keep_run_dir),
     )
-    with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp, ThreadPoolExecutor(1) as pool:
+    with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp, ThreadPoolExecutor(2) as pool:
         static: Future[None] | None = None
         static_report = Report()
         if "static" in options.only:
             # static checks overlap with the stack's start-up and first scrape
             static = pool.submit(run_static, project, static_report, Path(tmp))
-        started = time.monotonic()
-        try:
-            with stack:
-                report.measurements["startup_s"] = round(time.monotonic() - started, 3)
-                report.measurements["component_startup_s"] = {
-                    i.name: round(i.startup_seconds, 3) for i in stack.instances()
-                }
-                ctx = CheckContext(project, Path(tmp), stack=stack)
-                for group in ("health", "scrape"):
-                    if group in options.only:
-                        for check_type in RUNTIME[group]:
-                            check_type().run(ctx, report)
-                if {"alerts", "notifications"} & set(options.only):
-                    pipeline = Report()
-                    coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
-                    wanted = {
-                        k
-                        for g, k in (("alerts", "alert"), ("notifications", "notification"))
-                        if g in options.only
-                    } | {"reliability"}
-                    report.checks += [c for c in pipeline.checks if c.kind in wanted]
-                    report.coverage.update(pipeline.coverage)
-                    report.measurements.update(pipeline.measurements)
-                if "dashboards" in options.only:
-                    # after the alert pipeline: the dashboards' GPU fixture would fire GPU alerts
-                    from validation.checks.dashboards.run import run_dashboard_checks
+        faults: Future[None] | None = None
+        faults_report = Report()
+        if "faults" in options.only:
+            # the faults group runs on a stack of its own, beside the scenarios'
+            from validation.checks.faults import FaultOptions, run_faults
 
-                    ctx.options["report_dir"] = str(options.report_dir)
-                    run_dashboard_checks(ctx, report, include_static="static" not in options.only)
-                report.environment = stack.environment()
-                if stack.state and stack.state.ctx.warnings:
-                    report.environment["render_warnings"] = list(stack.state.ctx.warnings)
-        except ConfigError as exc:
-            report.failed("stack/start", "health", exc.render())
-            report.environment = stack.environment()
+            fault_options = FaultOptions(backend, options.time_scale, options.keep_run_dir)
+            if set(options.only) & set(STACK_GROUPS):
+                faults = pool.submit(run_faults, project, fault_options, faults_report)
+        try:
+            if set(options.only) & set(STACK_GROUPS):
+                _run_stack_groups(project, options, stack, report, Path(tmp))
+            elif "faults" in options.only:
+                run_faults(project, fault_options, faults_report)
         finally:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
+            if faults is not None:
+                faults.result()
+            report.checks += faults_report.checks
+            report.measurements.update(faults_report.measurements)
+            if not report.environment:
+                report.environment = faults_report.environment or {"backend": backend}
     report.write(options.report_dir)
     return report
+
+
+def _run_stack_groups(project: Project, options: RunOptions, stack: Stack, report: Report, tmp: Path) -> None:
+    started = time.monotonic()
+    try:
+        with stack:
+            report.measurements["startup_s"] = round(time.monotonic() - started, 3)
+            report.measurements["component_startup_s"] = {
+                i.name: round(i.startup_seconds, 3) for i in stack.instances()
+            }
+            ctx = CheckContext(project, tmp, stack=stack)
+            for group in ("health", "scrape"):
+                if group in options.only:
+                    for check_type in RUNTIME[group]:
+                        check_type().run(ctx, report)
+            if {"alerts", "notifications"} & set(options.only):
+                pipeline = Report()
+                coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
+                AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
+                wanted = {
+                    k
+                    for g, k in (("alerts", "alert"), ("notifications", "notification"))
+                    if g in options.only
+                } | {"reliability"}
+                report.checks += [c for c in pipeline.checks if c.kind in wanted]
+                report.coverage.update(pipeline.coverage)
+                report.measurements.update(pipeline.measurements)
+            if "dashboards" in options.only:
+                # after the alert pipeline: the dashboards' GPU fixture would fire GPU alerts
+                from validation.checks.dashboards.run import run_dashboard_checks
+
+                ctx.options["report_dir"] = str(options.report_dir)
+                run_dashboard_checks(ctx, report, include_static="static" not in options.only)
+            report.environment = stack.environment()
+            if stack.state and stack.state.ctx.warnings:
+                report.environment["render_warnings"] = list(stack.state.ctx.warnings)
+    except ConfigError as exc:
+        report.failed("stack/start", "health", exc.render())
+        report.environment = stack.environment()
 
 
 def resolve_backend(name: str, project: Project) -> str:

@@ -332,6 +332,19 @@ class Stack:
             assert state.alertmanager is not None
             args.append(f"--config.file={state.alertmanager.path}")
             flags.setdefault("cluster.listen-address", "")
+            if self.options.time_scale != 1:
+                from validation.timescale.component_flags import compress_alertmanager_flags
+
+                flags = compress_alertmanager_flags(flags, self.options.time_scale)
+        elif name == "pushgateway":
+            from validation.timescale.component_flags import (
+                compress_pushgateway_flags,
+                upstream_pushgateway_defaults,
+            )
+
+            flags = upstream_pushgateway_defaults(flags)
+            if self.options.time_scale != 1:
+                flags = compress_pushgateway_flags(flags, self.options.time_scale)
         elif name == "node_exporter":
             textfile = flags.get("collector.textfile.directory")
             if textfile:
@@ -412,9 +425,21 @@ class Stack:
             handle.kill()
 
     def restart(self, name: str) -> None:
+        """Graceful stop (SIGTERM), then start again with the same arguments and data."""
+        self.stop_component(name)
+        self.start_component(name)
+
+    def stop_component(self, name: str) -> None:
+        """Graceful stop (SIGTERM, SIGKILL after the backend's grace); ``start_component`` revives it."""
+        handle = self.instance(name).handle
+        if handle is not None:
+            handle.stop()
+
+    def start_component(self, name: str) -> None:
+        """Launch a stopped or killed instance again (same arguments, same data) and wait until ready."""
         inst = self.instance(name)
-        if inst.handle is not None:
-            inst.handle.stop()
+        if inst.handle is not None and inst.handle.alive():
+            raise HarnessError(f"{name} is still running", hint="stop or kill it first")
         assert inst.launch is not None
         inst.started_at = time.monotonic()
         inst.ready_at = 0.0
