@@ -144,7 +144,8 @@ class ReloadCase(FaultCase):
             name = str(rule["alert"])
             rendered = fx.rendered_rule(name) or rule
             production = fx.rules.get(name, 0.0) + longest_range(str(rule.get("expr", "")))
-            deadline = fx.real(production + 4 * evaluation) + 8.0
+            # a deadline, not the expectation: a loaded machine delays scrapes and evaluations
+            deadline = 2 * fx.real(production + 4 * evaluation) + 10.0
 
             def firing(alertname: str = name) -> bool:
                 return any(
