@@ -51,6 +51,15 @@ class FaultOptions:
     backend: str = "process"
     time_scale: float = 60.0
     keep_run_dir: bool = False
+    cases: tuple[str, ...] = ()  # case ids (faults/pushgateway, …) to run; empty: all
+
+
+def selected_phases(cases: tuple[str, ...]) -> list[list[Lane]]:
+    """``PHASES`` with only the named cases (all when ``cases`` is empty); empty lanes dropped."""
+    if not cases:
+        return PHASES
+    phases = [[[c for c in lane if c.id in cases] for lane in phase] for phase in PHASES]
+    return [[lane for lane in phase if lane] for phase in phases if any(phase)]
 
 
 def run_faults(project: Project, options: FaultOptions, report: Report) -> None:
@@ -75,7 +84,7 @@ def run_faults(project: Project, options: FaultOptions, report: Report) -> None:
         with stack:
             fx = FaultContext(project, stack, options.time_scale, scenarios, rules, routing, stack.run_dir)
             phases = []
-            for phase in PHASES:
+            for phase in selected_phases(options.cases):
                 begun = time.monotonic()
                 _run_phase(fx, phase, results)
                 phases.append(round(time.monotonic() - begun, 3))
@@ -115,4 +124,4 @@ def _run_phase(fx: FaultContext, lanes: list[Lane], report: Report) -> None:
         raise errors[0]
 
 
-__all__ = ["CASES", "PHASES", "FaultOptions", "run_faults"]
+__all__ = ["CASES", "PHASES", "FaultOptions", "run_faults", "selected_phases"]
