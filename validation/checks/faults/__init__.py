@@ -82,11 +82,16 @@ def run_faults(project: Project, options: FaultOptions, report: Report) -> None:
     results = Report()
     try:
         with stack:
+            report.measurements["faults_startup_s"] = round(time.monotonic() - started, 3)
             fx = FaultContext(project, stack, options.time_scale, scenarios, rules, routing, stack.run_dir)
             phases = []
-            for phase in selected_phases(options.cases):
+            selected = selected_phases(options.cases)
+            cases = {case: case() for phase in selected for lane in phase for case in lane}
+            for instance in cases.values():
+                instance.prepare(fx, results)
+            for phase in selected:
                 begun = time.monotonic()
-                _run_phase(fx, phase, results)
+                _run_phase(fx, [[cases[c] for c in lane] for lane in phase], results)
                 phases.append(round(time.monotonic() - begun, 3))
             report.measurements["faults_phase_s"] = phases
     except ConfigError as exc:
@@ -96,15 +101,15 @@ def run_faults(project: Project, options: FaultOptions, report: Report) -> None:
     report.measurements["faults_wall_s"] = round(time.monotonic() - started, 3)
 
 
-def _run_phase(fx: FaultContext, lanes: list[Lane], report: Report) -> None:
+def _run_phase(fx: FaultContext, lanes: list[list[FaultCase]], report: Report) -> None:
     errors: list[BaseException] = []
     reports = [Report() for _ in lanes]
 
-    def lane(cases: Lane, out: Report) -> None:
+    def lane(cases: list[FaultCase], out: Report) -> None:
         try:
             for case in cases:
                 try:
-                    case().run(fx, out)
+                    case.run(fx, out)
                 except ConfigError as exc:  # a component the config breaks did not come back
                     out.failed(case.id, KIND, exc.render())
         except BaseException as exc:  # re-raised on the calling thread

@@ -205,5 +205,9 @@ class FaultCase:
     id: ClassVar[str]
     kind: ClassVar[Kind] = KIND
 
+    def prepare(self, fx: FaultContext, report: Report) -> None:
+        """Called for every case before the first phase (must return quickly): state that
+        should age on the stack while the earlier phases run."""
+
     def run(self, fx: FaultContext, report: Report) -> None:
         raise NotImplementedError
