@@ -21,7 +21,6 @@ from validation.sinks import Notification
 from validation.timescale.component_flags import (
     compress_alertmanager_flags,
     compress_pushgateway_flags,
-    upstream_pushgateway_defaults,
 )
 
 pytestmark = pytest.mark.unit
@@ -37,9 +36,22 @@ def test_alertmanager_and_pushgateway_time_flags_are_always_compressed() -> None
     assert compress_pushgateway_flags({}, 60) == {"persistence.interval": "5s"}
 
 
+def _pushgateway_args(flags: dict[str, Any], time_scale: float = 60) -> list[str]:
+    from validation.components import COMPONENTS
+    from validation.components.base import LaunchInputs
+    from validation.core.project import ComponentConfig
+
+    pushgateway = COMPONENTS["pushgateway"]
+    config = ComponentConfig("pushgateway", address="pushgateway:9091", flags=flags)
+    launch = LaunchInputs(workdir=Path("/run/pg"), time_scale=time_scale, rendered=None, web_config=None,
+                          listen=("127.0.0.1", 9091))  # fmt: skip
+    return pushgateway.launch_args(config, launch)
+
+
 def test_a_pushgateway_without_persistence_file_gets_upstreams_none() -> None:
-    assert upstream_pushgateway_defaults({}) == {"persistence.file": None}
-    assert upstream_pushgateway_defaults({"persistence.file": "/d/p"}) == {"persistence.file": "/d/p"}
+    assert "--persistence.file=" in _pushgateway_args({})
+    args = _pushgateway_args({"persistence.file": "/data/pg.data", "persistence.interval": "5m"})
+    assert "--persistence.file=/run/pg/pg.data" in args and "--persistence.interval=5s" in args
 
 
 @pytest.mark.parametrize(

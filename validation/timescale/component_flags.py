@@ -6,9 +6,7 @@ Pushgateway: ``persistence.interval`` (5m) is how often the groups are written t
 ``persistence.file``. All three are always returned, scaled, so a run never depends on a default
 that did not scale.
 
-``persistence.file`` is not a duration, but its default is: upstream's Pushgateway keeps groups
-in memory only, while Debian's build writes to /var/lib/prometheus/pushgateway.data. A stack.yaml
-without the flag gets upstream's meaning (``--persistence.file=``), whichever binary runs.
+``persistence.file``'s default (upstream: none) is the Pushgateway component's ``flag_defaults``.
 """
 
 from __future__ import annotations
@@ -36,10 +34,3 @@ def compress_alertmanager_flags(flags: Mapping[str, Any], k: float) -> dict[str,
 
 def compress_pushgateway_flags(flags: Mapping[str, Any], k: float) -> dict[str, Any]:
     return _compress(flags, PUSHGATEWAY_FLAG_DEFAULTS, k)
-
-
-def upstream_pushgateway_defaults(flags: Mapping[str, Any]) -> dict[str, Any]:
-    """``flags`` with ``persistence.file`` set to upstream's default (none) when absent."""
-    out = dict(flags)
-    out.setdefault("persistence.file", None)  # flag_args renders None as --persistence.file=
-    return out
