@@ -84,23 +84,30 @@ def run(project: Project, options: RunOptions) -> Report:
             static = pool.submit(run_static, project, static_report, Path(tmp))
         faults: Future[None] | None = None
         faults_report = Report()
+        fault_stacks: list[Stack] = []
+        interrupted = False
         if "faults" in options.only:
             # the faults group runs on a stack of its own, beside the scenarios'
             from validation.checks.faults import FaultOptions, run_faults
 
             fault_options = FaultOptions(backend, options.time_scale, options.keep_run_dir)
             if set(options.only) & set(STACK_GROUPS):
-                faults = pool.submit(run_faults, project, fault_options, faults_report)
+                faults = pool.submit(run_faults, project, fault_options, faults_report, fault_stacks)
         try:
             if set(options.only) & set(STACK_GROUPS):
                 _run_stack_groups(project, options, stack, report, Path(tmp))
             elif "faults" in options.only:
                 run_faults(project, fault_options, faults_report)
+        except BaseException:
+            interrupted = True
+            for fault_stack in fault_stacks:  # Ctrl-C, SIGTERM: do not wait for the faults group
+                fault_stack.stop()
+            raise
         finally:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
-            if faults is not None:
+            if faults is not None and not interrupted:
                 faults.result()
             report.checks += faults_report.checks
             report.measurements.update(faults_report.measurements)

@@ -62,11 +62,14 @@ def selected_phases(cases: tuple[str, ...]) -> list[list[Lane]]:
     return [[lane for lane in phase if lane] for phase in phases if any(phase)]
 
 
-def run_faults(project: Project, options: FaultOptions, report: Report) -> None:
+def run_faults(
+    project: Project, options: FaultOptions, report: Report, started_stacks: list[Stack] | None = None
+) -> None:
     """Start the faults stack, run every case against it, append the results to ``report``.
 
     Raises ``HarnessError`` when the harness cannot proceed (exit 2); a config that makes a
-    component fail to start is a failed ``faults/stack/start`` (exit 1).
+    component fail to start is a failed ``faults/stack/start`` (exit 1). The stack is appended
+    to ``started_stacks`` so that a caller running this on another thread can stop it (Ctrl-C).
     """
     started = time.monotonic()
     scenarios, rules, routing = load_checked_scenarios(CheckContext(project, Path(".")))
@@ -79,6 +82,8 @@ def run_faults(project: Project, options: FaultOptions, report: Report) -> None:
             components=COMPONENTS,
         ),
     )
+    if started_stacks is not None:
+        started_stacks.append(stack)
     results = Report()
     try:
         with stack:
