@@ -92,11 +92,16 @@ def run_faults(
             phases = []
             selected = selected_phases(options.cases)
             cases = {case: case() for phase in selected for lane in phase for case in lane}
+            for case in list(cases):
+                absent = [c for c in case.needs if c not in project.components]
+                if absent:
+                    results.skipped(case.id, KIND, f"the stack has no {', '.join(absent)}")
+                    del cases[case]
             for instance in cases.values():
                 instance.prepare(fx, results)
             for phase in selected:
                 begun = time.monotonic()
-                _run_phase(fx, [[cases[c] for c in lane] for lane in phase], results)
+                _run_phase(fx, [[cases[c] for c in lane if c in cases] for lane in phase], results)
                 phases.append(round(time.monotonic() - begun, 3))
             report.measurements["faults_phase_s"] = phases
     except ConfigError as exc:

@@ -204,6 +204,7 @@ class FaultCase:
 
     id: ClassVar[str]
     kind: ClassVar[Kind] = KIND
+    needs: ClassVar[tuple[str, ...]] = ("prometheus", "alertmanager")  # components of stack.yaml
 
     def prepare(self, fx: FaultContext, report: Report) -> None:
         """Called for every case before the first phase (must return quickly): state that

@@ -23,6 +23,7 @@ HINT = (
 
 class PushgatewayPersistenceCase(FaultCase):
     id = "faults/pushgateway"
+    needs = ("pushgateway",)
 
     def run(self, fx: FaultContext, report: Report) -> None:
         stack = fx.stack

@@ -59,6 +59,7 @@ def effective_retention(text: str) -> tuple[float, int]:
 
 class RetentionCase(FaultCase):
     id = "faults/retention"
+    needs = ("prometheus",)
 
     def run(self, fx: FaultContext, report: Report) -> None:
         stack = fx.stack
