@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,22 +16,6 @@ from validation.core.project import Project
 from validation.core.results import Report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
-
-
-@pytest.fixture(autouse=True)
-def _no_orphans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Overrides the e2e one: only this test's processes count (the machine may run other
-    stacks meanwhile). Its run directories live under its tmp_path (TMPDIR)."""
-    from tests.orphans import processes_mentioning
-    from validation.core.wait import WaitTimeout, wait_until
-
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    yield
-    try:
-        wait_until(lambda: not processes_mentioning(str(tmp_path)), timeout=10, what="the test's processes to exit")
-    except WaitTimeout:
-        pytest.fail(f"orphan processes after the test: {processes_mentioning(str(tmp_path))}", pytrace=False)
 
 
 def _run(repo: Path, report: Path, backend: str = "process"):

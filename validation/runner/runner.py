@@ -10,9 +10,11 @@ from pathlib import Path
 
 from validation.checks import RUNTIME, STATIC, CheckContext
 from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
+from validation.checks.base import run_check
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.stack.stack import Stack, StackOptions
 
 ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards", "faults")
@@ -33,18 +35,27 @@ class RunOptions:
 def run_static(project: Project, report: Report, work_dir: Path) -> None:
     ctx = CheckContext(project, work_dir)
     for check_type in STATIC:
-        check_type().run(ctx, report)
+        run_check(check_type(), ctx, report)
     from validation.checks.dashboards.run import run_static_dashboard_checks
 
     run_static_dashboard_checks(ctx, report)
 
 
 def check(project: Project, report_dir: Path) -> Report:
+    waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
+    finalize(report, project, waivers)
     report.write(report_dir)
     return report
+
+
+def finalize(report: Report, project: Project, waivers: list[Waiver], *, complete: bool = False) -> None:
+    """Places relative to the repository root, then the waivers (which match on them); ``complete``
+    when every check group ran."""
+    report.relativize(project.root)
+    apply_waivers(report, waivers, complete=complete)
 
 
 def _tool_versions() -> dict[str, str]:
@@ -63,6 +74,7 @@ def run(project: Project, options: RunOptions) -> Report:
         raise HarnessError(
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
+    waivers = load_waivers(project.root, project.rule_files())
     report = Report()
     if {"alerts", "notifications", "faults"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
@@ -113,6 +125,9 @@ def run(project: Project, options: RunOptions) -> Report:
             report.measurements.update(faults_report.measurements)
             if not report.environment:
                 report.environment = faults_report.environment or {"backend": backend}
+    finalize(
+        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    )
     report.write(options.report_dir)
     return report
 
@@ -129,11 +144,11 @@ def _run_stack_groups(project: Project, options: RunOptions, stack: Stack, repor
             for group in ("health", "scrape"):
                 if group in options.only:
                     for check_type in RUNTIME[group]:
-                        check_type().run(ctx, report)
+                        run_check(check_type(), ctx, report)
             if {"alerts", "notifications"} & set(options.only):
                 pipeline = Report()
                 coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
+                run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
                 wanted = {
                     k
                     for g, k in (("alerts", "alert"), ("notifications", "notification"))

@@ -105,7 +105,7 @@ def run_faults(
                 phases.append(round(time.monotonic() - begun, 3))
             report.measurements["faults_phase_s"] = phases
     except ConfigError as exc:
-        results.failed("faults/stack/start", KIND, exc.render())
+        results.failed("faults/stack/start", KIND, exc.render(), severity="error")
     report.environment = report.environment or stack.environment()
     report.checks += results.checks
     report.measurements["faults_wall_s"] = round(time.monotonic() - started, 3)
@@ -118,10 +118,13 @@ def _run_phase(fx: FaultContext, lanes: list[list[FaultCase]], report: Report) -
     def lane(cases: list[FaultCase], out: Report) -> None:
         try:
             for case in cases:
+                start = len(out.checks)
                 try:
                     case.run(fx, out)
                 except ConfigError as exc:  # a component the config breaks did not come back
                     out.failed(case.id, KIND, exc.render())
+                finally:
+                    out.stamp_severity(case.severity, start)
         except BaseException as exc:  # re-raised on the calling thread
             errors.append(exc)
 

@@ -15,7 +15,7 @@ import requests
 from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.core.promql_names import selected_metrics
-from validation.core.results import Kind, Report
+from validation.core.results import Kind, Report, Severity
 from validation.core.yamlload import load_yaml
 from validation.routing.config import AlertmanagerConfig
 from validation.scenarios.model import Scenario
@@ -204,6 +204,7 @@ class FaultCase:
 
     id: ClassVar[str]
     kind: ClassVar[Kind] = KIND
+    severity: ClassVar[Severity] = "error"  # docs/checks.md, docs/faults.md
     needs: ClassVar[tuple[str, ...]] = ("prometheus", "alertmanager")  # components of stack.yaml
 
     def prepare(self, fx: FaultContext, report: Report) -> None:
