@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.core.promql_names import selected_metrics
@@ -22,7 +23,6 @@ from validation.scenarios.model import Scenario
 from validation.sinks import Match, by_receiver, contains, firing
 from validation.sinks.base import Sink
 from validation.stack.stack import Stack
-from validation.timescale.durations import parse_duration_seconds
 
 KIND: Kind = "reliability"
 _RANGE = re.compile(r"\[(\d+(?:ms|[smhdwy]))(?::[^\]]*)?\]")

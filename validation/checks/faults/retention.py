@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 from validation.checks.faults.common import KIND, FaultCase, FaultContext
+from validation.core.durations import parse_duration_seconds
 from validation.core.results import Report
-from validation.timescale.durations import parse_duration_seconds
 
 DEFAULT_RETENTION = "15d"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTPE]?)(i?)B\s*$", re.IGNORECASE)
