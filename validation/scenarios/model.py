@@ -71,6 +71,8 @@ class ExpNotification:
     count: int | None = None
     resolved: bool = False
     within: float | None = None
+    to: tuple[str, ...] = ()  # every email at the receiver is addressed to these (lower case)
+    channel: str = ""  # every Slack message at the receiver is posted to this channel
     line: int = 0
 
 
