@@ -193,8 +193,10 @@ def test_a_file_that_is_not_a_dashboard_fails_with_a_clear_message(
          "datasource 'nope' is not provisioned"),
         (lambda d: _panel(d, 2)["targets"][0].__setitem__("datasource", {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}),
          "datasource variable $DS_PROMETHEUS is not defined"),
+        (lambda d: _panel(d, 6).__setitem__("datasource", {"type": "prometheus", "uid": "gone"}),
+         "datasource 'gone' is not provisioned"),
     ],
-    ids=["unknown uid", "export placeholder"],
+    ids=["unknown uid", "export placeholder", "panel uid while targets use ${datasource}"],
 )  # fmt: skip
 def test_an_unresolvable_datasource_fails_naming_dashboard_and_panel(
     tmp_path: Path, change: Any, message: str
@@ -206,6 +208,56 @@ def test_an_unresolvable_datasource_fails_naming_dashboard_and_panel(
     assert (
         message in check.message and "stackcheck-node-detail" in check.message and "panel '" in check.message
     )
+
+
+class ConstantPrometheus(DataPrometheus):
+    """Every query of a known metric returns ``value`` throughout, for every node."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(SERIES)
+        self.value = value
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
+        answer = super().query_range(expr, start, end, step)
+        for series in answer["result"]:
+            series["values"] = [[t, str(self.value)] for t, _ in series["values"]]
+        return answer
+
+
+def _units(path: Path, value: float) -> list[CheckResult]:
+    session = DashboardSession.load([path], GRAFANA / "provisioning" / "datasources")
+    session.execute(ConstantPrometheus(value), now=1.7e9)
+    report = Report()
+    DashboardUnitsCheck().evaluate(session, report)
+    return report.checks
+
+
+def _percent(d: dict[str, Any]) -> None:
+    _panel(d, 6)["fieldConfig"]["defaults"]["unit"] = "percent"
+
+
+def _times_100(d: dict[str, Any]) -> None:
+    _panel(d, 6)["targets"][0]["expr"] = "100 * (" + _panel(d, 6)["targets"][0]["expr"] + ")"
+
+
+def test_a_ratio_shown_as_percent_fails_with_the_value_it_would_read(tmp_path: Path) -> None:
+    (check,) = _units(_broken(tmp_path, _percent), 0.9)
+    assert check.status == "failed" and "unit percent on a 0–1 ratio" in check.message
+    assert "(id 6)" in check.message and '"0.9 %"' in check.message
+
+
+def test_a_percent_panel_whose_query_multiplies_by_100_is_not_a_ratio(tmp_path: Path) -> None:
+    (check,) = _units(_broken(tmp_path, lambda d: (_percent(d), _times_100(d))), 0.9)
+    assert check.status == "passed"
+
+
+def test_a_percentage_times_100_shown_as_percentunit_fails(tmp_path: Path) -> None:
+    (check,) = _units(_broken(tmp_path, _times_100), 90.0)
+    assert check.status == "failed" and '"9000 %"' in check.message
+
+
+def test_the_reference_units_fit_ratio_data(tmp_path: Path) -> None:
+    assert [c.status for c in _units(NODE_DETAIL, 0.9)] == ["passed"]
 
 
 def test_duplicate_panel_ids_fail(tmp_path: Path) -> None:

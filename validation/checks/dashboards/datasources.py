@@ -2,7 +2,8 @@
 
 Catches: a uid that exists only in the Grafana the dashboard was exported from (the panel shows
 "Datasource ... was not found"), an ``__inputs`` placeholder (``${DS_PROMETHEUS}``) left by "Export
-for sharing externally", a ``${ds}`` variable that is not defined. Datasource variables resolve to
+for sharing externally", a ``${ds}`` variable that is not defined, a panel whose own datasource is unknown while its
+targets use ``${datasource}`` (Grafana errors the panel). Datasource variables resolve to
 their saved selection, else the first provisioned datasource of their type.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from validation.checks.dashboards.session import SessionCheck
 from validation.core.errors import ConfigError
 from validation.core.results import Report
-from validation.dashboards.datasources import Datasource, resolve_target_datasource
+from validation.dashboards.datasources import Datasource, resolve_datasource, resolve_target_datasource
 from validation.dashboards.model import Dashboard
 from validation.dashboards.session import DashboardSession, dashboard_key
 
@@ -61,8 +62,10 @@ def unresolved_datasources(dashboard: Dashboard, datasources: list[Datasource]) 
         where = f"panel {panel.title!r} (id {panel.id})"
         targets = panel.targets or []
         try:
-            if not targets:
-                resolve_target_datasource(panel.datasource, None, datasources, lookup)
+            # Grafana loads the panel's own datasource first: a uid it does not know errors the
+            # whole panel, even when every target names its datasource (${datasource}).
+            if panel.datasource is not None or not targets:
+                resolve_datasource(panel.datasource, datasources, lookup)
             for target in targets:
                 resolve_target_datasource(panel.datasource, target.datasource, datasources, lookup)
         except ConfigError as exc:
