@@ -28,6 +28,7 @@ NUMERIC_TYPES = frozenset(
 class DashboardUnitsCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
+    severity = "warning"  # presentation: the panel still shows the right data
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
@@ -55,7 +56,10 @@ class DashboardUnitsCheck(SessionCheck):
             problems += wrong
             if problems:
                 report.failed(
-                    check_id, self.kind, f"dashboard {dashboard_key(dashboard)}: " + "; ".join(problems)
+                    check_id,
+                    self.kind,
+                    f"dashboard {dashboard_key(dashboard)}: " + "; ".join(problems),
+                    file=dashboard.source or None,
                 )
             else:
                 report.passed(check_id, self.kind)
