@@ -629,22 +629,23 @@ EXPORTED = {
     "rows": [{"title": "r", "panels": [{"id": 20, "type": "singlestat", "title": "CPU Busy", "format": "percent",
               "datasource": "${DS_LOCALHOST}", "targets": [{"refId": "A", "expr": 'node_load1{job=~"$job"}'}]}]}],
     "templating": {"list": [{"name": "job", "type": "query", "datasource": "${DS_LOCALHOST}",
-                             "query": "label_values(node_boot_time_seconds, job)", "refresh": 1}]},
+                             "query": "label_values(node_load1, job)", "refresh": 1}]},
 }  # fmt: skip
 
 
-def test_a_dashboard_exported_for_sharing_externally_fails_with_the_import_placeholder_hint(
-    tmp_path: Path,
-) -> None:
+def test_a_dashboard_exported_for_sharing_is_reported_once_and_every_panel_checked(tmp_path: Path) -> None:
     path = tmp_path / "exported.json"
     path.write_text(json.dumps(EXPORTED))
     report = Report()
     session = _session([path])
-    DashboardDatasourcesCheck().evaluate(session, report)
-    DashboardVariablesCheck().evaluate(session, report)
+    for check in (DashboardDatasourcesCheck(), DashboardVariablesCheck(), DashboardDataCheck()):
+        check.evaluate(session, report)
     failed = {c.id: c.message for c in _by_status(report, "failed")}
-    assert sorted(failed) == ["dashboards/exported/datasources", "dashboards/exported/variables"]
-    assert all("${DS_LOCALHOST} is an import placeholder" in message for message in failed.values())
+    assert list(failed) == ["dashboards/exported/datasources"]
+    assert failed["dashboards/exported/datasources"].count("exported for sharing externally") == 1
+    assert "${DS_LOCALHOST} → 'prometheus'" in failed["dashboards/exported/datasources"]
+    # mapped to the stack's datasource, the variable resolves and the panel runs
+    assert ("dashboards/exported/20", "passed") in [(c.id, c.status) for c in report.checks]
 
 
 def test_an_old_schema_dashboard_without_uid_is_keyed_by_its_file_name(tmp_path: Path) -> None:

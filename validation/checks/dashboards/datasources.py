@@ -29,8 +29,19 @@ class DashboardDatasourcesCheck(SessionCheck):
         for dashboard in session.dashboards:
             check_id = f"{self.id}/{dashboard_key(dashboard)}/datasources"
             problems = unresolved_datasources(dashboard, session.datasources)
+            inputs = session.shared_inputs.get(dashboard_key(dashboard))
+            if inputs:
+                mapped = ", ".join(f"${{{name}}} → {uid!r}" for name, uid in sorted(inputs.items()))
+                problems.insert(
+                    0,
+                    f"dashboard {dashboard_key(dashboard)} is exported for sharing externally (__inputs "
+                    f"{mapped}): Grafana fills these in its import dialog only, so provisioned from this "
+                    "file every panel is an error. Every panel was checked with the inputs mapped as "
+                    "shown. Hint: import it once in Grafana and export it without 'Export for sharing "
+                    "externally', or replace each ${DS_…} with the datasource uid or a ${datasource} variable",
+                )
             if problems:
-                message = "; ".join(problems) + inputs_hint(dashboard)
+                message = "; ".join(problems) + ("" if inputs else inputs_hint(dashboard))
                 report.failed(
                     check_id, self.kind, message, file=dashboard.source or None, unresolved=problems
                 )
