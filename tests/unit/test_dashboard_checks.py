@@ -324,11 +324,12 @@ RULE_TEXT = """groups:
 """
 
 
-def _panel_json(expr: str, unit: str, steps: list[float]) -> str:
-    thresholds = {"mode": "absolute", "steps": [{"color": "green", "value": None}] +
-                  [{"color": "red", "value": v} for v in steps]}  # fmt: skip
+def _panel_json(expr: str, unit: str, steps: list[float], low_is_bad: bool = False, **defaults: Any) -> str:
+    base, step = ("red", "green") if low_is_bad else ("green", "red")
+    thresholds = {"mode": "absolute", "steps": [{"color": base, "value": None}] +
+                  [{"color": step, "value": v} for v in steps]}  # fmt: skip
     panel = {"id": 1, "type": "timeseries", "title": "p", "targets": [{"refId": "A", "expr": expr}],
-             "fieldConfig": {"defaults": {"unit": unit, "thresholds": thresholds}}}  # fmt: skip
+             "fieldConfig": {"defaults": {"unit": unit, "thresholds": thresholds, **defaults}}}  # fmt: skip
     return json.dumps({"uid": "u", "schemaVersion": 39, "panels": [panel]})
 
 
@@ -350,8 +351,9 @@ def test_a_complemented_panel_needs_one_minus_the_alert_value(value: Any, comple
         recorded, alerts = load_rules([path])
     expr = "1 - avail / total" if complemented else "avail / total"
     expected = 1 - float(value) if complemented else float(value)
+    # available below the value: red low on the available panel, red high on the used one
     (match,) = cross_check(
-        parse_dashboard(_panel_json(expr, "percentunit", [expected])),
+        parse_dashboard(_panel_json(expr, "percentunit", [expected], low_is_bad=not complemented)),
         alert_thresholds(recorded, alerts),
         recorded,
     )
@@ -374,6 +376,7 @@ def test_a_complemented_panel_needs_one_minus_the_alert_value(value: Any, comple
 def test_threshold_matching_follows_complements_and_scaling(
     tmp_path: Path, expr: str, unit: str, steps: list[float], alert: str, ok: bool
 ) -> None:
+    low_is_bad = expr == "avail / total"
     rules = tmp_path / "r.rules.yml"
     rules.write_text(RULE_TEXT)
     from validation.dashboards.alert_thresholds import load_rules
@@ -381,7 +384,7 @@ def test_threshold_matching_follows_complements_and_scaling(
     recorded, alerts = load_rules([rules])
     watched = alert_thresholds(recorded, alerts)
     assert {a.alert for a in watched} == {"Full", "Hot"}  # "> 0" is an event, not a threshold
-    (match,) = cross_check(parse_dashboard(_panel_json(expr, unit, steps)), watched, recorded)
+    (match,) = cross_check(parse_dashboard(_panel_json(expr, unit, steps, low_is_bad)), watched, recorded)
     assert (match.alert.alert, match.ok) == (alert, ok)
 
 
