@@ -192,3 +192,20 @@ def test_pinned_recipients_are_parsed_strictly(extra, error):
     with pytest.raises(ScenarioError) as caught:
         _pinned(extra)
     assert error in caught.value.what + caught.value.hint and "mem.yaml:" in caught.value.place
+
+
+def _webhook(labels):
+    return Notification(kind="webhook", receiver="oncall-critical", received_at=110.0, status="firing",
+                        subject="k", text="NodeMemoryExhausted", raw=b"", structured=True,
+                        alerts=({"alertname": "NodeMemoryExhausted", "node": "gpu-node-7-s3", **labels},))
+
+
+def test_pinned_labels_are_asserted_on_every_alert_of_the_webhook_notifications():
+    state = _pinned("    labels: {cluster: ai-compute}\n")
+    exp = state.scenario.exp_notifications[0]
+    judge = lambda notes: judge_notification(state, exp, notes, 111.0, True, deadline=120.0)["labels"]  # noqa: E731
+    assert judge([_webhook({"cluster": "ai-compute"})]) == ("passed", "")
+    status, message = judge([_webhook({})])
+    assert status == "failed" and "cluster=None" in message and "external_labels" in message
+    status, message = judge([_addressed("slack", channel="#x")])
+    assert status == "failed" and "only webhooks carry them" in message

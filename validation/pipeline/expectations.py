@@ -233,6 +233,8 @@ def judge_notification(
         )
     if exp.to or exp.channel:
         out["recipients"] = _judge_recipients(exp, firing)
+    if exp.labels:
+        out["labels"] = _judge_labels(state, exp, firing)
     if exp.count is not None:
         if now < state.window_end and not final:
             out["count"] = None
@@ -284,6 +286,34 @@ def _unnamed(state: ScenarioState, exp: ExpNotification, inbox: list[Notificatio
         and not n.alerts
         and wanted & state.scope.alertnames(n)
     ]
+
+
+def _judge_labels(state: ScenarioState, exp: ExpNotification, firing: list[Notification]) -> Verdict:
+    """Every alert of the scenario in a structured notification carries the pinned labels."""
+    structured = [n for n in firing if n.structured and n.alerts]
+    if not structured:
+        return (
+            "failed",
+            f"exp: alerts at {exp.receiver!r} labelled {exp.labels}, got: no notification with alert labels "
+            "(only webhooks carry them). Hint: pin labels on a webhook receiver's expectation",
+        )
+    wrong = sorted(
+        {
+            f"{k}={a.get(k)!r}"
+            for n in structured
+            for a in n.alerts
+            if state.scope.owns_labels(a)
+            for k, v in exp.labels.items()
+            if a.get(k) != v
+        }
+    )
+    if not wrong:
+        return ("passed", "")
+    return (
+        "failed",
+        f"exp: every alert at {exp.receiver!r} labelled {exp.labels}, got: {', '.join(wrong)}. Hint: the "
+        "labels Prometheus adds on the way (global.external_labels, alert_relabel_configs) changed",
+    )
 
 
 def _judge_recipients(exp: ExpNotification, firing: list[Notification]) -> Verdict:

@@ -40,7 +40,7 @@ ALERT_KEYS = (
     "fires_within", "pending", "resolves", "absent",
 )  # fmt: skip
 NOTIFICATION_KEYS = (
-    "receiver", "alertname", "contains", "absent", "count", "resolved", "within", "to", "channel",
+    "receiver", "alertname", "contains", "absent", "count", "resolved", "within", "to", "channel", "labels",
 )  # fmt: skip
 PANEL_KEYS = ("dashboard", "panel", "min", "max", "has_data")
 SILENCE_KEYS = ("matchers", "after", "duration")
@@ -143,7 +143,7 @@ def _exp_notification(data: Any, at: f.At) -> ExpNotification:
             f"count must be a whole number >= 1, got {count!r}", "count is how many notifications arrive"
         )
     if absent:
-        for key in ("count", "resolved", "to", "channel"):
+        for key in ("count", "resolved", "to", "channel", "labels"):
             if fields.get(key) is not None:
                 raise at.key(fields, key).error(
                     f"{key} cannot be combined with absent: true",
@@ -176,6 +176,7 @@ def _exp_notification(data: Any, at: f.At) -> ExpNotification:
         within=f.duration(fields, "within", at),
         to=tuple(a.lower() for a in to),
         channel=channel,
+        labels=f.labels(fields, "labels", at),
         line=at.line,
     )
 

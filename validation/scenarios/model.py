@@ -73,6 +73,9 @@ class ExpNotification:
     within: float | None = None
     to: tuple[str, ...] = ()  # every email at the receiver is addressed to these (lower case)
     channel: str = ""  # every Slack message at the receiver is posted to this channel
+    # every alert of every structured (webhook) notification carries these labels, e.g. the
+    # external_labels Prometheus adds on the way
+    labels: dict[str, str] = field(default_factory=dict)
     line: int = 0
 
 
