@@ -34,7 +34,8 @@ SCENARIO_KEYS = (
     "exp_notifications", "exp_panels", "silences", "scale",
 )  # fmt: skip
 SERIES_KEYS = ("series", "values")
-PUSH_KEYS = ("job", "grouping", "series", "values")
+PUSH_KEYS = ("job", "grouping", "series", "values", "type")
+PUSH_TYPES = ("counter", "gauge", "untyped")
 ALERT_KEYS = (
     "alertname", "exp_labels", "exp_annotations", "exp_annotations_contain",
     "fires_within", "pending", "resolves", "absent",
@@ -94,8 +95,15 @@ def _push_series(data: Any, at: f.At) -> PushSeries:
     name, labels, samples, text = _series(fields, at)
     job = f.text(fields, "job", at, required=True)
     assert job is not None
+    kind = f.text(fields, "type", at) or ""
+    if kind and kind not in PUSH_TYPES:
+        raise at.key(fields, "type").error(
+            f"type must be one of {', '.join(PUSH_TYPES)}, got {kind!r}",
+            "the # TYPE line pushed with the series; a type that conflicts with another group's makes "
+            "the Pushgateway reject the push",
+        )
     return PushSeries(
-        name, labels, samples, text, at.line, job=job, grouping=f.labels(fields, "grouping", at)
+        name, labels, samples, text, at.line, job=job, grouping=f.labels(fields, "grouping", at), type=kind
     )
 
 

@@ -42,6 +42,7 @@ class PushSeries(InputSeries):
 
     job: str = ""
     grouping: dict[str, str] = field(default_factory=dict)
+    type: str = ""  # pushed as "# TYPE <name> <type>" when set
 
 
 @dataclass(frozen=True)
