@@ -19,6 +19,7 @@ from validation.core.yamlload import load_yaml
 from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
 from validation.pipeline.coverage import record_coverage
 from validation.pipeline.endpoints import record_endpoint_checks
+from validation.pipeline.paths import path_coverage
 from validation.pipeline.run import run_pipeline
 from validation.pipeline.timing import Timing
 from validation.render.rules import rule_name
@@ -109,5 +110,10 @@ class AlertPipelineCheck(Check):
             report,
         )
         if self.coverage:
+            prometheus = ctx.project.components["prometheus"].config
+            if prometheus is not None:
+                report.coverage["paths"] = path_coverage(
+                    scenarios, prometheus, ctx.project.components["pushgateway"].address
+                )
             not_here = uncompressible if scale != 1 else set()
             record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)
