@@ -47,7 +47,10 @@ def test_every_check_class_is_registered_in_some_group() -> None:
 
 
 def test_the_groups_are_what_only_selects_in_run_order() -> None:
-    assert ALL_GROUPS == ("static", "health", "security", "scrape", "alerts", "notifications", "dashboards")
+    assert ALL_GROUPS == (
+        "static", "health", "security", "scrape", "alerts", "notifications", "dashboards", "faults",
+    )  # fmt: skip
+    assert GROUPS["faults"] == ()  # a job with a stack of its own: validation.checks.faults
 
 
 def test_the_security_groups_static_checks_need_no_stack_and_run_first_in_it() -> None:

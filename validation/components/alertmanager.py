@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from validation.components.base import Component, LaunchInputs, Placement, Rendered, RenderInputs
 from validation.core.errors import HarnessError
 from validation.render.alertmanager import render_alertmanager
+from validation.timescale.component_flags import compress_alertmanager_flags
 
 if TYPE_CHECKING:
     from validation.core.project import ComponentConfig
@@ -26,7 +27,8 @@ class Alertmanager(Component):
     extra_binaries = ("amtool",)
 
     def run_flags(self, flags: dict[str, Any], launch: LaunchInputs) -> dict[str, Any]:
-        """A config that gossips keeps gossiping, but on the instance's own loopback address.
+        """Durations compressed by the time scale; a config that gossips keeps gossiping, but on the
+        instance's own loopback address.
 
         Upstream Alertmanager gossips on 0.0.0.0:9094 unless ``cluster.listen-address`` is empty;
         security/alertmanager/clustering reports that, and the run never binds a non-loopback
@@ -35,6 +37,8 @@ class Alertmanager(Component):
         from validation.checks.security.clustering import gossip_address
         from validation.render.addresses import split_host_port
 
+        if launch.time_scale != 1:
+            flags = compress_alertmanager_flags(flags, launch.time_scale)
         address = gossip_address(flags)
         if address is None:
             return flags
