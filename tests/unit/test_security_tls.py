@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from validation.checks.security.endpoints import Endpoint, send
 from validation.clients.prometheus import PrometheusClient, QueryFailed
 from validation.components.flags import flag_args
 from validation.core.errors import HarnessError
@@ -149,6 +151,33 @@ def test_the_harness_clients_verify_with_the_run_ca_whatever_the_environment_say
         assert PrometheusClient(url, ca_bundle=ca.ca_file).get_json("/api/v1/query")["status"] == "success"
         with pytest.raises(QueryFailed, match="CERTIFICATE_VERIFY_FAILED"):
             PrometheusClient(url, ca_bundle=certifi.where()).instant("up", 0.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _SlowThen401(BaseHTTPRequestHandler):
+    calls = 0
+
+    def do_GET(self) -> None:
+        type(self).calls += 1
+        if type(self).calls == 1:
+            time.sleep(0.6)  # a bcrypt on a loaded machine
+        self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_slow_refusal_is_asked_again_and_still_needs_the_401() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowThen401)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert send(url, Endpoint("GET", "/metrics"), None, True, timeout=0.3) == 401
+        assert _SlowThen401.calls == 2
     finally:
         server.shutdown()
         server.server_close()

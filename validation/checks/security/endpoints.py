@@ -97,7 +97,21 @@ def send(
     verify: str | bool,
     timeout: float = 5.0,
 ) -> int | str:
-    """The status code, or the name of the exception when no HTTP answer came."""
+    """The status code, or the name of the exception when no HTTP answer came.
+
+    A timeout is asked once more with a longer one: a wrong password costs the component a bcrypt
+    computation, which a loaded machine can stretch past 5 s. The verdict still needs the answer.
+    """
+    for attempt_timeout in (timeout, 4 * timeout):
+        code = _send_once(base_url, endpoint, auth, verify, attempt_timeout)
+        if code not in ("ReadTimeout", "ConnectTimeout"):
+            break
+    return code
+
+
+def _send_once(
+    base_url: str, endpoint: Endpoint, auth: tuple[str, str] | None, verify: str | bool, timeout: float
+) -> int | str:
     session = requests.Session()
     session.trust_env = False
     try:
