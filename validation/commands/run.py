@@ -13,7 +13,7 @@ from validation.commands.base import (
 )
 from validation.commands.summary import finish
 from validation.core.errors import HarnessError
-from validation.runner.runner import ALL_GROUPS
+from validation.runner.runner import ALL_GROUPS, DEFAULT_TIME_SCALE_CAP
 
 
 class RunCommand(Command):
@@ -22,7 +22,14 @@ class RunCommand(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_backend_option(parser)
-        add_time_scale_option(parser)
+        add_time_scale_option(
+            parser,
+            default=DEFAULT_TIME_SCALE_CAP,
+            help=(
+                "the largest time compression any group may take (default %(default)g); each "
+                "scenario group takes the smallest K that keeps it short, see README 'time'"
+            ),
+        )
         parser.add_argument(
             "--only",
             default="",

@@ -1,142 +1,25 @@
-"""Run checks and write the report: the library behind `stackcheck check` and `stackcheck run`."""
+"""The library behind `stackcheck check` and `stackcheck run`, by module:
+
+- ``options``: ``RunOptions``, the check groups, the ``--time-scale`` cap;
+- ``static``: the static gate (``check``, ``run_static``);
+- ``jobs``: independent jobs, each on its own stack, run concurrently (the extension point);
+- ``service_job``: health, scrape, dashboards; ``scenario_jobs`` / ``scenario_factory``: one job
+  per scenario group (``validation.pipeline.grouping``), coverage merged;
+- ``live``: ``run`` — static beside every job, one report.
+"""
 
 from __future__ import annotations
 
-import tempfile
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
+from validation.runner.live import resolve_backend, run
+from validation.runner.options import ALL_GROUPS, DEFAULT_TIME_SCALE_CAP, RunOptions
+from validation.runner.static import check, run_static
 
-from validation.checks import RUNTIME, STATIC, CheckContext
-from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
-from validation.core.errors import ConfigError, HarnessError
-from validation.core.project import Project
-from validation.core.results import Report
-from validation.stack.stack import Stack, StackOptions
-
-ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
-
-
-@dataclass
-class RunOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
-    only: tuple[str, ...] = ALL_GROUPS
-    report_dir: Path = Path("reports")
-    keep_run_dir: bool = False
-    scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
-    extra: dict[str, object] = field(default_factory=dict)
-
-
-def run_static(project: Project, report: Report, work_dir: Path) -> None:
-    ctx = CheckContext(project, work_dir)
-    for check_type in STATIC:
-        check_type().run(ctx, report)
-    from validation.checks.dashboards.run import run_static_dashboard_checks
-
-    run_static_dashboard_checks(ctx, report)
-
-
-def check(project: Project, report_dir: Path) -> Report:
-    report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
-    with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
-        run_static(project, report, Path(tmp))
-    report.write(report_dir)
-    return report
-
-
-def _tool_versions() -> dict[str, str]:
-    from validation.components import SPECS
-    from validation.core.errors import ComponentUnavailable
-
-    versions = {}
-    for name in ("prometheus", "alertmanager"):
-        spec = SPECS[name]
-        try:
-            versions[name] = spec.version(spec.find_binary())
-        except ComponentUnavailable:
-            versions[name] = "missing"
-    return versions
-
-
-def run(project: Project, options: RunOptions) -> Report:
-    unknown = [g for g in options.only if g not in ALL_GROUPS]
-    if unknown:
-        raise HarnessError(
-            f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
-        )
-    report = Report()
-    if {"alerts", "notifications"} & set(options.only):
-        # a malformed scenario stops the run before anything starts (exit 2)
-        load_checked_scenarios(CheckContext(project, Path(".")))
-    backend = resolve_backend(options.backend, project)
-    if backend == "containers":
-        from validation.backends.containers import remove_labelled
-
-        remove_labelled(orphans_only=True)  # containers of a harness that was SIGKILLed
-    stack = Stack(
-        project,
-        StackOptions(backend=backend, time_scale=options.time_scale, keep_run_dir=options.keep_run_dir),
-    )
-    with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp, ThreadPoolExecutor(1) as pool:
-        static: Future[None] | None = None
-        static_report = Report()
-        if "static" in options.only:
-            # static checks overlap with the stack's start-up and first scrape
-            static = pool.submit(run_static, project, static_report, Path(tmp))
-        started = time.monotonic()
-        try:
-            with stack:
-                report.measurements["startup_s"] = round(time.monotonic() - started, 3)
-                report.measurements["component_startup_s"] = {
-                    i.name: round(i.startup_seconds, 3) for i in stack.instances()
-                }
-                ctx = CheckContext(project, Path(tmp), stack=stack)
-                for group in ("health", "scrape"):
-                    if group in options.only:
-                        for check_type in RUNTIME[group]:
-                            check_type().run(ctx, report)
-                if {"alerts", "notifications"} & set(options.only):
-                    pipeline = Report()
-                    coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
-                    wanted = {
-                        k
-                        for g, k in (("alerts", "alert"), ("notifications", "notification"))
-                        if g in options.only
-                    } | {"reliability"}
-                    report.checks += [c for c in pipeline.checks if c.kind in wanted]
-                    report.coverage.update(pipeline.coverage)
-                    report.measurements.update(pipeline.measurements)
-                if "dashboards" in options.only:
-                    # after the alert pipeline: the dashboards' GPU fixture would fire GPU alerts
-                    from validation.checks.dashboards.run import run_dashboard_checks
-
-                    ctx.options["report_dir"] = str(options.report_dir)
-                    run_dashboard_checks(ctx, report, include_static="static" not in options.only)
-                report.environment = stack.environment()
-                if stack.state and stack.state.ctx.warnings:
-                    report.environment["render_warnings"] = list(stack.state.ctx.warnings)
-        except ConfigError as exc:
-            report.failed("stack/start", "health", exc.render())
-            report.environment = stack.environment()
-        finally:
-            if static is not None:
-                static.result()
-                report.checks[:0] = static_report.checks
-    report.write(options.report_dir)
-    return report
-
-
-def resolve_backend(name: str, project: Project) -> str:
-    """``auto``: containers when an engine answers and every image is there, else processes."""
-    if name != "auto":
-        return name
-    from validation.backends.containers import engine_available
-    from validation.provision.provision import missing_images
-
-    if not engine_available():
-        return "process"
-    wanted = {n: c for n, c in project.components.items() if n in StackOptions().components}
-    return "process" if missing_images(wanted) else "containers"
+__all__ = [
+    "ALL_GROUPS",
+    "DEFAULT_TIME_SCALE_CAP",
+    "RunOptions",
+    "check",
+    "resolve_backend",
+    "run",
+    "run_static",
+]

@@ -80,6 +80,7 @@ class Instance:
 class StackOptions:
     backend: str = "process"
     time_scale: float = 1.0
+    min_interval: float = 0.0  # wall seconds: the sampling floor of scrape/evaluation intervals
     run_root: Path | None = None
     keep_run_dir: bool = False
     ready_timeout: float = 60.0
@@ -167,7 +168,12 @@ class Stack:
         """Render the run copy of every config; idempotent for one Stack."""
         if self.state is not None:
             return self.state
-        ctx = RenderContext(self.run_dir, AddressMap.allocate(), time_scale=self.options.time_scale)
+        ctx = RenderContext(
+            self.run_dir,
+            AddressMap.allocate(),
+            time_scale=self.options.time_scale,
+            min_interval_ms=round(self.options.min_interval * 1000),
+        )
         state = StackState(ctx)
         self.state = state
         for name in self.selected():
