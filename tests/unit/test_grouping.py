@@ -121,3 +121,27 @@ def test_a_coarse_group_watches_with_its_own_sampling():
     timing = group_timing(PRODUCTION, spec)
     assert (timing.scale, timing.scrape_interval, timing.evaluation_interval) == (600, 150, 150)
     assert timing.settle > PRODUCTION.settle  # absence is watched longer, never shorter
+
+
+def test_the_oracle_proves_an_unchanged_case_once_and_any_change_again(tmp_path, monkeypatch):
+    from validation.pipeline import grouping
+    from validation.timescale.sampling import Sampling
+
+    calls = []
+
+    def fake_check(case, rule_files, fine, coarse, workdir, promtool):
+        calls.append(coarse)
+        return [SamplingDiff({"node": "n2"}, "a difference")]
+
+    monkeypatch.setattr(grouping, "check_sampling", fake_check)
+    rules = tmp_path / "a.rules.yml"
+    rules.write_text("groups: []\n")
+    oracle = grouping.promtool_oracle([rules], PRODUCTION, promtool="/bin/true", cache_dir=tmp_path / "cache")
+    first = oracle([LONG], Sampling(150, 150), 16000)
+    again = oracle([LONG], Sampling(150, 150), 16000)
+    assert len(calls) == 1 and [str(d) for d in again] == [str(d) for d in first] == ["a difference"]
+    assert again[0].alert == {"node": "n2"}
+    oracle([LONG], Sampling(30, 30), 16000)  # another sampling
+    rules.write_text("groups: [{name: g, rules: []}]\n")  # another rule text
+    oracle([LONG], Sampling(150, 150), 16000)
+    assert len(calls) == 3

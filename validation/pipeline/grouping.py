@@ -21,8 +21,13 @@ Nothing is dropped or shortened: every scenario runs whole, in exactly one group
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -308,19 +313,66 @@ def promtool_oracle(
     *,
     promtool: str = "promtool",
     work_root: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> Oracle:
-    """The oracle the run uses: ``check_sampling`` on the project's rule files."""
+    """The oracle the run uses: ``check_sampling`` on the project's rule files.
+
+    With ``cache_dir``, a verdict is kept under the hash of everything it depends on (the rule
+    files' text, the series, the samplings, the promtool binary), so an unchanged project is not
+    proven twice; any change to any of them is a new key.
+    """
 
     def oracle(group: list[Scenario], coarse: Sampling, end_s: float) -> list[SamplingDiff]:
         end = math.ceil(end_s / coarse.scrape_s) * coarse.scrape_s
+        case = sampling_case(group, end)
+        fine = Sampling(production.scrape_interval, production.evaluation_interval)
+        cached = _cache_path(cache_dir, rule_files, case, fine, coarse, promtool)
+        if cached is not None and cached.exists():
+            try:
+                return [SamplingDiff(d["alert"], d["message"]) for d in json.loads(cached.read_text())]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # a damaged entry is proven again
         with tempfile.TemporaryDirectory(prefix="stackcheck-sampling-", dir=work_root) as tmp:
-            return check_sampling(
-                sampling_case(group, end),
-                rule_files,
-                Sampling(production.scrape_interval, production.evaluation_interval),
-                coarse,
-                Path(tmp),
-                promtool=promtool,
-            )
+            diffs = check_sampling(case, rule_files, fine, coarse, Path(tmp), promtool=promtool)
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+                partial.write_text(json.dumps([{"alert": d.alert, "message": d.message} for d in diffs]))
+                partial.replace(cached)
+            except OSError:
+                pass  # no cache: the next run proves it again
+        return diffs
 
     return oracle
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "stackcheck" / "sampling"
+
+
+def _cache_path(
+    cache_dir: Path | None,
+    rule_files: Sequence[Path],
+    case: SamplingCase,
+    fine: Sampling,
+    coarse: Sampling,
+    promtool: str,
+) -> Path | None:
+    if cache_dir is None:
+        return None
+    digest = hashlib.sha256()
+    binary = shutil.which(promtool) or promtool
+    try:
+        stat = os.stat(binary)
+        digest.update(f"{binary}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        for path in rule_files:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None
+    digest.update(repr((fine, coarse, case.end_s)).encode())
+    for series in case.series:
+        digest.update(repr(series).encode())
+    digest.update(repr(sorted((k, [str(c) for c in v]) for k, v in case.annotations.items())).encode())
+    return cache_dir / f"{digest.hexdigest()}.json"

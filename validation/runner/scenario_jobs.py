@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from validation.core.errors import HarnessError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
 from validation.pipeline.coverage import record_coverage
-from validation.pipeline.grouping import GroupSpec, Planner, group_timing, promtool_oracle
+from validation.pipeline.grouping import GroupSpec, Planner, default_cache_dir, group_timing, promtool_oracle
 from validation.pipeline.run import PipelineOutcome, run_pipeline
 from validation.pipeline.timing import Timing
 from validation.runner.jobs import Job, JobPlanContext, JobResult, JobRunner
@@ -119,13 +120,19 @@ class ScenarioJobs:
             runnable,
             self.rules,
             self.production,
-            promtool_oracle(plan_ctx.project.rule_files(), self.production, work_root=plan_ctx.work_dir),
+            promtool_oracle(
+                plan_ctx.project.rule_files(),
+                self.production,
+                work_root=plan_ctx.work_dir,
+                cache_dir=default_cache_dir(),
+            ),
             cap=self.cap,
             floor_s=options.interval_floor,
             budget_s=options.group_budget,
             lookback_s=lookback_seconds(ctx),
         )
         self.final: Future[tuple[dict[str, int], list[str]]] = Future()
+        self.oracle_s = 0.0
         self.groups: list[GroupRun] = []
         self._lock = threading.Lock()
         self.coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
@@ -153,7 +160,9 @@ class ScenarioJobs:
         def body(stack: Stack, report: Report) -> None:
             chosen = members
             if chosen is None:  # a coarse group: only what the oracle proved
+                waited = time.monotonic()
                 choice, notes = self.final.result()
+                report.measurements["oracle_wait_s"] = round(time.monotonic() - waited, 3)
                 index = self.planner.specs.index(spec)
                 chosen = [s for s in self.planner.scenarios if choice[s.name] == index]
                 group.notes = [n for n in notes if n.startswith(tuple(f"{s.name}:" for s in chosen))]
@@ -163,8 +172,10 @@ class ScenarioJobs:
         return Job(name, options, body, {"k": spec.k, "production_sampling_s": spec.sampling_s})
 
     def _prove(self, runner: JobRunner) -> None:
+        started = time.monotonic()
         try:
             choice, notes = self.planner.prove()
+            self.oracle_s = round(time.monotonic() - started, 3)
         except BaseException as exc:
             self.final.set_exception(exc)
             return
@@ -186,7 +197,9 @@ class ScenarioJobs:
             return
         timing = group_timing(self.production, group.spec)
         pipeline = Report()
+        started = time.monotonic()
         group.outcome = run_pipeline(stack, scenarios, timing, self.rules, self.routing, pipeline)
+        report.measurements["pipeline_s"] = round(time.monotonic() - started, 3)
         group.inbox = stack.inbox.all()
         for check in pipeline.checks:
             if check.kind in self.kinds:
@@ -220,6 +233,7 @@ class ScenarioJobs:
             merged.latencies.update(group.outcome.latencies)
             inbox += group.inbox
         report.measurements["alert_latency"] = merged.latencies
+        report.measurements["sampling_oracle_s"] = self.oracle_s
         if self.coverage:
             record_coverage(
                 merged, set(self.rules), self.routing, inbox, report, not_coverable=self.uncompressible
