@@ -11,6 +11,7 @@ from validation.commands.base import (
     add_time_scale_option,
     load_project,
 )
+from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
 from validation.core.errors import HarnessError
 from validation.runner.runner import ALL_GROUPS, DEFAULT_TIME_SCALE_CAP
@@ -37,6 +38,7 @@ class RunCommand(Command):
             help=f"comma-separated subset of: {', '.join(ALL_GROUPS)} (default: all)",
         )
         add_report_option(parser)
+        add_ci_options(parser)
         parser.add_argument(
             "--scenarios",
             default="",
@@ -63,4 +65,4 @@ class RunCommand(Command):
             keep_run_dir=args.keep,
             scenarios=args.scenarios,
         )
-        return finish(run(load_project(), options), args.report)
+        return finish(run(load_project(), options), args.report, CiOutputs.from_args(args, "stackcheck run"))

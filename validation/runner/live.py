@@ -21,13 +21,14 @@ from validation.checks.base import CheckContext
 from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.waivers import load_waivers
 from validation.pipeline.grouping import ladder
 from validation.routing.config import load_alertmanager_config
 from validation.runner import scenario_factory, service_job  # noqa: F401  (they register their jobs)
 from validation.runner.jobs import JOB_FACTORIES, JobPlanContext, JobProgress, JobResult, JobRunner
 from validation.runner.options import ALL_GROUPS, RunOptions
 from validation.runner.scenario_jobs import lookback_seconds
-from validation.runner.static import run_static
+from validation.runner.static import finalize, run_static
 from validation.stack.stack import StackOptions
 
 
@@ -38,6 +39,7 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
     started = time.monotonic()
+    waivers = load_waivers(project.root, project.rule_files())  # a malformed one: exit 2, nothing started
     report = Report()
     backend = resolve_backend(options.backend, project)
     if backend == "containers":
@@ -65,6 +67,9 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
             finish(report, results)
     _environment(report, options, results)
     _measurements(report, results, time.monotonic() - started)
+    finalize(
+        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    )
     report.write(options.report_dir)
     return report
 

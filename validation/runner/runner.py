@@ -1,7 +1,7 @@
 """The library behind `stackcheck check` and `stackcheck run`, by module:
 
 - ``options``: ``RunOptions``, the check groups, the ``--time-scale`` cap;
-- ``static``: the static gate (``check``, ``run_static``);
+- ``static``: the static gate (``check``, ``run_static``, ``finalize``: places and waivers);
 - ``jobs``: independent jobs, each on its own stack, run concurrently (the extension point);
 - ``service_job``: health, scrape, dashboards; ``scenario_jobs`` / ``scenario_factory``: one job
   per scenario group (``validation.pipeline.grouping``), coverage merged;
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from validation.runner.live import resolve_backend, run
 from validation.runner.options import ALL_GROUPS, DEFAULT_TIME_SCALE_CAP, RunOptions
-from validation.runner.static import check, run_static
+from validation.runner.static import check, finalize, run_static
 
 __all__ = [
     "ALL_GROUPS",
     "DEFAULT_TIME_SCALE_CAP",
     "RunOptions",
     "check",
+    "finalize",
     "resolve_backend",
     "run",
     "run_static",

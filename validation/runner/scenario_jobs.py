@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from validation.checks.alerts.pipeline import load_checked_scenarios, production_timing
+from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios, production_timing
 from validation.checks.base import CheckContext
 from validation.core.errors import HarnessError
 from validation.core.results import Report
@@ -201,6 +201,7 @@ class ScenarioJobs:
         group.outcome = run_pipeline(stack, scenarios, timing, self.rules, self.routing, pipeline)
         report.measurements["pipeline_s"] = round(time.monotonic() - started, 3)
         group.inbox = stack.inbox.all()
+        pipeline.stamp_severity(AlertPipelineCheck.severity)
         for check in pipeline.checks:
             if check.kind in self.kinds:
                 if check.id.startswith("harness/"):

@@ -7,6 +7,7 @@ on a stack that runs scenarios, and here it runs beside them instead of after th
 from __future__ import annotations
 
 from validation.checks import RUNTIME, CheckContext
+from validation.checks.base import run_check
 from validation.core.results import Report
 from validation.runner.jobs import Job, JobPlanContext, JobRunner, register_job_factory
 from validation.stack.stack import Stack
@@ -27,7 +28,7 @@ def service_jobs(ctx: JobPlanContext, runner: JobRunner) -> list[Job]:
         for group in ("health", "scrape"):
             if group in only:
                 for check_type in RUNTIME[group]:
-                    check_type().run(check_ctx, report)
+                    run_check(check_type(), check_ctx, report)
         if "dashboards" in only:
             from validation.checks.dashboards.run import run_dashboard_checks
 

@@ -6,36 +6,43 @@ import tempfile
 from pathlib import Path
 
 from validation.checks import STATIC, CheckContext
+from validation.checks.base import run_check
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.waivers import Waiver, apply_waivers, load_waivers
 
 
 def run_static(project: Project, report: Report, work_dir: Path) -> None:
     ctx = CheckContext(project, work_dir)
     for check_type in STATIC:
-        check_type().run(ctx, report)
+        run_check(check_type(), ctx, report)
     from validation.checks.dashboards.run import run_static_dashboard_checks
 
     run_static_dashboard_checks(ctx, report)
 
 
 def check(project: Project, report_dir: Path) -> Report:
+    waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
+    finalize(report, project, waivers)
     report.write(report_dir)
     return report
 
 
+def finalize(report: Report, project: Project, waivers: list[Waiver], *, complete: bool = False) -> None:
+    """Places relative to the repository root, then the waivers (which match on them); ``complete``
+    when every check group ran."""
+    report.relativize(project.root)
+    apply_waivers(report, waivers, complete=complete)
+
+
 def tool_versions() -> dict[str, str]:
-    from validation.components import SPECS
-    from validation.core.errors import ComponentUnavailable
+    from validation.components import COMPONENTS
 
     versions = {}
     for name in ("prometheus", "alertmanager"):
-        spec = SPECS[name]
-        try:
-            versions[name] = spec.version(spec.find_binary())
-        except ComponentUnavailable:
-            versions[name] = "missing"
+        binary = COMPONENTS[name].find_binary()
+        versions[name] = COMPONENTS[name].version(binary) if binary else "missing"
     return versions
