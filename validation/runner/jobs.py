@@ -104,8 +104,14 @@ def register_job_factory(factory: JobFactory) -> JobFactory:
 class JobRunner:
     """Runs jobs on worker threads; ``add`` may be called while others run (late jobs)."""
 
-    def __init__(self, project: Project, progress: JobProgress | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        progress: JobProgress | None = None,
+        stack_factory: Callable[[Project, StackOptions], Stack] = Stack,
+    ) -> None:
         self.project = project
+        self.stack_factory = stack_factory
         self.progress: JobProgress = progress or _NoProgress()
         self.results: list[JobResult] = []
         self._threads: list[threading.Thread] = []
@@ -126,7 +132,7 @@ class JobRunner:
 
     def _run(self, result: JobResult) -> None:
         job = result.job
-        stack = Stack(self.project, job.stack_options)
+        stack = self.stack_factory(self.project, job.stack_options)
         with self._lock:
             self._stacks.append(stack)
         self.progress.job_started(job.name)

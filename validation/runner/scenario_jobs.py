@@ -179,7 +179,8 @@ class ScenarioJobs:
         except BaseException as exc:
             self.final.set_exception(exc)
             return
-        self.final.set_result((choice, notes))
+        # late jobs are added before the waiting jobs may end: the runner must never see a
+        # moment with no job alive while one is still to come
         initial = self.planner.initial
         for i, spec in enumerate(self.planner.specs):
             members = [s for s in self.planner.scenarios if choice[s.name] == i]
@@ -189,6 +190,7 @@ class ScenarioJobs:
                 late = [] if any(initial[s.name] == i for s in self.planner.scenarios) else members
             if late:
                 runner.add(self._job(spec, f"{spec.name}-refused", late))
+        self.final.set_result((choice, notes))
 
     def _run_group(self, group: GroupRun, scenarios: list[Scenario], stack: Stack, report: Report) -> None:
         group.scenarios = scenarios
