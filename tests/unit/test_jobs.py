@@ -54,6 +54,7 @@ def test_jobs_run_at_once_each_on_its_own_stack():
         runner.add(Job(f"k{k}", StackOptions(time_scale=k), body))
     results = runner.wait()
     assert sorted(r.report.checks[0].id for r in results) == ["job/120", "job/60", "job/600"]
+    assert {r.report.checks[0].details["job"] for r in results} == {"k60", "k120", "k600"}
     assert len({id(s) for s in stacks}) == 3 and all(s.stopped for s in stacks)
 
 

@@ -154,6 +154,8 @@ class JobRunner:
         except BaseException as exc:  # handed to the main thread by wait()
             result.error = exc
         finally:
+            for check in result.report.checks:  # which stack judged it: the per-group summary
+                check.details.setdefault("job", job.name)
             result.wall_s = time.monotonic() - started
             self.progress.job_finished(job.name, result.report, result.wall_s)
 
