@@ -20,7 +20,11 @@ from typing import IO
 from validation.core.errors import HarnessError
 
 BLOCKS = range(40, 250)
-_LOCK_DIR = Path(tempfile.gettempdir()) / "stackcheck-blocks"
+# Machine-wide, never under $TMPDIR: loopback addresses are shared by every process on the
+# machine, so a run with its own TMPDIR (a test session) must still see the others' blocks.
+_LOCK_DIR = (
+    Path("/tmp") if os.access("/tmp", os.W_OK) else Path(tempfile.gettempdir())
+) / "stackcheck-blocks"
 # One address per block that nothing ever listens on: unknown hosts are sent there, so a
 # target the harness does not serve is down, exactly as an unreachable host would be.
 BLACKHOLE_SUFFIX = (255, 254)
