@@ -6,6 +6,8 @@ on a stack that runs scenarios, and here it runs beside them instead of after th
 
 from __future__ import annotations
 
+import time
+
 from validation.checks import RUNTIME, CheckContext
 from validation.checks.base import run_check
 from validation.core.results import Report
@@ -27,13 +29,17 @@ def service_jobs(ctx: JobPlanContext, runner: JobRunner) -> list[Job]:
         check_ctx = CheckContext(ctx.project, ctx.work_dir, stack=stack)
         for group in ("health", "scrape"):
             if group in only:
+                started = time.monotonic()
                 for check_type in RUNTIME[group]:
                     run_check(check_type(), check_ctx, report)
+                report.measurements[f"{group}_s"] = round(time.monotonic() - started, 3)
         if "dashboards" in only:
             from validation.checks.dashboards.run import run_dashboard_checks
 
+            started = time.monotonic()
             check_ctx.options["report_dir"] = str(ctx.options.report_dir)
             run_dashboard_checks(check_ctx, report, include_static="static" not in only)
+            report.measurements["dashboards_s"] = round(time.monotonic() - started, 3)
 
     k = min(ctx.options.time_scale, SERVICE_K)
     return [Job("services", ctx.stack_options(k), body, {"k": k})]

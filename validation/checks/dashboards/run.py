@@ -87,13 +87,15 @@ def run_dashboard_checks(ctx: CheckContext, report: Report, *, include_static: b
 def _previews(ctx: CheckContext, report: Report) -> None:
     report_dir = Path(str(ctx.options.get("report_dir", "reports")))
     try:
-        from validation.dashboards.preview import render_session
+        from validation.dashboards import preview  # noqa: F401  (matplotlib is optional)
+        from validation.dashboards.preview_process import render_session_elsewhere
     except ImportError as exc:  # matplotlib is optional
         report.skipped("dashboards/previews", "dashboard", f"no previews: {exc}")
         return
     started = time.monotonic()
     errors: list[str] = []
-    written = render_session(session_for(ctx), report_dir / "dashboards", errors)
+    # in a child process: drawing holds the GIL, and other jobs' stacks are served from this one
+    written = render_session_elsewhere(session_for(ctx), report_dir / "dashboards", errors)
     for error in errors:
         report.skipped(f"dashboards/previews/{error.split(':', 1)[0]}", "dashboard", f"no preview: {error}")
     report.measurements["dashboards_previews_s"] = round(time.monotonic() - started, 3)
