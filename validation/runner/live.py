@@ -18,7 +18,7 @@ from typing import Any
 
 from validation.checks.alerts.pipeline import production_timing
 from validation.checks.base import CheckContext
-from validation.core.errors import HarnessError
+from validation.core.errors import HarnessError, StackcheckError
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.core.waivers import load_waivers
@@ -80,7 +80,10 @@ def exact_k(project: Project, options: RunOptions) -> float:
     if am is None:
         return min(options.time_scale, 60.0)
     ctx = CheckContext(project, Path("."))
-    timing = production_timing(ctx, 1, load_alertmanager_config(am))
+    try:
+        timing = production_timing(ctx, 1, load_alertmanager_config(am))
+    except StackcheckError:  # a broken config is the static and start checks' finding, not this
+        return min(options.time_scale, 60.0)
     return ladder(timing, options.time_scale, options.interval_floor, lookback_seconds(ctx))[0].k
 
 
