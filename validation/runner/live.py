@@ -82,9 +82,9 @@ def exact_k(project: Project, options: RunOptions) -> float:
     ctx = CheckContext(project, Path("."))
     try:
         timing = production_timing(ctx, 1, load_alertmanager_config(am))
+        return ladder(timing, options.time_scale, options.interval_floor, lookback_seconds(ctx))[0].k
     except StackcheckError:  # a broken config is the static and start checks' finding, not this
         return min(options.time_scale, 60.0)
-    return ladder(timing, options.time_scale, options.interval_floor, lookback_seconds(ctx))[0].k
 
 
 def _job_checks(results: list[JobResult]) -> list[Any]:
