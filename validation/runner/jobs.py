@@ -55,8 +55,11 @@ class _NoProgress:
 class Job:
     name: str
     stack_options: StackOptions
-    body: Callable[[Stack, Report], None]
+    body: Callable[[Stack | None, Report], None]
     describe: dict[str, Any] = field(default_factory=dict)  # recorded in results.json
+    # False: the body starts its own stacks (and lists them in ``stacks`` for ``stop_all``)
+    own_stack: bool = True
+    stacks: list[Stack] = field(default_factory=list)
 
 
 @dataclass
@@ -132,6 +135,9 @@ class JobRunner:
 
     def _run(self, result: JobResult) -> None:
         job = result.job
+        if not job.own_stack:
+            self._run_stackless(result)
+            return
         stack = self.stack_factory(self.project, job.stack_options)
         with self._lock:
             self._stacks.append(stack)
@@ -155,6 +161,21 @@ class JobRunner:
             result.error = exc
         finally:
             for check in result.report.checks:  # which stack judged it: the per-group summary
+                check.details.setdefault("job", job.name)
+            result.wall_s = time.monotonic() - started
+            self.progress.job_finished(job.name, result.report, result.wall_s)
+
+    def _run_stackless(self, result: JobResult) -> None:
+        job = result.job
+        self.progress.job_started(job.name)
+        started = time.monotonic()
+        try:
+            job.body(None, result.report)
+            result.environment = dict(result.report.environment)
+        except BaseException as exc:  # handed to the main thread by wait()
+            result.error = exc
+        finally:
+            for check in result.report.checks:
                 check.details.setdefault("job", job.name)
             result.wall_s = time.monotonic() - started
             self.progress.job_finished(job.name, result.report, result.wall_s)
@@ -192,6 +213,7 @@ class JobRunner:
         self._stopping.set()
         with self._lock:
             stacks, threads = list(self._stacks), list(self._threads)
+            stacks += [s for r in self.results for s in r.job.stacks]
         for stack in stacks:
             stack.stop()
         deadline = time.monotonic() + 10

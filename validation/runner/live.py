@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from validation.checks import ALL_GROUPS
 from validation.checks.alerts.pipeline import production_timing
 from validation.checks.base import CheckContext
 from validation.core.errors import HarnessError, StackcheckError
@@ -24,9 +25,13 @@ from validation.core.results import Report
 from validation.core.waivers import load_waivers
 from validation.pipeline.grouping import ladder
 from validation.routing.config import load_alertmanager_config
-from validation.runner import scenario_factory, service_job  # noqa: F401  (they register their jobs)
+from validation.runner import (  # noqa: F401  (they register their jobs)
+    faults_job,
+    scenario_factory,
+    service_job,
+)
 from validation.runner.jobs import JOB_FACTORIES, JobPlanContext, JobProgress, JobResult, JobRunner
-from validation.runner.options import ALL_GROUPS, RunOptions
+from validation.runner.options import RunOptions
 from validation.runner.scenario_jobs import lookback_seconds
 from validation.runner.static import finalize, run_static
 from validation.stack.stack import StackOptions

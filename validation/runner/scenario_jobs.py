@@ -18,6 +18,7 @@ from typing import Any
 
 from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios, production_timing
 from validation.checks.base import CheckContext
+from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
@@ -29,7 +30,6 @@ from validation.runner.jobs import Job, JobPlanContext, JobResult, JobRunner
 from validation.scenarios.model import Scenario
 from validation.sinks import Notification
 from validation.stack.stack import Stack
-from validation.timescale.durations import parse_duration_seconds
 from validation.timescale.promql import uncompressible_reasons
 
 PIPELINE_KINDS = {"alerts": "alert", "notifications": "notification"}
@@ -157,7 +157,8 @@ class ScenarioJobs:
         with self._lock:
             self.groups.append(group)
 
-        def body(stack: Stack, report: Report) -> None:
+        def body(stack: Stack | None, report: Report) -> None:
+            assert stack is not None, "a scenario group owns its stack"
             chosen = members
             if chosen is None:  # a coarse group: only what the oracle proved
                 waited = time.monotonic()

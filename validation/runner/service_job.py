@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import time
 
-from validation.checks import RUNTIME, CheckContext
-from validation.checks.base import run_check
+from validation.checks import GROUPS, CheckContext, checks_for, run_checks
 from validation.core.results import Report
 from validation.runner.jobs import Job, JobPlanContext, JobRunner, register_job_factory
 from validation.stack.stack import Stack
@@ -21,27 +20,26 @@ data; 1s intervals (15s / 15) cost a quarter of what 250ms would, beside the sce
 
 
 def service_jobs(ctx: JobPlanContext, runner: JobRunner) -> list[Job]:
-    only = set(ctx.options.only)
-    if not only & set(SERVICE_GROUPS):
+    options = ctx.options
+    groups = [g for g in SERVICE_GROUPS if g in options.only]
+    if not groups:
         return []
 
-    def body(stack: Stack, report: Report) -> None:
-        check_ctx = CheckContext(ctx.project, ctx.work_dir, stack=stack)
-        for group in ("health", "scrape"):
-            if group in only:
-                started = time.monotonic()
-                for check_type in RUNTIME[group]:
-                    run_check(check_type(), check_ctx, report)
-                report.measurements[f"{group}_s"] = round(time.monotonic() - started, 3)
-        if "dashboards" in only:
-            from validation.checks.dashboards.run import run_dashboard_checks
+    def body(stack: Stack | None, report: Report) -> None:
+        check_ctx = CheckContext(
+            ctx.project,
+            ctx.work_dir,
+            stack=stack,
+            groups=options.only,
+            scenario_pattern=options.scenarios,
+            report_dir=options.report_dir,
+        )
+        static_done = GROUPS["static"] if "static" in options.only else ()
+        started = time.monotonic()
+        run_checks(checks_for(groups, already_run=static_done), check_ctx, report)
+        report.measurements["checks_s"] = round(time.monotonic() - started, 3)
 
-            started = time.monotonic()
-            check_ctx.options["report_dir"] = str(ctx.options.report_dir)
-            run_dashboard_checks(check_ctx, report, include_static="static" not in only)
-            report.measurements["dashboards_s"] = round(time.monotonic() - started, 3)
-
-    k = min(ctx.options.time_scale, SERVICE_K)
+    k = min(options.time_scale, SERVICE_K)
     return [Job("services", ctx.stack_options(k), body, {"k": k})]
 
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from validation.checks import STATIC, CheckContext
-from validation.checks.base import run_check
+from validation.checks import GROUPS, CheckContext, run_checks
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
 
 
 def run_static(project: Project, report: Report, work_dir: Path) -> None:
-    ctx = CheckContext(project, work_dir)
-    for check_type in STATIC:
-        run_check(check_type(), ctx, report)
-    from validation.checks.dashboards.run import run_static_dashboard_checks
-
-    run_static_dashboard_checks(ctx, report)
+    run_checks(GROUPS["static"], CheckContext(project, work_dir), report)
 
 
 def check(project: Project, report_dir: Path) -> Report:

@@ -1,4 +1,4 @@
-"""``Stack``: the one object tests and checks talk to (design.md, "Two backends, one Stack").
+"""``Stack``: the one object tests and checks talk to, whichever backend runs the components.
 
     with Stack(Project.load(root), backend="process", time_scale=20) as stack:
         stack.prometheus().targets()
@@ -33,6 +33,7 @@ from validation.components.base import RenderInputs
 from validation.core.errors import HarnessError, StackcheckError
 from validation.core.ports import ensure_free, free_port
 from validation.core.project import Project
+from validation.core.settings import DEFAULT_BACKEND, REAL_TIME
 from validation.core.wait import wait_until
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
@@ -48,8 +49,8 @@ SYNTHETIC_HOST = "stackcheck-synthetic"
 
 @dataclass
 class StackOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
+    backend: str = DEFAULT_BACKEND
+    time_scale: float = REAL_TIME
     min_interval: float = 0.0  # wall seconds: the sampling floor of scrape/evaluation intervals
     run_root: Path | None = None
     keep_run_dir: bool = False
@@ -333,9 +334,21 @@ class Stack:
             handle.kill()
 
     def restart(self, name: str) -> None:
+        """Graceful stop (SIGTERM), then start again with the same arguments and data."""
+        self.stop_component(name)
+        self.start_component(name)
+
+    def stop_component(self, name: str) -> None:
+        """Graceful stop (SIGTERM, SIGKILL after the backend's grace); ``start_component`` revives it."""
+        handle = self.instance(name).handle
+        if handle is not None:
+            handle.stop()
+
+    def start_component(self, name: str) -> None:
+        """Launch a stopped or killed instance again (same arguments, same data) and wait until ready."""
         inst = self.instance(name)
-        if inst.handle is not None:
-            inst.handle.stop()
+        if inst.handle is not None and inst.handle.alive():
+            raise HarnessError(f"{name} is still running", hint="stop or kill it first")
         assert inst.launch is not None
         inst.started_at = time.monotonic()
         inst.ready_at = 0.0
