@@ -71,8 +71,6 @@ def test_a_released_block_can_be_taken_again():
 def test_a_block_someone_listens_on_is_skipped_even_without_its_lock():
     import socket
 
-    from validation.render.addresses import AddressMap
-
     probe = AddressMap.allocate()
     block = probe.block
     probe.release()
