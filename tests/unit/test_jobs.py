@@ -13,12 +13,19 @@ pytestmark = pytest.mark.unit
 
 
 class FakeStack:
+    taken_once = False
+
     def __init__(self, project, options):
         self.options = options
         self.state = None
         self.stopped = False
 
     def __enter__(self):
+        if self.options.time_scale == 7 and not FakeStack.taken_once:
+            FakeStack.taken_once = True
+            raise HarnessError("synthetic target: cannot listen on 127.9.0.13:8080: Address already in use")
+        if self.options.time_scale == 8:
+            raise HarnessError("pushgateway: port 9091 is already taken")
         if self.options.time_scale == 13:
             raise ConfigError("prometheus.yml: bad config", place="stack/prometheus/prometheus.yml")
         return self
@@ -109,3 +116,16 @@ def test_stop_all_stops_every_stack_from_the_main_thread():
     threading.Timer(0.3, check_then_release).start()
     runner.stop_all()  # what SIGTERM / Ctrl-C in the main thread calls, while the jobs still run
     assert stopped_while_running == [True, True]
+
+
+def test_an_address_taken_by_another_run_is_retried_once_on_a_fresh_block():
+    runner = _runner()
+    runner.add(Job("taken-once", StackOptions(time_scale=7), lambda s, r: r.passed("ran", "alert")))
+    (result,) = runner.wait()
+    assert [c.id for c in result.report.checks] == ["ran"]
+    assert result.report.measurements["start_retries"] == 1
+
+    runner = _runner()
+    runner.add(Job("taken-always", StackOptions(time_scale=8), lambda s, r: None))
+    with pytest.raises(HarnessError, match="already taken"):
+        runner.wait()

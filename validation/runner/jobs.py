@@ -29,7 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
-from validation.core.errors import ConfigError
+from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.stack.stack import Stack, StackOptions
@@ -94,6 +94,11 @@ class JobPlanContext:
         )
 
 
+def _address_taken(exc: HarnessError) -> bool:
+    text = str(exc)
+    return "already in use" in text or "already taken" in text
+
+
 JobFactory = Callable[[JobPlanContext, "JobRunner"], list[Job]]
 JOB_FACTORIES: list[JobFactory] = []
 
@@ -138,13 +143,11 @@ class JobRunner:
         if not job.own_stack:
             self._run_stackless(result)
             return
-        stack = self.stack_factory(self.project, job.stack_options)
-        with self._lock:
-            self._stacks.append(stack)
         self.progress.job_started(job.name)
         started = time.monotonic()
         try:
-            with stack:
+            stack = self._start(job, result)
+            try:
                 result.startup_s = time.monotonic() - started
                 result.report.measurements["startup_s"] = round(result.startup_s, 3)
                 result.report.measurements["component_startup_s"] = {
@@ -154,9 +157,10 @@ class JobRunner:
                 result.environment = stack.environment()
                 if stack.state and stack.state.ctx.warnings:
                     result.environment["render_warnings"] = list(stack.state.ctx.warnings)
+            finally:
+                stack.__exit__(None, None, None)
         except ConfigError as exc:
             result.report.failed("stack/start", "health", exc.render())
-            result.environment = stack.environment()
         except BaseException as exc:  # handed to the main thread by wait()
             result.error = exc
         finally:
@@ -164,6 +168,26 @@ class JobRunner:
                 check.details.setdefault("job", job.name)
             result.wall_s = time.monotonic() - started
             self.progress.job_finished(job.name, result.report, result.wall_s)
+
+    def _start(self, job: Job, result: JobResult) -> Stack:
+        """A started stack. A run of another checkout that keeps its block locks elsewhere may take
+        one of our addresses between allocation and bind: then the start is retried once on a
+        fresh block (a port taken on every address fails again: exit 2, as it should)."""
+        for attempt in (1, 2):
+            stack = self.stack_factory(self.project, job.stack_options)
+            with self._lock:
+                self._stacks.append(stack)
+            try:
+                stack.__enter__()  # stops what it started when it raises
+                return stack
+            except ConfigError:
+                result.environment = stack.environment()
+                raise
+            except HarnessError as exc:
+                if attempt == 2 or not _address_taken(exc):
+                    raise
+                result.report.measurements["start_retries"] = 1
+        raise AssertionError("unreachable")
 
     def _run_stackless(self, result: JobResult) -> None:
         job = result.job
