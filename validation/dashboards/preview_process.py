@@ -9,7 +9,6 @@ harness (``PR_SET_PDEATHSIG``); if it cannot be started or fails, the previews a
 from __future__ import annotations
 
 import multiprocessing
-import os
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -22,7 +21,6 @@ def _draw(session: DashboardSession, out_dir: Path, conn: Connection) -> None:
     from validation.backends.process import _die_with_parent
 
     _die_with_parent()
-    os.nice(5)  # pictures may wait; the stacks' scrape targets and sinks may not
     from validation.dashboards.preview import render_session
 
     errors: list[str] = []
