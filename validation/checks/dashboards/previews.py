@@ -19,7 +19,7 @@ class DashboardPreviewsCheck(Check):
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         try:
-            from validation.dashboards import preview  # noqa: F401  (matplotlib is optional)
+            import validation.dashboards.preview  # noqa: F401  (needs matplotlib, optional)
             from validation.dashboards.preview_process import render_session_elsewhere
         except ImportError as exc:  # matplotlib is optional
             report.skipped(self.id, self.kind, f"no previews: {missing_extra(exc, 'previews')}")
