@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from validation.commands.base import (
     Command,
@@ -41,19 +42,23 @@ class RunCommand(Command):
         )
 
     def run(self, args: argparse.Namespace) -> int:
-        from validation.runner.runner import RunOptions, run
+        from validation.runner.runner import RunOptions, choose_backend, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
         if args.time_scale < 1:
             raise HarnessError(
                 f"--time-scale {args.time_scale:g} is below 1", hint="use 1 (real time) or more"
             )
+        project = load_project()
+        backend, why = choose_backend(args.backend, project)
+        if why:
+            print(f"stackcheck run: --backend {args.backend} → {backend}: {why}", file=sys.stderr)
         options = RunOptions(
-            backend=args.backend,
+            backend=backend,
             time_scale=args.time_scale,
             only=only,
             report_dir=args.report,
             keep_run_dir=args.keep,
             scenarios=args.scenarios,
         )
-        return finish(run(load_project(), options), args.report)
+        return finish(run(project, options), args.report)

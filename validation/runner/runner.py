@@ -72,7 +72,7 @@ def run(project: Project, options: RunOptions) -> Report:
         load_checked_scenarios(CheckContext(project, Path(".")))
     backend = resolve_backend(options.backend, project)
     if backend == "containers":
-        from validation.backends.containers import remove_labelled
+        from validation.docker.client import remove_labelled
 
         remove_labelled(orphans_only=True)  # containers of a harness that was SIGKILLed
     stack = Stack(
@@ -131,12 +131,27 @@ def run(project: Project, options: RunOptions) -> Report:
 
 def resolve_backend(name: str, project: Project) -> str:
     """``auto``: containers when an engine answers and every image is there, else processes."""
-    if name != "auto":
-        return name
-    from validation.backends.containers import engine_available
-    from validation.provision.provision import missing_images
+    return name if name != "auto" else choose_backend(name, project)[0]
+
+
+def choose_backend(name: str, project: Project) -> tuple[str, str]:
+    """The backend ``name`` resolves to, and why: for containers, which image each component
+    runs — the pinned official one or the local build (``stackcheck-local/…``)."""
+    wanted = {n: c for n, c in project.components.items() if n in StackOptions().components}
+    if name == "process":
+        return name, ""
+    from validation.docker.client import engine_available
 
     if not engine_available():
-        return "process"
-    wanted = {n: c for n, c in project.components.items() if n in StackOptions().components}
-    return "process" if missing_images(wanted) else "containers"
+        return ("process", "no Docker engine answers") if name == "auto" else (name, "")
+    from validation.docker.images.choice import choose_images
+
+    choices = choose_images(wanted)
+    missing = [c.official for c in choices.values() if not c.image]
+    if missing and name == "auto":
+        return "process", "no image for " + ", ".join(
+            missing
+        ) + " (`stackcheck provision --docker` builds them)"
+    return name if name != "auto" else "containers", "; ".join(
+        f"{c.component} {c.describe()}" for c in choices.values()
+    )

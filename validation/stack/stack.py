@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 
-from validation.backends.base import Backend, Handle, LaunchSpec
+from validation.backends.base import Backend, Handle, LaunchSpec, ReadyProbe
 from validation.clients.alertmanager import AlertmanagerClient
 from validation.clients.prometheus import PrometheusClient
 from validation.clients.pushgateway import PushgatewayClient
@@ -118,6 +118,7 @@ class Stack:
         self.backend = backend or make_backend(self.options.backend)
         self.state: StackState | None = None
         self.versions: dict[str, str] = {}
+        self.images: dict[str, str] = {}  # containers backend: component → the image it runs
         self._binaries: dict[str, str] = {}
         self._run_dir: Path | None = None
         self._old_sigterm: Any = None
@@ -224,14 +225,23 @@ class Stack:
     def start(self) -> None:
         state = self.render()
         self._start_world(state)
-        for inst in state.instances.values():
+        instances = list(state.instances.values())
+        for inst in instances:
             inst.launch = self._launch_spec(inst)
+            inst.launch.ready = ReadyProbe(
+                inst.url + inst.spec.ready_path,
+                self._auth(inst.name),
+                self.options.ready_timeout,
+                str(inst.launch.workdir),
+            )
             ensure_free(inst.ip, inst.port, inst.name)
-        for inst in state.instances.values():
-            assert inst.launch is not None
-            inst.started_at = time.monotonic()
-            inst.handle = self.backend.launch(inst.launch)
-        self.wait_until_ready(list(state.instances.values()))
+        started = time.monotonic()
+        for inst in instances:
+            inst.started_at = started
+        launches = [inst.launch for inst in instances if inst.launch is not None]
+        for inst, handle in zip(instances, self.backend.launch_all(launches), strict=True):
+            inst.handle = handle
+        self.wait_until_ready(instances)
 
     def _start_world(self, state: StackState) -> None:
         """The synthetic target and the workloads the service-discovery fixtures describe."""
@@ -264,7 +274,7 @@ class Stack:
                 if inst.handle is not None and not inst.handle.alive():
                     raise self._died(inst)
                 if self._probe(inst, inst.spec.ready_path):
-                    inst.ready_at = time.monotonic()
+                    inst.ready_at = (inst.handle.ready_at if inst.handle else 0.0) or time.monotonic()
                     del pending[name]
             return not pending
 
@@ -359,12 +369,13 @@ class Stack:
     def _image(self, inst: Instance) -> str:
         if self.backend.name != "containers":
             return ""
-        from validation.provision.provision import image_for, image_version
+        from validation.docker.images.choice import image_for
 
-        image = image_for(inst.spec, inst.config)
-        if inst.spec.name not in self.versions:
-            self.versions[inst.spec.name] = image_version(image)
-        return image
+        if inst.spec.name not in self.images:
+            choice = image_for(inst.spec, inst.config)
+            self.images[inst.spec.name] = choice.image
+            self.versions[inst.spec.name] = choice.version
+        return self.images[inst.spec.name]
 
     def stop(self) -> None:
         if self._stopped:
@@ -440,6 +451,7 @@ class Stack:
             "backend": self.backend.name,
             "time_scale": self.options.time_scale,
             "versions": dict(self.versions),
+            **({"images": dict(self.images)} if self.images else {}),
             "address_block": f"127.{self.state.ctx.addresses.block}.0.0/16" if self.state else "",
         }
 
