@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from validation.core.errors import ComponentUnavailable
 from validation.core.ports import free_port
 from validation.core.project import Project
 from validation.core.wait import wait_until
-from validation.docker.client import OWNER_LABEL, RUN_LABEL, engine_available, engine_client
+from validation.docker.client import OWNER_LABEL, RUN_LABEL, engine_available, engine_client, remove_labelled
 from validation.docker.images.choice import image_for
 from validation.docker.images.provision import provision_images
 from validation.provision.provision import Provisioned
@@ -220,3 +221,26 @@ def test_ctrl_c_mid_run_leaves_no_container(client: Any, tmp_path: Path) -> None
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert mine() == []
+
+
+def test_the_containers_of_a_sigkilled_run_are_swept_as_orphans(client: Any, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "validation.cli", "-C", str(REPO), "run", "--backend", "containers",
+         "--only", "health", "--report", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    owner = f"{OWNER_LABEL}={socket.gethostname()}:{proc.pid}"
+    try:
+        wait_until(
+            lambda: len(_labelled(client, owner)) >= 4, timeout=60, what="the run's containers to exist"
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _labelled(client, owner), "SIGKILL gives no chance to clean up: the containers are still there"
+
+    def swept() -> bool:  # a create already sent when the harness died may land after a sweep
+        remove_labelled(orphans_only=True, client=client)
+        return not _labelled(client, owner)
+
+    wait_until(swept, timeout=30, what="the orphans of the killed run to be removed")
