@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import docker.errors
+import requests
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 
@@ -50,6 +51,7 @@ from validation.docker.client import (
 testcontainers_config.ryuk_disabled = True  # the labels above replace the reaper
 STOP_GRACE_SECONDS = 5.0
 LAUNCH_WORKERS = 8
+ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
 
 
 def container_name(run_id: str, instance: str, serial: int) -> str:
@@ -235,11 +237,13 @@ class ContainersBackend(Backend):
             name = container_name(self.run_id, spec.name, self._serial)
         try:
             container = container_for(spec, name, run_labels(self.run_id, spec), cancel)
-        except docker.errors.DockerException as exc:
+            present = _image_present(container, spec.image)
+        except ENGINE_ERRORS as exc:
             raise ComponentUnavailable(
                 f"no Docker engine answers ({first_line(exc)})", place=spec.name, hint=ENGINE_HINT
             ) from None
-        if not _image_present(container, spec.image):
+        if not present:
+            container.stop()  # nothing was created: this closes its engine client
             raise ComponentUnavailable(
                 f"image {spec.image} is not present in the local Docker engine",
                 place=spec.name,
@@ -253,7 +257,7 @@ class ContainersBackend(Backend):
             handle.ready_at = time.monotonic() if spec.ready is not None else 0.0
         except InstanceExited:
             pass  # the handle reports it dead; the caller explains it with the log
-        except docker.errors.APIError as exc:
+        except ENGINE_ERRORS as exc:
             raise ComponentUnavailable(
                 f"container {name} did not start: {first_line(exc)}",
                 place=spec.name,
