@@ -24,7 +24,7 @@ from tests.cli import stackcheck
 from tests.conftest import REPO
 from validation.backends.base import LaunchSpec, ReadyProbe
 from validation.backends.containers import ContainersBackend
-from validation.components import SPECS
+from validation.components import COMPONENTS
 from validation.core.errors import ComponentUnavailable
 from validation.core.ports import free_port
 from validation.core.project import Project
@@ -50,8 +50,8 @@ def client() -> Iterator[Any]:
     project = Project.load(REPO)
     items = {}
     for name in NEEDED:
-        binary = SPECS[name].find_binary()
-        items[name] = Provisioned(name, True, binary, SPECS[name].version(binary))
+        binary = COMPONENTS[name].require_binary()
+        items[name] = Provisioned(name, True, binary, COMPONENTS[name].version(binary))
     provision_images(items, {n: project.components[n] for n in NEEDED}, client)
     failed = {n: i.reasons for n, i in items.items() if not i.usable}
     assert not failed, f"images could not be provisioned: {failed}"
@@ -70,7 +70,7 @@ def test_prometheus_container_gets_ready_on_loopback_and_is_removed(client: Any,
         f"global: {{scrape_interval: 1s}}\nscrape_configs:\n"
         f"  - job_name: self\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
     )
-    image = image_for(SPECS["prometheus"], Project.load(REPO).components["prometheus"]).image
+    image = image_for(COMPONENTS["prometheus"], Project.load(REPO).components["prometheus"]).image
     spec = LaunchSpec(
         name="prometheus",
         component="prometheus",
@@ -145,7 +145,7 @@ def test_backend_auto_says_which_backend_and_which_images_it_chose(client: Any, 
 def _official(name: str) -> str:
     from validation.docker.images.names import official_image
 
-    return official_image(SPECS[name], Project.load(REPO).components[name])
+    return official_image(COMPONENTS[name], Project.load(REPO).components[name])
 
 
 def _pushgateway(tmp_path: Path, name: str, image: str) -> LaunchSpec:
@@ -166,7 +166,7 @@ def _pushgateway(tmp_path: Path, name: str, image: str) -> LaunchSpec:
 def test_launch_all_starts_ready_containers_and_stop_all_removes_only_its_own(
     client: Any, tmp_path: Path
 ) -> None:
-    image = image_for(SPECS["pushgateway"], Project.load(REPO).components["pushgateway"]).image
+    image = image_for(COMPONENTS["pushgateway"], Project.load(REPO).components["pushgateway"]).image
     mine, theirs = ContainersBackend(), ContainersBackend()
     try:
         other = theirs.launch(_pushgateway(tmp_path, "theirs", image))
@@ -187,7 +187,7 @@ def test_launch_all_starts_ready_containers_and_stop_all_removes_only_its_own(
 
 
 def test_a_failed_launch_in_a_batch_leaves_no_container(client: Any, tmp_path: Path) -> None:
-    image = image_for(SPECS["pushgateway"], Project.load(REPO).components["pushgateway"]).image
+    image = image_for(COMPONENTS["pushgateway"], Project.load(REPO).components["pushgateway"]).image
     backend = ContainersBackend()
     specs = [_pushgateway(tmp_path, f"pg-{i}", image) for i in range(2)]
     specs.append(_pushgateway(tmp_path, "missing", "stackcheck-local/pushgateway:0.0.0-absent"))

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fake_engine import FakeClient, FakeImages
-from validation.components import SPECS
+from validation.components import COMPONENTS
 from validation.core.errors import ComponentUnavailable
 from validation.core.project import ComponentConfig
 from validation.docker.images.build import (
@@ -225,7 +225,7 @@ def test_tag_version(tag: str, version: str) -> None:
     ],
 )
 def test_official_image_prefers_the_pinned_image(config: ComponentConfig, tag: str) -> None:
-    assert official_image(SPECS["prometheus"], config) == tag
+    assert official_image(COMPONENTS["prometheus"], config) == tag
 
 
 @pytest.mark.parametrize(
@@ -373,7 +373,7 @@ def test_a_run_uses_the_official_image_else_the_local_build_at_the_pin_else_the_
 
 def test_image_for_names_provision_when_neither_image_is_there() -> None:
     with pytest.raises(ComponentUnavailable, match="provision --docker") as info:
-        image_for(SPECS["prometheus"], CONFIGS["prometheus"], FakeClient(FakeImages({})))
+        image_for(COMPONENTS["prometheus"], CONFIGS["prometheus"], FakeClient(FakeImages({})))
     assert (
         "neither prom/prometheus:v2.42.0 nor a local build stackcheck-local/prometheus" in info.value.render()
     )

@@ -12,17 +12,15 @@ from typing import Any
 import pytest
 
 from tests.fake_engine import FakeClient, FakeImages
-from validation.components import SPECS
+from validation.components import COMPONENTS, Component
 from validation.core.project import ComponentConfig
 from validation.docker.images.context import LABEL_BUILT_FROM, LABEL_VERSION
+from validation.provision.apt import Apt, HostFacts, is_debian_package
 from validation.provision.provision import (
-    Apt,
-    HostFacts,
     Provisioned,
     ensure_binary,
     format_table,
     images_summary,
-    is_debian_package,
     provision,
 )
 
@@ -120,7 +118,7 @@ def test_ensure_binary_decides_between_path_apt_and_reporting(
     reason_has: str,
     apt_calls: int,
 ) -> None:
-    spec = SPECS[component]
+    spec = COMPONENTS[component]
     runner = FakeRunner([0], on_install=lambda pkg: present.add(spec.binaries[0]))
     item = Provisioned(component, required=required)
     ensure_binary(
@@ -140,7 +138,7 @@ def test_ensure_binary_decides_between_path_apt_and_reporting(
 def test_ensure_binary_reports_a_package_that_installed_no_binary() -> None:
     item = Provisioned("prometheus", required=True)
     ensure_binary(
-        SPECS["prometheus"],
+        COMPONENTS["prometheus"],
         ComponentConfig("prometheus"),
         item,
         host=ROOT,
@@ -209,7 +207,7 @@ def test_provision_accepts_a_missing_binary_when_its_official_image_exists(tmp_p
     assert code == 0
     assert "prom/pushgateway:v1.5.1    official, present" in out
     assert images.built == [], "official images present: nothing is built"
-    assert "containers runs use — official: prometheus, alertmanager, pushgateway, node_exporter" in out
+    assert "containers runs use — official: node_exporter, pushgateway, alertmanager, prometheus" in out
 
 
 LOCAL_TAGS = [
@@ -233,7 +231,7 @@ def _provision_offline(
         "pushgateway": "1.5.1",
         "node_exporter": "1.5.0",
     }
-    monkeypatch.setattr(type(SPECS["prometheus"]), "version", lambda self, binary: versions[self.name])
+    monkeypatch.setattr(Component, "version", lambda self, binary: versions[self.name])
     out, err = io.StringIO(), io.StringIO()
     code = provision(
         tmp_path,
@@ -258,7 +256,7 @@ def test_provision_builds_local_images_under_the_projects_own_name_offline(
     assert not any(t.startswith("prom/") for t in images.present), "never an official name on a local build"
     assert all("ENTRYPOINT" in text for _, text in images.built)
     assert "stackcheck-local/prometheus:2.42.0    local build, built" in out
-    assert "containers runs use — local build: prometheus, alertmanager, pushgateway, node_exporter" in out
+    assert "containers runs use — local build: node_exporter, pushgateway, alertmanager, prometheus" in out
     assert (
         "note: prometheus: prom/prometheus:v2.42.0 not pulled (pulling is off: `stackcheck provision --pull` "
         "to try); runs use the local build stackcheck-local/prometheus:2.42.0"
@@ -298,7 +296,7 @@ def test_format_table_aligns_columns_and_shows_a_version_mismatch() -> None:
 def test_provision_notes_a_binary_whose_version_differs_from_the_pin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(type(SPECS["prometheus"]), "version", lambda self, binary: "2.41.0")
+    monkeypatch.setattr(type(COMPONENTS["prometheus"]), "version", lambda self, binary: "2.41.0")
     code, _, err = _provision(tmp_path, set(ALL_BINARIES), USER)
     assert code == 0
     assert "note: prometheus: stack.yaml pins 2.42.0 but /usr/bin/prometheus is 2.41.0" in err

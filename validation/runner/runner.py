@@ -47,16 +47,12 @@ def check(project: Project, report_dir: Path) -> Report:
 
 
 def _tool_versions() -> dict[str, str]:
-    from validation.components import SPECS
-    from validation.core.errors import ComponentUnavailable
+    from validation.components import COMPONENTS
 
     versions = {}
     for name in ("prometheus", "alertmanager"):
-        spec = SPECS[name]
-        try:
-            versions[name] = spec.version(spec.find_binary())
-        except ComponentUnavailable:
-            versions[name] = "missing"
+        binary = COMPONENTS[name].find_binary()
+        versions[name] = COMPONENTS[name].version(binary) if binary else "missing"
     return versions
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from validation.components import SPECS, ComponentSpec
+from validation.components import COMPONENTS, Component
 from validation.core.errors import ComponentUnavailable
 from validation.core.project import ComponentConfig
 from validation.docker.images.build import LOCAL, OFFICIAL, built_by_stackcheck, image_labels, present_image
@@ -35,20 +35,20 @@ class ImageChoice:
         )
 
 
-def choose_image(spec: ComponentSpec, config: ComponentConfig, client: Any) -> ImageChoice:
-    official = official_image(spec, config)
+def choose_image(component: Component, config: ComponentConfig, client: Any) -> ImageChoice:
+    official = official_image(component, config)
     image = present_image(client, official)
     if image is not None and not built_by_stackcheck(image):
-        return ImageChoice(spec.name, official, official, OFFICIAL, tag_version(official))
-    pinned = local_image_name(spec.name, config.version) if config.version else ""
+        return ImageChoice(component.name, official, official, OFFICIAL, tag_version(official))
+    pinned = local_image_name(component.name, config.version) if config.version else ""
     image = present_image(client, pinned) if pinned else None
     tag = pinned
     if image is None:
-        tag, image = _newest(client.images.list(name=local_repository(spec.name)), spec.name)
+        tag, image = _newest(client.images.list(name=local_repository(component.name)), component.name)
     if image is None:
-        return ImageChoice(spec.name, official)
+        return ImageChoice(component.name, official)
     version = image_labels(image).get(LABEL_VERSION) or tag_version(tag)
-    return ImageChoice(spec.name, official, tag, LOCAL, version)
+    return ImageChoice(component.name, official, tag, LOCAL, version)
 
 
 def _newest(images: list[Any], component: str) -> tuple[str, Any]:
@@ -65,16 +65,16 @@ def _newest(images: list[Any], component: str) -> tuple[str, Any]:
     return tag, image
 
 
-def image_for(spec: ComponentSpec, config: ComponentConfig, client: Any = None) -> ImageChoice:
-    """The image a run starts for ``spec``; ``ComponentUnavailable`` when the engine has none."""
+def image_for(component: Component, config: ComponentConfig, client: Any = None) -> ImageChoice:
+    """The image a run starts for ``component``; ``ComponentUnavailable`` when the engine has none."""
     from validation.docker.client import engine_client
 
-    choice = choose_image(spec, config, client or engine_client(timeout=10))
+    choice = choose_image(component, config, client or engine_client(timeout=10))
     if not choice.image:
         raise ComponentUnavailable(
-            f"neither {choice.official} nor a local build {local_repository(spec.name)} is in the local "
+            f"neither {choice.official} nor a local build {local_repository(component.name)} is in the local "
             "Docker engine",
-            place=spec.name,
+            place=component.name,
             hint="run `stackcheck provision --docker` (builds it from the local binary; "
             "`--pull` fetches the official image on a machine that can pull)",
         )
@@ -86,4 +86,4 @@ def choose_images(configs: dict[str, ComponentConfig], client: Any = None) -> di
     from validation.docker.client import engine_client
 
     client = client or engine_client(timeout=10)
-    return {name: choose_image(SPECS[name], config, client) for name, config in configs.items()}
+    return {name: choose_image(COMPONENTS[name], config, client) for name, config in configs.items()}

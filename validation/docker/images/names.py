@@ -7,17 +7,20 @@ the real image, and a report must say which of the two ran.
 
 from __future__ import annotations
 
-from validation.components import ComponentSpec
-from validation.core.project import ComponentConfig
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # components import provision.apt, which imports images.build, which imports this
+    from validation.components import Component
+    from validation.core.project import ComponentConfig
 
 LOCAL_REPOSITORY = "stackcheck-local"
 
 
-def official_image(spec: ComponentSpec, config: ComponentConfig) -> str:
+def official_image(component: Component, config: ComponentConfig) -> str:
     """stack.yaml's ``image``, else the official repository at ``v<version>``."""
     if config.image:
         return config.image
-    return f"{spec.image}:v{config.version}" if config.version else f"{spec.image}:latest"
+    return f"{component.image}:v{config.version}" if config.version else f"{component.image}:latest"
 
 
 def local_repository(component: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from validation.components import SPECS, ComponentSpec
+from validation.components import COMPONENTS, Component
 from validation.core.project import ComponentConfig
 from validation.docker.images.build import (
     ImageOutcome,
@@ -41,7 +41,7 @@ class ImageRow(Protocol):
 
 
 def recipe(
-    spec: ComponentSpec,
+    component: Component,
     binary: str,
     version: str,
     *,
@@ -49,18 +49,18 @@ def recipe(
     run: Runner = run_command,
     which: Callable[[str], str | None] = shutil.which,
 ) -> ImageRecipe:
-    """What the local build of ``spec`` holds: its binary (and extra tools) at the official paths."""
+    """What the local build of ``component`` holds: its binary (and extra tools) at the official paths."""
     extras = []
-    for extra in spec.extra_binaries:
+    for extra in component.extra_binaries:
         found = which(extra)
         if found:
             extras.append((Path(found), f"/bin/{extra}"))
     return recipe_for(
-        component=spec.name,
-        tag=local_image_name(spec.name, version),
+        component=component.name,
+        tag=local_image_name(component.name, version),
         binary=Path(binary),
         version=version,
-        entrypoint=spec.container_entrypoint,
+        entrypoint=component.container_entrypoint,
         extra_binaries=tuple(extras),
         debian_package=debian_package,
         run=run,
@@ -97,22 +97,24 @@ def provision_images(
     pull: bool = False,
     run: Runner = run_command,
     which: Callable[[str], str | None] = shutil.which,
-    debian_package: Callable[[ComponentSpec], str] = lambda spec: spec.debian_package,
+    debian_package: Callable[[Component], str] = lambda component: component.debian_package,
 ) -> None:
     """Fill each row's image columns; ``debian_package`` names the package whose data files
     the local build copies ('' for none)."""
     for name, item in items.items():
-        spec = SPECS[name]
+        component = COMPONENTS[name]
         make = None
         if item.binary:
             binary, version = item.binary, item.version
 
-            def make(spec: ComponentSpec = spec, binary: str = binary, version: str = version) -> ImageRecipe:
+            def make(
+                component: Component = component, binary: str = binary, version: str = version
+            ) -> ImageRecipe:
                 return recipe(
-                    spec, binary, version, debian_package=debian_package(spec), run=run, which=which
+                    component, binary, version, debian_package=debian_package(component), run=run, which=which
                 )
 
-        outcome = provision_image(client, official_image(spec, configs[name]), make, pull=pull)
+        outcome = provision_image(client, official_image(component, configs[name]), make, pull=pull)
         item.image = outcome.tag
         item.image_status = outcome.status
         item.image_source = outcome.source
