@@ -244,3 +244,21 @@ def test_the_containers_of_a_sigkilled_run_are_swept_as_orphans(client: Any, tmp
         return not _labelled(client, owner)
 
     wait_until(swept, timeout=30, what="the orphans of the killed run to be removed")
+
+
+def test_a_component_that_dies_on_its_config_fails_the_run_at_once(
+    client: Any, stack_copy: Path, tmp_path: Path
+) -> None:
+    with (stack_copy / "stack/prometheus/prometheus.yml").open("a") as config:
+        config.write("bogus_top_level_field: 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "validation.cli", "-C", str(stack_copy), "run", "--backend", "containers",
+         "--only", "health", "--report", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads((tmp_path / "results.json").read_text())
+    (failed,) = [c for c in data["checks"] if c["status"] == "failed"]
+    assert failed["id"] == "stack/start"
+    assert "prometheus exited with code" in failed["message"] and "bogus_top_level_field" in failed["message"]
+    assert "Traceback" not in proc.stderr
