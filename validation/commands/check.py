@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from validation.commands.base import Command, add_report_option, load_project
+from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
 
 
@@ -14,8 +15,11 @@ class CheckCommand(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_report_option(parser)
+        add_ci_options(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         from validation.runner.runner import check
 
-        return finish(check(load_project(), args.report), args.report)
+        return finish(
+            check(load_project(), args.report), args.report, CiOutputs.from_args(args, "stackcheck check")
+        )

@@ -12,6 +12,7 @@ from validation.commands.base import (
     add_time_scale_option,
     load_project,
 )
+from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
 from validation.core.errors import HarnessError
 from validation.runner.runner import ALL_GROUPS
@@ -31,6 +32,7 @@ class RunCommand(Command):
             help=f"comma-separated subset of: {', '.join(ALL_GROUPS)} (default: all)",
         )
         add_report_option(parser)
+        add_ci_options(parser)
         parser.add_argument(
             "--scenarios",
             default="",
@@ -61,4 +63,4 @@ class RunCommand(Command):
             keep_run_dir=args.keep,
             scenarios=args.scenarios,
         )
-        return finish(run(project, options), args.report)
+        return finish(run(project, options), args.report, CiOutputs.from_args(args, "stackcheck run"))

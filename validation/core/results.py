@@ -21,12 +21,21 @@ Kind = Literal[
     "security",
     "performance",
 ]
-Status = Literal["passed", "failed", "skipped"]
+Status = Literal["passed", "failed", "skipped", "waived"]
+Severity = Literal["error", "warning"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 
 
 @dataclass
 class CheckResult:
-    """One check. ``id`` is stable across runs (it keys baselines and diffs)."""
+    """One check. ``id`` is stable across runs (it keys baselines and diffs).
+
+    ``severity`` is ``error`` (the stack will misbehave) or ``warning`` (policy, style: reported,
+    fatal only with ``--strict``); ``None`` until the check class's default is stamped on it
+    (``validation.checks.base.run_check``). ``file``/``line`` place a finding in the user's own
+    files, relative to the repository root. ``waiver`` says which waiver silenced a failure
+    (status ``waived``).
+    """
 
     id: str
     kind: Kind
@@ -34,10 +43,22 @@ class CheckResult:
     seconds: float = 0.0
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    severity: Severity | None = None
+    file: str | None = None
+    line: int | None = None
+    waiver: dict[str, Any] | None = None
 
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    @property
+    def level(self) -> Severity:
+        return self.severity or "error"
+
+    def fatal(self, strict: bool = False) -> bool:
+        """Whether this result fails the build: a failed error, or a failed warning under ``--strict``."""
+        return self.failed and (strict or self.level == "error")
 
 
 @dataclass
@@ -48,6 +69,7 @@ class Report:
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, Any] = field(default_factory=dict)
     measurements: dict[str, Any] = field(default_factory=dict)
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, result: CheckResult) -> CheckResult:
         self.checks.append(result)
@@ -58,8 +80,21 @@ class Report:
     ) -> CheckResult:
         return self.add(CheckResult(id, kind, "passed", round(seconds, 3), message, details))
 
-    def failed(self, id: str, kind: Kind, message: str, seconds: float = 0.0, **details: Any) -> CheckResult:
-        return self.add(CheckResult(id, kind, "failed", round(seconds, 3), message, details))
+    def failed(
+        self,
+        id: str,
+        kind: Kind,
+        message: str,
+        seconds: float = 0.0,
+        *,
+        severity: Severity | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        **details: Any,
+    ) -> CheckResult:
+        return self.add(
+            CheckResult(id, kind, "failed", round(seconds, 3), message, details, severity, file, line)
+        )
 
     def skipped(self, id: str, kind: Kind, message: str, **details: Any) -> CheckResult:
         return self.add(CheckResult(id, kind, "skipped", 0.0, message, details))
@@ -76,14 +111,40 @@ class Report:
 
     @property
     def summary(self) -> dict[str, int]:
+        """Counts by status; ``warnings`` counts the failed checks of severity warning, ``waived``
+        the failures a waiver silenced (present only when there are any)."""
         counts = {"passed": 0, "failed": 0, "skipped": 0}
         for check in self.checks:
-            counts[check.status] += 1
+            counts[check.status] = counts.get(check.status, 0) + 1
+        warnings = sum(1 for c in self.checks if c.failed and c.level == "warning")
+        if warnings:
+            counts["warnings"] = warnings
         return counts
 
     @property
     def ok(self) -> bool:
+        """No failed check of any severity (warnings included; see ``gate`` for the exit code)."""
         return not any(check.failed for check in self.checks)
+
+    def gate(self, strict: bool = False) -> bool:
+        """True when nothing fails the build: no failed error (and, ``strict``, no failed warning)."""
+        return not any(check.fatal(strict) for check in self.checks)
+
+    def relativize(self, root: Path) -> None:
+        """Make every finding's ``file`` relative to the repository root (where it lies inside it)."""
+        base = root.resolve()
+        for check in self.checks:
+            if check.file and Path(check.file).is_absolute():
+                try:
+                    check.file = str(Path(check.file).resolve().relative_to(base))
+                except ValueError:
+                    pass
+
+    def stamp_severity(self, severity: Severity, start: int = 0) -> None:
+        """Give the results from index ``start`` on that carry no severity of their own ``severity``."""
+        for check in self.checks[start:]:
+            if check.severity is None:
+                check.severity = severity
 
     def to_json(self) -> dict[str, Any]:
         coverage = {
@@ -100,6 +161,8 @@ class Report:
         }
         if self.measurements:
             data["measurements"] = self.measurements
+        if self.waivers:
+            data["waivers"] = self.waivers
         return data
 
     def write(self, report_dir: Path) -> Path:
@@ -111,6 +174,8 @@ class Report:
 
 def _check_json(check: CheckResult) -> dict[str, Any]:
     data = asdict(check)
-    if not data["details"]:
-        del data["details"]
+    data["severity"] = check.level
+    for optional in ("details", "file", "line", "waiver"):
+        if not data[optional]:
+            del data[optional]
     return data

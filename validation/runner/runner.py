@@ -10,9 +10,11 @@ from pathlib import Path
 
 from validation.checks import RUNTIME, STATIC, CheckContext
 from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
+from validation.checks.base import run_check
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.stack.stack import Stack, StackOptions
 
 ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
@@ -32,18 +34,27 @@ class RunOptions:
 def run_static(project: Project, report: Report, work_dir: Path) -> None:
     ctx = CheckContext(project, work_dir)
     for check_type in STATIC:
-        check_type().run(ctx, report)
+        run_check(check_type(), ctx, report)
     from validation.checks.dashboards.run import run_static_dashboard_checks
 
     run_static_dashboard_checks(ctx, report)
 
 
 def check(project: Project, report_dir: Path) -> Report:
+    waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
+    finalize(report, project, waivers)
     report.write(report_dir)
     return report
+
+
+def finalize(report: Report, project: Project, waivers: list[Waiver], *, complete: bool = False) -> None:
+    """Places relative to the repository root, then the waivers (which match on them); ``complete``
+    when every check group ran."""
+    report.relativize(project.root)
+    apply_waivers(report, waivers, complete=complete)
 
 
 def _tool_versions() -> dict[str, str]:
@@ -62,6 +73,7 @@ def run(project: Project, options: RunOptions) -> Report:
         raise HarnessError(
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
+    waivers = load_waivers(project.root, project.rule_files())
     report = Report()
     if {"alerts", "notifications"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
@@ -92,11 +104,11 @@ def run(project: Project, options: RunOptions) -> Report:
                 for group in ("health", "scrape"):
                     if group in options.only:
                         for check_type in RUNTIME[group]:
-                            check_type().run(ctx, report)
+                            run_check(check_type(), ctx, report)
                 if {"alerts", "notifications"} & set(options.only):
                     pipeline = Report()
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
+                    run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
                     wanted = {
                         k
                         for g, k in (("alerts", "alert"), ("notifications", "notification"))
@@ -121,6 +133,9 @@ def run(project: Project, options: RunOptions) -> Report:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
+    finalize(
+        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    )
     report.write(options.report_dir)
     return report
 
