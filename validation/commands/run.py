@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
+from validation.checks import ALL_GROUPS
 from validation.commands.base import (
     Command,
     add_backend_option,
@@ -14,8 +16,6 @@ from validation.commands.base import (
 )
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
-from validation.core.errors import HarnessError
-from validation.runner.runner import ALL_GROUPS
 
 
 class RunCommand(Command):
@@ -47,20 +47,17 @@ class RunCommand(Command):
         from validation.runner.runner import RunOptions, choose_backend, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
-        if args.time_scale < 1:
-            raise HarnessError(
-                f"--time-scale {args.time_scale:g} is below 1", hint="use 1 (real time) or more"
-            )
-        project = load_project()
-        backend, why = choose_backend(args.backend, project)
-        if why:
-            print(f"stackcheck run: --backend {args.backend} → {backend}: {why}", file=sys.stderr)
         options = RunOptions(
-            backend=backend,
+            backend=args.backend,
             time_scale=args.time_scale,
             only=only,
             report_dir=args.report,
             keep_run_dir=args.keep,
             scenarios=args.scenarios,
         )
+        project = load_project()
+        backend, why = choose_backend(options.backend, project)
+        if why:
+            print(f"stackcheck run: --backend {options.backend} → {backend}: {why}", file=sys.stderr)
+        options = dataclasses.replace(options, backend=backend)
         return finish(run(project, options), args.report, CiOutputs.from_args(args, "stackcheck run"))

@@ -5,39 +5,30 @@ from __future__ import annotations
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from validation.checks import RUNTIME, STATIC, CheckContext
-from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
-from validation.checks.base import run_check
+from validation.checks import ALL_GROUPS, GROUPS, CheckContext, checks_for, run_checks
+from validation.checks.alerts.pipeline import load_checked_scenarios
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.settings import BackendName, Settings
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.stack.stack import Stack, StackOptions
 
-ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
 
+@dataclass(frozen=True)
+class RunOptions(Settings):
+    """The shared ``Settings`` (backend, time scale, report dir) and what only `run` chooses."""
 
-@dataclass
-class RunOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
     only: tuple[str, ...] = ALL_GROUPS
-    report_dir: Path = Path("reports")
     keep_run_dir: bool = False
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def run_static(project: Project, report: Report, work_dir: Path) -> None:
-    ctx = CheckContext(project, work_dir)
-    for check_type in STATIC:
-        run_check(check_type(), ctx, report)
-    from validation.checks.dashboards.run import run_static_dashboard_checks
-
-    run_static_dashboard_checks(ctx, report)
+    run_checks(GROUPS["static"], CheckContext(project, work_dir), report)
 
 
 def check(project: Project, report_dir: Path) -> Report:
@@ -100,29 +91,17 @@ def run(project: Project, options: RunOptions) -> Report:
                 report.measurements["component_startup_s"] = {
                     i.name: round(i.startup_seconds, 3) for i in stack.instances()
                 }
-                ctx = CheckContext(project, Path(tmp), stack=stack)
-                for group in ("health", "scrape"):
-                    if group in options.only:
-                        for check_type in RUNTIME[group]:
-                            run_check(check_type(), ctx, report)
-                if {"alerts", "notifications"} & set(options.only):
-                    pipeline = Report()
-                    coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
-                    wanted = {
-                        k
-                        for g, k in (("alerts", "alert"), ("notifications", "notification"))
-                        if g in options.only
-                    } | {"reliability"}
-                    report.checks += [c for c in pipeline.checks if c.kind in wanted]
-                    report.coverage.update(pipeline.coverage)
-                    report.measurements.update(pipeline.measurements)
-                if "dashboards" in options.only:
-                    # after the alert pipeline: the dashboards' GPU fixture would fire GPU alerts
-                    from validation.checks.dashboards.run import run_dashboard_checks
-
-                    ctx.options["report_dir"] = str(options.report_dir)
-                    run_dashboard_checks(ctx, report, include_static="static" not in options.only)
+                ctx = CheckContext(
+                    project,
+                    Path(tmp),
+                    stack=stack,
+                    groups=options.only,
+                    scenario_pattern=options.scenarios,
+                    report_dir=options.report_dir,
+                )
+                runtime = [g for g in options.only if g != "static"]
+                static_done = GROUPS["static"] if "static" in options.only else ()
+                run_checks(checks_for(runtime, already_run=static_done), ctx, report)
                 report.environment = stack.environment()
                 if stack.state and stack.state.ctx.warnings:
                     report.environment["render_warnings"] = list(stack.state.ctx.warnings)
@@ -142,13 +121,12 @@ def run(project: Project, options: RunOptions) -> Report:
 
 def resolve_backend(name: str, project: Project) -> str:
     """``auto``: containers when an engine answers and every image is there, else processes."""
-    return name if name != "auto" else choose_backend(name, project)[0]
+    return name if name != "auto" else choose_backend("auto", project)[0]
 
 
-def choose_backend(name: str, project: Project) -> tuple[str, str]:
+def choose_backend(name: BackendName, project: Project) -> tuple[BackendName, str]:
     """The backend ``name`` resolves to, and why: for containers, which image each component
     runs — the pinned official one or the local build (``stackcheck-local/…``)."""
-    wanted = {n: c for n, c in project.components.items() if n in StackOptions().components}
     if name == "process":
         return name, ""
     from validation.docker.client import engine_available
@@ -157,12 +135,10 @@ def choose_backend(name: str, project: Project) -> tuple[str, str]:
         return ("process", "no Docker engine answers") if name == "auto" else (name, "")
     from validation.docker.images.choice import choose_images
 
+    wanted = {n: c for n, c in project.components.items() if n in StackOptions().components}
     choices = choose_images(wanted)
     missing = [c.official for c in choices.values() if not c.image]
     if missing and name == "auto":
-        return "process", "no image for " + ", ".join(
-            missing
-        ) + " (`stackcheck provision --docker` builds them)"
-    return name if name != "auto" else "containers", "; ".join(
-        f"{c.component} {c.describe()}" for c in choices.values()
-    )
+        return "process", f"no image for {', '.join(missing)} (`stackcheck provision --docker` builds them)"
+    used = "; ".join(f"{c.component} {c.describe()}" for c in choices.values())
+    return ("containers" if name == "auto" else name), used
