@@ -83,3 +83,15 @@ def test_remove_labelled_sweeps_one_run_or_the_orphans_of_dead_harnesses_only() 
     assert remove_labelled("c", client=client) == ["live-2"]
     assert remove_labelled(client=client) == ["live"]
     assert list(store) == ["not-ours"]
+
+
+def test_backend_choice_without_an_engine_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.conftest import REPO
+    from validation.core.project import Project
+    from validation.runner.runner import choose_backend
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
+    project = Project.load(REPO)
+    assert choose_backend("auto", project) == ("process", "no Docker engine answers")
+    assert choose_backend("containers", project) == ("containers", ""), "asked for: fails later, clearly"
+    assert choose_backend("process", project) == ("process", "")
