@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from validation.checks import ALL_GROUPS
-from validation.runner.live import resolve_backend, run
+from validation.runner.live import choose_backend, resolve_backend, run
 from validation.runner.options import DEFAULT_TIME_SCALE_CAP, RunOptions
 from validation.runner.static import check, finalize, run_static
 
@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_TIME_SCALE_CAP",
     "RunOptions",
     "check",
+    "choose_backend",
     "finalize",
     "resolve_backend",
     "run",
