@@ -109,11 +109,11 @@ def running_versions(stack: Stack) -> dict[str, Seen]:
 def _image_debian(tag: str) -> str:
     """A locally built image carries the host binary it was built from: its Debian revision."""
     try:
-        from validation.backends.containers import engine_client
-        from validation.docker.images.build import image_labels, local_image
+        from validation.docker.client import engine_client
+        from validation.docker.images.build import image_labels, present_image
         from validation.docker.images.context import LABEL_BUILT_FROM
 
-        image = local_image(engine_client(timeout=10), tag)
+        image = present_image(engine_client(timeout=10), tag)
         built_from = image_labels(image).get(LABEL_BUILT_FROM, "") if image is not None else ""
     except (StackcheckError, OSError, ImportError):
         return ""
