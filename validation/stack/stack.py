@@ -184,6 +184,7 @@ class Stack:
                 self._auth(inst.name),
                 self.options.ready_timeout,
                 str(inst.launch.workdir),
+                self.verify,
             )
             ensure_free(inst.ip, inst.port, inst.name)
         started = time.monotonic()
