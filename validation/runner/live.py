@@ -107,9 +107,11 @@ def _job_checks(results: list[JobResult]) -> list[Any]:
 
 def _environment(report: Report, options: RunOptions, results: list[JobResult]) -> None:
     versions: dict[str, str] = {}
+    images: dict[str, str] = {}  # containers backend: the image each component ran
     warnings: list[str] = []
     for result in results:
         versions.update(result.environment.get("versions") or {})
+        images.update(result.environment.get("images") or {})
         warnings += [w for w in result.environment.get("render_warnings") or [] if w not in warnings]
     first = results[0].environment if results else {}
     env: dict[str, Any] = {
@@ -131,6 +133,8 @@ def _environment(report: Report, options: RunOptions, results: list[JobResult]) 
             for r in results
         ],
     }
+    if images:
+        env["images"] = images
     if warnings:
         env["render_warnings"] = warnings
     report.environment = env | {k: v for k, v in report.environment.items() if k == "groups"}
