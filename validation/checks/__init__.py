@@ -12,7 +12,10 @@ from validation.checks.static.prometheus_config import PrometheusConfigCheck
 from validation.checks.static.routes import RoutesCheck
 from validation.checks.static.rule_tests import RuleTestsCheck
 from validation.checks.static.rules import RulesCheck
+from validation.checks.static.scenarios import ScenariosCheck
 from validation.checks.static.templates import TemplatesCheck
+from validation.checks.static.untested_rules import UntestedRulesCheck
+from validation.checks.static.versions import VersionsCheck
 from validation.checks.static.web_config import WebConfigCheck
 
 STATIC: list[type[Check]] = [
@@ -23,6 +26,9 @@ STATIC: list[type[Check]] = [
     AlertmanagerConfigCheck,
     TemplatesCheck,
     RoutesCheck,
+    ScenariosCheck,
+    VersionsCheck,
+    UntestedRulesCheck,
 ]
 RUNTIME: dict[str, list[type[Check]]] = {
     "health": [HealthCheck, AuthRequiredCheck],

@@ -46,6 +46,7 @@ class ComponentConfig:
     dashboards: Path | None = None
     required: bool = True
     binary: str = ""
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # key → line in stack.yaml
 
     @property
     def host(self) -> str:
@@ -65,6 +66,10 @@ class Project:
     @property
     def stack_dir(self) -> Path:
         return self.root / "stack"
+
+    @property
+    def stack_file(self) -> Path:
+        return self.stack_dir / "stack.yaml"
 
     @property
     def rules_dir(self) -> Path:
@@ -189,6 +194,7 @@ def _component(name: str, entry: LineDict, stack_dir: Path, stack_file: Path) ->
         dashboards=path("dashboards"),
         required=bool(entry.get("required", True)),
         binary=str(entry.get("binary", "")),
+        lines={str(key): entry.line_of(key) for key in entry},
     )
 
 

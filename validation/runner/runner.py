@@ -31,8 +31,8 @@ class RunOptions:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def run_static(project: Project, report: Report, work_dir: Path) -> None:
-    ctx = CheckContext(project, work_dir)
+def run_static(project: Project, report: Report, work_dir: Path, backend: str = "process") -> None:
+    ctx = CheckContext(project, work_dir, options={"backend": backend})
     for check_type in STATIC:
         run_check(check_type(), ctx, report)
     from validation.checks.dashboards.run import run_static_dashboard_checks
@@ -92,7 +92,7 @@ def run(project: Project, options: RunOptions) -> Report:
         static_report = Report()
         if "static" in options.only:
             # static checks overlap with the stack's start-up and first scrape
-            static = pool.submit(run_static, project, static_report, Path(tmp))
+            static = pool.submit(run_static, project, static_report, Path(tmp), backend)
         started = time.monotonic()
         try:
             with stack:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from validation.checks.base import Check, CheckContext, relative, tool_line
+from validation.checks.static.tool_places import quoted_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -30,5 +31,5 @@ class AlertmanagerConfigCheck(Check):
                 f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names",
                 time.monotonic() - start,
                 file=where,
-                line=tool_line(output, where),
+                line=tool_line(output, where) or quoted_line(config.config, output),
             )
