@@ -13,10 +13,11 @@ import fnmatch
 from pathlib import Path
 
 from validation.checks.base import Check, CheckContext
+from validation.core.alert_rules import load_alert_rules
 from validation.core.errors import HarnessError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
-from validation.pipeline.coverage import record_coverage
+from validation.pipeline.coverage import compute_coverage, record_coverage
 from validation.pipeline.run import run_pipeline
 from validation.pipeline.timing import Timing
 from validation.render.rules import rule_name
@@ -102,4 +103,5 @@ class AlertPipelineCheck(Check):
         outcome = run_pipeline(stack, runnable, timing, rules, routing, report)
         if self.coverage:
             not_here = uncompressible if scale != 1 else set()
-            record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)
+            alert_rules = load_alert_rules(ctx.project.rule_files(), ctx.project.root)
+            record_coverage(compute_coverage(alert_rules, routing, outcome.observations, not_here), report)
