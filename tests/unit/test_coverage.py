@@ -3,7 +3,6 @@ names, and inhibit rules must be shown muting and sparing."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.conftest import REPO
@@ -145,11 +144,10 @@ def test_the_reference_scenarios_exercise_every_inhibit_rule_on_paper() -> None:
     from validation.scenarios.loader import load_scenarios
 
     routing = load_alertmanager_config(AM)
-    observations = [
-        ScenarioObservation(s, [FiredAlert(dict(p.labels), dict(p.annotations), posted=True) for p in s.post_alerts],
-                            {p.labels["alertname"]: {"x"} for p in s.post_alerts})  # fmt: skip
-        for s in load_scenarios(REPO / "fixtures/scenarios")
-    ]
+    observations = []
+    for s in load_scenarios(REPO / "fixtures/scenarios"):
+        fired = [FiredAlert(dict(p.labels), dict(p.annotations), posted=True) for p in s.post_alerts]
+        observations.append(ScenarioObservation(s, fired, {a.name: {"x"} for a in fired}))
     assert compute_coverage([], routing, observations)["inhibit_rules"]["uncovered"] == []
 
 
