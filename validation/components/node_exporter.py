@@ -55,7 +55,7 @@ class NodeExporter(Component):
             out.append(Placement(f"{self.name}/{host}", host, port or DEFAULT_PORT))
         if not out:
             raise HarnessError(
-                f"{where} lists no node target",
+                ("the node targets file" if config.targets is not None else where) + " lists no target",
                 place=where if config.targets is not None else str(stack_file),
                 hint="list the nodes in static_configs or a file_sd file of the node job",
             )
