@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validation.core.durations import parse_duration_seconds
 from validation.core.yamlload import load_yaml
-from validation.timescale.durations import parse_duration_seconds
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 

@@ -5,39 +5,30 @@ from __future__ import annotations
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from validation.checks import RUNTIME, STATIC, CheckContext
-from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
-from validation.checks.base import run_check
+from validation.checks import ALL_GROUPS, GROUPS, CheckContext, checks_for, run_checks
+from validation.checks.alerts.pipeline import load_checked_scenarios
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.settings import Settings
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.stack.stack import Stack, StackOptions
 
-ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
 
+@dataclass(frozen=True)
+class RunOptions(Settings):
+    """The shared ``Settings`` (backend, time scale, report dir) and what only `run` chooses."""
 
-@dataclass
-class RunOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
     only: tuple[str, ...] = ALL_GROUPS
-    report_dir: Path = Path("reports")
     keep_run_dir: bool = False
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def run_static(project: Project, report: Report, work_dir: Path, backend: str = "process") -> None:
-    ctx = CheckContext(project, work_dir, options={"backend": backend})
-    for check_type in STATIC:
-        run_check(check_type(), ctx, report)
-    from validation.checks.dashboards.run import run_static_dashboard_checks
-
-    run_static_dashboard_checks(ctx, report)
+    run_checks(GROUPS["static"], CheckContext(project, work_dir, backend=backend), report)
 
 
 def check(project: Project, report_dir: Path) -> Report:
@@ -100,29 +91,17 @@ def run(project: Project, options: RunOptions) -> Report:
                 report.measurements["component_startup_s"] = {
                     i.name: round(i.startup_seconds, 3) for i in stack.instances()
                 }
-                ctx = CheckContext(project, Path(tmp), stack=stack)
-                for group in ("health", "scrape"):
-                    if group in options.only:
-                        for check_type in RUNTIME[group]:
-                            run_check(check_type(), ctx, report)
-                if {"alerts", "notifications"} & set(options.only):
-                    pipeline = Report()
-                    coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
-                    wanted = {
-                        k
-                        for g, k in (("alerts", "alert"), ("notifications", "notification"))
-                        if g in options.only
-                    } | {"reliability"}
-                    report.checks += [c for c in pipeline.checks if c.kind in wanted]
-                    report.coverage.update(pipeline.coverage)
-                    report.measurements.update(pipeline.measurements)
-                if "dashboards" in options.only:
-                    # after the alert pipeline: the dashboards' GPU fixture would fire GPU alerts
-                    from validation.checks.dashboards.run import run_dashboard_checks
-
-                    ctx.options["report_dir"] = str(options.report_dir)
-                    run_dashboard_checks(ctx, report, include_static="static" not in options.only)
+                ctx = CheckContext(
+                    project,
+                    Path(tmp),
+                    stack=stack,
+                    groups=options.only,
+                    scenario_pattern=options.scenarios,
+                    report_dir=options.report_dir,
+                )
+                runtime = [g for g in options.only if g != "static"]
+                static_done = GROUPS["static"] if "static" in options.only else ()
+                run_checks(checks_for(runtime, already_run=static_done), ctx, report)
                 report.environment = stack.environment()
                 if stack.state and stack.state.ctx.warnings:
                     report.environment["render_warnings"] = list(stack.state.ctx.warnings)

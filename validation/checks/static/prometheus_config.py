@@ -10,7 +10,6 @@ promtool gives for the copy are mapped back to the user's prometheus.yml (checks
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from validation.checks.base import Check, CheckContext, relative
@@ -34,7 +33,7 @@ class PrometheusConfigCheck(Check):
         if config.config is None:
             report.failed(self.id, self.kind, "components.prometheus.config is not set in stack/stack.yaml")
             return
-        start = time.monotonic()
+        timing = report.timed(self.id, self.kind)
         addresses = AddressMap.allocate()
         try:
             render_ctx = RenderContext(ctx.work_dir / "static-prometheus", addresses)
@@ -48,7 +47,7 @@ class PrometheusConfigCheck(Check):
             )
         except StackcheckError as exc:
             file, line = split_place(exc.place)
-            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start, file=file, line=line)
+            timing.failed(exc.render(), file=file, line=line)
             return
         finally:
             addresses.release()
@@ -56,17 +55,13 @@ class PrometheusConfigCheck(Check):
         output, line = map_rendered_lines(result.output, rendered.path, config.config)
         output = output.replace(str(rendered.path), relative(ctx.project, config.config))
         output = output.replace(f"{ctx.project.root}/", "")
-        seconds = time.monotonic() - start
         if result.ok:
-            report.passed(self.id, self.kind, "; ".join(render_ctx.warnings), seconds)
+            timing.passed("; ".join(render_ctx.warnings))
         else:
-            report.failed(
-                self.id,
-                self.kind,
-                # promtool lists every file it checked; what failed follows its last "FAILED:"
+            # promtool lists every file it checked; what failed follows its last "FAILED:"
+            timing.failed(
                 f"promtool check config failed: {output.rsplit('FAILED:', 1)[-1].strip()}. Hint: fix the file and line "
                 "promtool names; run `promtool check config` on it for details",
-                seconds,
                 **_place(output, relative(ctx.project, config.config), line),
             )
 

@@ -19,7 +19,7 @@ class VersionsCheck(Check):
     def run(self, ctx: CheckContext, report: Report) -> None:
         from validation.components import COMPONENTS
 
-        containers = ctx.options.get("backend") == "containers"
+        containers = ctx.backend == "containers"
         for name, config in ctx.project.components.items():
             if not config.version or name not in COMPONENTS:
                 continue
