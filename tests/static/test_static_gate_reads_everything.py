@@ -128,3 +128,10 @@ def test_a_pinned_version_the_binary_does_not_have_is_a_warning_with_both(stack_
     assert "2.45.0" in prom.message and "is 2.42.0" in prom.message
     assert prom.file == "stack/stack.yaml" and prom.line == _line_of(stack_copy / "stack/stack.yaml", "2.45.0")
     assert by_id["static/versions/alertmanager"].status == "passed"
+
+
+def test_provision_reads_the_stack_yaml_of_the_C_directory(stack_copy, tmp_path):
+    edit(stack_copy / "stack/stack.yaml", "version: 2.42.0", "version: 2.45.0")
+    result = stackcheck("-C", str(stack_copy), "provision", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stack.yaml pins 2.45.0 but" in result.stderr and "is 2.42.0" in result.stderr
