@@ -23,9 +23,8 @@ def test_a_rearranged_repository_passes_check_and_run(tmp_path):
     assert ids["static/rule-tests/node.test.yml"] == "passed" and ids["static/scenarios"] == "passed"
     assert ids["static/untested-rules"] == "passed"
 
-    # --time-scale 20: the full run on a shared 2-core machine stays judgeable (harness/synthetic-scrapes)
-    run = stackcheck("-C", str(repo), "run", "--backend", "process", "--time-scale", "20", "--report", str(tmp_path / "run"),
-                     timeout=900)  # fmt: skip
+    run = stackcheck("-C", str(repo), "run", "--backend", "process", "--report", str(tmp_path / "run"),
+                     timeout=1500)  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     data = json.loads((tmp_path / "run/results.json").read_text())
     ids = {c["id"]: c["status"] for c in data["checks"]}
