@@ -80,6 +80,13 @@ class PrometheusClient(HttpClient):
             return [Sample({}, float(data["result"][1]))]
         return [Sample(r["metric"], float(r["value"][1])) for r in data["result"]]
 
+    def query_data(self, expr: str, time: float | None = None) -> dict[str, Any]:
+        """The raw ``data`` of an instant query (a range selector gives a matrix of samples)."""
+        params: dict[str, Any] = {"query": expr}
+        if time is not None:
+            params["time"] = time
+        return dict(self._data("/api/v1/query", params))
+
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
         """/api/v1/query_range: ``{"resultType": "matrix", "result": [...]}``."""
         params = {"query": expr, "start": start, "end": end, "step": step}
