@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
 
 from validation.checks import ALL_GROUPS
 from validation.commands.base import (
@@ -14,6 +16,7 @@ from validation.commands.base import (
 )
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
+from validation.runner.options import DEFAULT_TIME_SCALE_CAP
 
 
 class RunCommand(Command):
@@ -22,7 +25,14 @@ class RunCommand(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_backend_option(parser)
-        add_time_scale_option(parser)
+        add_time_scale_option(
+            parser,
+            default=DEFAULT_TIME_SCALE_CAP,
+            help=(
+                "the largest time compression any group may take (default %(default)g); each "
+                "scenario group takes the smallest K that keeps it short, see README 'time'"
+            ),
+        )
         parser.add_argument(
             "--only",
             default="",
@@ -42,7 +52,7 @@ class RunCommand(Command):
         )
 
     def run(self, args: argparse.Namespace) -> int:
-        from validation.runner.runner import RunOptions, run
+        from validation.runner.runner import RunOptions, choose_backend, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
         options = RunOptions(
@@ -53,4 +63,9 @@ class RunCommand(Command):
             keep_run_dir=args.keep,
             scenarios=args.scenarios,
         )
-        return finish(run(load_project(), options), args.report, CiOutputs.from_args(args, "stackcheck run"))
+        project = load_project()
+        backend, why = choose_backend(options.backend, project)
+        if why:
+            print(f"stackcheck run: --backend {options.backend} → {backend}: {why}", file=sys.stderr)
+        options = dataclasses.replace(options, backend=backend)
+        return finish(run(project, options), args.report, CiOutputs.from_args(args, "stackcheck run"))

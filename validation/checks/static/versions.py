@@ -26,10 +26,11 @@ class VersionsCheck(Check):
             check_id = f"{self.id}/{name}"
             component = COMPONENTS[name]
             if containers:
-                from validation.provision.provision import image_tag, image_version
+                from validation.docker.client import engine_client
+                from validation.docker.images.choice import choose_image
 
-                what = f"image {image_tag(component, config)}"
-                actual = image_version(image_tag(component, config))
+                choice = choose_image(component, config, engine_client(timeout=10))
+                what, actual = f"image {choice.image}", choice.version
             else:
                 what = component.find_binary(config)
                 actual = component.version(what) if what else ""
