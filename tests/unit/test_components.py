@@ -92,9 +92,12 @@ def test_node_exporter_runs_one_instance_per_file_sd_target(tmp_path: Path) -> N
 
 
 def test_node_exporter_without_targets_names_the_file_to_fix(tmp_path: Path) -> None:
-    with pytest.raises(HarnessError, match="targets is missing") as err:
-        COMPONENTS["node_exporter"].instances(ComponentConfig("node_exporter"), STACK_FILE)
-    assert err.value.place == str(STACK_FILE)
+    unresolved = ComponentConfig("node_exporter", unresolved="cannot tell which scrape job scrapes the node_exporters")
+    with pytest.raises(HarnessError, match=r"prometheus\.yml's node job: cannot tell") as err:
+        COMPONENTS["node_exporter"].instances(unresolved, STACK_FILE)
+    assert err.value.place == str(STACK_FILE) and "components.node_exporter.job" in err.value.hint
+    from_job = ComponentConfig("node_exporter", job="hosts", target_addresses=("h-1:9100", "h-2"))
+    assert [p.host for p in COMPONENTS["node_exporter"].instances(from_job, STACK_FILE)] == ["h-1", "h-2"]
     empty = tmp_path / "nodes.yml"
     empty.write_text("- targets: []\n", encoding="utf-8")
     with pytest.raises(HarnessError, match="lists no target") as err:

@@ -43,7 +43,10 @@ from validation.checks.static.prometheus_config import PrometheusConfigCheck
 from validation.checks.static.routes import RoutesCheck
 from validation.checks.static.rule_tests import RuleTestsCheck
 from validation.checks.static.rules import RulesCheck
+from validation.checks.static.scenarios import ScenariosCheck
 from validation.checks.static.templates import TemplatesCheck
+from validation.checks.static.untested_rules import UntestedRulesCheck
+from validation.checks.static.versions import VersionsCheck
 from validation.checks.static.web_config import WebConfigCheck
 from validation.core.results import Report
 
@@ -75,6 +78,9 @@ GROUPS: dict[str, tuple[CheckType, ...]] = {
         AlertmanagerConfigCheck,
         TemplatesCheck,
         RoutesCheck,
+        ScenariosCheck,
+        VersionsCheck,
+        UntestedRulesCheck,
         *DASHBOARD_FILES,
     ),
     "health": (HealthCheck,),

@@ -42,6 +42,7 @@ class CheckContext:
     scenario_pattern: str = ""
     report_dir: Path = DEFAULT_REPORT_DIR
     dashboard_session: DashboardSession | None = None
+    backend: str = "process"  # what will run the components: the versions check compares against it
     _deferred: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def require_stack(self) -> Stack:

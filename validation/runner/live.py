@@ -59,7 +59,7 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
         static: Future[None] | None = None
         static_report = Report()
         if "static" in options.only:
-            static = pool.submit(run_static, project, static_report, Path(tmp))
+            static = pool.submit(run_static, project, static_report, Path(tmp), backend)
         try:
             for job in jobs:
                 runner.add(job)

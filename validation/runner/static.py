@@ -11,8 +11,8 @@ from validation.core.results import Report
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
 
 
-def run_static(project: Project, report: Report, work_dir: Path) -> None:
-    run_checks(GROUPS["static"], CheckContext(project, work_dir), report)
+def run_static(project: Project, report: Report, work_dir: Path, backend: str = "process") -> None:
+    run_checks(GROUPS["static"], CheckContext(project, work_dir, backend=backend), report)
 
 
 def check(project: Project, report_dir: Path) -> Report:
