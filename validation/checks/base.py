@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from validation.core.project import Project
 from validation.core.results import Kind, Report
+from validation.runner.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from validation.stack.stack import Stack
@@ -24,6 +25,7 @@ class CheckContext:
     work_dir: Path
     stack: Stack | None = None
     options: dict[str, object] = field(default_factory=dict)
+    progress: Progress = NULL_PROGRESS
 
     def require_stack(self) -> Stack:
         if self.stack is None:

@@ -71,6 +71,15 @@ class PrometheusClient(HttpClient):
             return [Sample({}, float(data["result"][1]))]
         return [Sample(r["metric"], float(r["value"][1])) for r in data["result"]]
 
+    def raw_samples(
+        self, selector: str, seconds: float
+    ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+        """Every stored sample of ``selector`` in the last ``seconds``, with its timestamp."""
+        data = self._data("/api/v1/query", query=f"{selector}[{max(1, round(seconds))}s]")
+        return [
+            (r["metric"], [(float(ts), float(v)) for ts, v in r.get("values", [])]) for r in data["result"]
+        ]
+
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
         data = self._data("/api/v1/query_range", query=expr, start=start, end=end, step=step)
         return list(data["result"])

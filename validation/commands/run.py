@@ -9,7 +9,9 @@ from validation.commands.base import (
     add_backend_option,
     add_report_option,
     add_time_scale_option,
+    add_verbosity_options,
     load_project,
+    verbosity,
 )
 from validation.commands.summary import finish
 from validation.core.errors import HarnessError
@@ -39,8 +41,10 @@ class RunCommand(Command):
         parser.add_argument(
             "--keep", action="store_true", help="keep the run directory (rendered configs, logs)"
         )
+        add_verbosity_options(parser)
 
     def run(self, args: argparse.Namespace) -> int:
+        from validation.runner.progress import ConsoleProgress
         from validation.runner.runner import RunOptions, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
@@ -56,4 +60,11 @@ class RunCommand(Command):
             keep_run_dir=args.keep,
             scenarios=args.scenarios,
         )
-        return finish(run(load_project(), options), args.report)
+        project = load_project()
+        progress = ConsoleProgress(verbosity=verbosity(args))
+        try:
+            options.progress = progress
+            report = run(project, options)
+        finally:
+            progress.close()
+        return finish(report, args.report, verbosity(args))

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validation.core.errors import EXIT_FAILED, EXIT_OK
+from validation.core.errors import EXIT_FAILED, EXIT_HARNESS, EXIT_OK
 from validation.core.results import Report
+from validation.runner.progress import Verbosity, print_summary
 
 
-def finish(report: Report, report_dir: Path) -> int:
+def finish(report: Report, report_dir: Path, verbosity: Verbosity = "quiet") -> int:
+    if verbosity != "quiet":
+        print_summary(report)
     for check in report.checks:
-        if check.status == "failed":
+        if check.failed:
             print(f"FAIL {check.id}: {check.message}")
     summary = report.summary
     print(
-        f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped "
-        f"→ {report_dir / 'results.json'}"
+        f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped"
+        + (f", {summary['warnings']} warning(s)" if summary["warnings"] else "")
+        + f" → {report_dir / 'results.json'}"
     )
-    return EXIT_OK if report.ok else EXIT_FAILED
+    if not report.ok:
+        return EXIT_FAILED
+    if report.untrusted:
+        print(f"stackcheck: {report.untrusted}")
+        return EXIT_HARNESS
+    return EXIT_OK

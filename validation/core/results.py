@@ -22,6 +22,8 @@ Kind = Literal[
     "performance",
 ]
 Status = Literal["passed", "failed", "skipped"]
+# error: the stack will misbehave (fails the run); warning: reported, never fails the run
+Severity = Literal["error", "warning"]
 
 
 @dataclass
@@ -34,10 +36,16 @@ class CheckResult:
     seconds: float = 0.0
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    severity: Severity = "error"
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        """A failure that fails the run (a warning never does)."""
+        return self.status == "failed" and self.severity == "error"
+
+    @property
+    def warned(self) -> bool:
+        return self.status == "failed" and self.severity == "warning"
 
 
 @dataclass
@@ -48,6 +56,10 @@ class Report:
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, Any] = field(default_factory=dict)
     measurements: dict[str, Any] = field(default_factory=dict)
+    # earlier attempts of re-run scenarios (their checks replaced in ``checks``), oldest first
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    # why the harness could not produce a trustworthy verdict (exit 2), with what to do
+    untrusted: str = ""
 
     def add(self, result: CheckResult) -> CheckResult:
         self.checks.append(result)
@@ -64,6 +76,10 @@ class Report:
     def skipped(self, id: str, kind: Kind, message: str, **details: Any) -> CheckResult:
         return self.add(CheckResult(id, kind, "skipped", 0.0, message, details))
 
+    def warning(self, id: str, kind: Kind, message: str, **details: Any) -> CheckResult:
+        """A finding reported in results.json and the summary that does not fail the run."""
+        return self.add(CheckResult(id, kind, "failed", 0.0, message, details, severity="warning"))
+
     @contextmanager
     def timed(self) -> Iterator[list[float]]:
         """``with report.timed() as t: ...`` then ``t[0]`` holds the elapsed seconds."""
@@ -76,10 +92,14 @@ class Report:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {"passed": 0, "failed": 0, "skipped": 0}
+        counts = {"passed": 0, "failed": 0, "skipped": 0, "warnings": 0}
         for check in self.checks:
-            counts[check.status] += 1
+            counts["warnings" if check.warned else check.status] += 1
         return counts
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [check for check in self.checks if check.warned]
 
     @property
     def ok(self) -> bool:
@@ -100,6 +120,10 @@ class Report:
         }
         if self.measurements:
             data["measurements"] = self.measurements
+        if self.attempts:
+            data["attempts"] = self.attempts
+        if self.untrusted:
+            data["untrusted"] = self.untrusted
         return data
 
     def write(self, report_dir: Path) -> Path:

@@ -13,6 +13,8 @@ from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_s
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.runner.attempts import Rerun, rerun_on_new_stack, settle
+from validation.runner.progress import NULL_PROGRESS, Progress, run_checks
 from validation.stack.stack import Stack, StackOptions
 
 ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
@@ -27,21 +29,20 @@ class RunOptions:
     keep_run_dir: bool = False
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
     extra: dict[str, object] = field(default_factory=dict)
+    progress: Progress = NULL_PROGRESS
 
 
-def run_static(project: Project, report: Report, work_dir: Path) -> None:
-    ctx = CheckContext(project, work_dir)
-    for check_type in STATIC:
-        check_type().run(ctx, report)
+def run_static(project: Project, report: Report, work_dir: Path, progress: Progress = NULL_PROGRESS) -> None:
+    ctx = CheckContext(project, work_dir, progress=progress)
     from validation.checks.dashboards.run import run_static_dashboard_checks
 
-    run_static_dashboard_checks(ctx, report)
+    run_checks(progress, "static", STATIC, ctx, report, extra=run_static_dashboard_checks)
 
 
-def check(project: Project, report_dir: Path) -> Report:
+def check(project: Project, report_dir: Path, progress: Progress = NULL_PROGRESS) -> Report:
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
-        run_static(project, report, Path(tmp))
+        run_static(project, report, Path(tmp), progress)
     report.write(report_dir)
     return report
 
@@ -84,23 +85,26 @@ def run(project: Project, options: RunOptions) -> Report:
         static_report = Report()
         if "static" in options.only:
             # static checks overlap with the stack's start-up and first scrape
-            static = pool.submit(run_static, project, static_report, Path(tmp))
+            static = pool.submit(run_static, project, static_report, Path(tmp), options.progress)
         started = time.monotonic()
+        rerun: Rerun | None = None
         try:
             with stack:
                 report.measurements["startup_s"] = round(time.monotonic() - started, 3)
                 report.measurements["component_startup_s"] = {
                     i.name: round(i.startup_seconds, 3) for i in stack.instances()
                 }
-                ctx = CheckContext(project, Path(tmp), stack=stack)
+                ctx = CheckContext(project, Path(tmp), stack=stack, progress=options.progress)
                 for group in ("health", "scrape"):
                     if group in options.only:
-                        for check_type in RUNTIME[group]:
-                            check_type().run(ctx, report)
+                        run_checks(options.progress, group, RUNTIME[group], ctx, report)
                 if {"alerts", "notifications"} & set(options.only):
                     pipeline = Report()
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
                     AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
+                    rerun = rerun_on_new_stack(
+                        project, backend, options.keep_run_dir, coverage, options.progress
+                    )
                     wanted = {
                         k
                         for g, k in (("alerts", "alert"), ("notifications", "notification"))
@@ -114,10 +118,16 @@ def run(project: Project, options: RunOptions) -> Report:
                     from validation.checks.dashboards.run import run_dashboard_checks
 
                     ctx.options["report_dir"] = str(options.report_dir)
+                    options.progress.group_started("dashboards", 1)
+                    before = len(report.checks)
                     run_dashboard_checks(ctx, report, include_static="static" not in options.only)
+                    options.progress.item_done("dashboards", "dashboards", report.checks[before:])
+                    options.progress.group_finished("dashboards")
                 report.environment = stack.environment()
                 if stack.state and stack.state.ctx.warnings:
                     report.environment["render_warnings"] = list(stack.state.ctx.warnings)
+            if rerun is not None:  # on a quiet machine: this stack is stopped
+                settle(report, options.time_scale, rerun, options.progress)
         except ConfigError as exc:
             report.failed("stack/start", "health", exc.render())
             report.environment = stack.environment()

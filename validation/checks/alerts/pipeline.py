@@ -66,9 +66,10 @@ class AlertPipelineCheck(Check):
     id = "alerts"
     kind = "alert"
 
-    def __init__(self, coverage: bool = True, pattern: str = "") -> None:
+    def __init__(self, coverage: bool = True, pattern: str = "", names: set[str] | None = None) -> None:
         self.coverage = coverage
         self.pattern = pattern
+        self.names = names  # exactly these scenarios (a re-run), or every one matching ``pattern``
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
@@ -81,6 +82,8 @@ class AlertPipelineCheck(Check):
                     place=str(ctx.project.scenarios_dir),
                     hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
                 )
+        if self.names is not None:
+            scenarios = [s for s in scenarios if s.name in self.names]
         scale = stack.options.time_scale
         uncompressible = {rule_name(e) for e in (stack.state.uncompressible if stack.state else [])}
         runnable = []
@@ -99,7 +102,7 @@ class AlertPipelineCheck(Check):
                 continue
             runnable.append(scenario)
         timing = production_timing(ctx, scale, routing)
-        outcome = run_pipeline(stack, runnable, timing, rules, routing, report)
+        outcome = run_pipeline(stack, runnable, timing, rules, routing, report, progress=ctx.progress)
         if self.coverage:
             not_here = uncompressible if scale != 1 else set()
             record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)
