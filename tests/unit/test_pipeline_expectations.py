@@ -133,6 +133,7 @@ def test_distinct_keeps_a_repeat_after_the_window():
     assert distinct([a, b, c], window=5.0) == [a, c]
 
 
-def test_timing_floor_is_for_plus_group_wait_compressed():
-    assert TIMING.floor(300) == pytest.approx((300 + 30) / 60)
+def test_timing_floor_is_for_plus_group_wait_plus_one_evaluation_compressed():
+    assert TIMING.floor(300, 30) == pytest.approx((300 + 30 + 15) / 60)
+    assert TIMING.floor(0, 10) == pytest.approx((10 + 15) / 60)
     assert TIMING.real(60) == 1.0

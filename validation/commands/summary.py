@@ -21,9 +21,8 @@ def finish(report: Report, report_dir: Path, verbosity: Verbosity = "quiet") -> 
         + (f", {summary['warnings']} warning(s)" if summary["warnings"] else "")
         + f" → {report_dir / 'results.json'}"
     )
-    if not report.ok:
-        return EXIT_FAILED
     if report.untrusted:
         print(f"stackcheck: {report.untrusted}")
-        return EXIT_HARNESS
-    return EXIT_OK
+    if not report.ok:
+        return EXIT_FAILED
+    return EXIT_HARNESS if report.untrusted else EXIT_OK

@@ -16,6 +16,7 @@ from validation.core.results import CheckResult, Kind, Report
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
 from validation.pipeline.harness_health import HarnessMonitor, record_health
 from validation.pipeline.inject import Poster, Pusher, serve_scenario
+from validation.pipeline.latency import alert_latencies, external_labels, summarize
 from validation.pipeline.observer import AlertObserver
 from validation.pipeline.timing import Timing
 from validation.routing.config import AlertmanagerConfig
@@ -243,30 +244,12 @@ def _record(
             ):
                 outcome.fired.setdefault(trace.name, set()).add(state.scenario.name)
                 outcome.label_sets.append(trace.labels)
-        firsts = [
-            t.first_pending or t.first_firing
-            for t in traces
-            if state.scope.owns_labels(t.labels)
-            and t.name in positive
-            and (t.first_pending or t.first_firing)
-        ]
         for note in inbox:
             if note.received_at >= state.start and state.scope.owns_notification(note):
                 for alert in state.scope.alertnames(note) & positive:
                     outcome.delivered.setdefault(alert, set()).add(note.receiver)
-        deliveries = [
-            n.received_at
-            for n in inbox
-            if n.received_at >= state.start and state.scope.owns_notification(n) and n.status != "resolved"
-        ]
-        if firsts and deliveries:
-            active = min(f for f in firsts if f is not None)
-            for_s = max((state.rule_for.get(a, 0.0) for a in positive), default=0.0)
-            outcome.latencies[state.scenario.name] = {
-                "active_to_delivery_s": round(min(deliveries) - active, 3),
-                "start_to_delivery_s": round(min(deliveries) - state.start, 3),
-                "floor_s": round(state.timing.floor(for_s), 3),
-                "ratio_to_floor": round((min(deliveries) - active) / max(state.timing.floor(for_s), 1e-9), 3),
-            }
+    latencies = alert_latencies(outcome.states, traces, inbox, routing, external_labels(stack.prometheus()))
+    outcome.latencies = {lat.key: lat.to_json() for lat in latencies}
+    report.measurements["alert_latency_summary"] = summarize(latencies)
     report.measurements["alert_latency"] = outcome.latencies
     report.measurements["observer_errors"] = observer.errors

@@ -121,7 +121,7 @@ def merge(troubles: Iterable[Trouble], gap: float = 0.0) -> list[Trouble]:
             out[-1] = Trouble(last.what, last.start, max(last.end, trouble.end), details)
         else:
             out.append(trouble)
-    return sorted(out, key=lambda t: t.start)
+    return sorted(out, key=lambda t: (t.start, t.what))
 
 
 @dataclass(frozen=True)

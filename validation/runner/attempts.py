@@ -92,6 +92,9 @@ def settle(report: Report, scale: float, rerun: Rerun, progress: Progress = NULL
     )
     _merge_coverage(report, second)
     again = judge(second)
+    for check in kept:
+        if check.id in again.suspect:
+            check.details["untrusted"] = True  # not the config's failure, nor a pass: exit 2
     if not again.trusted:
         report.untrusted = _untrusted(
             sorted(again.rerun),
