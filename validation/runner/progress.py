@@ -314,7 +314,8 @@ def print_summary(report: Report, stream: IO[str] | None = None, slowest: int = 
     """The table of groups, the slowest scenarios and the warnings (rich; plain text when
     ``stream`` is no terminal)."""
     stream = stream if stream is not None else sys.stdout
-    console = Console(file=stream, force_terminal=_is_terminal(stream), highlight=False, width=120)
+    terminal = _is_terminal(stream)
+    console = Console(file=stream, force_terminal=terminal, highlight=False, width=None if terminal else 120)
     table = Table(title=None, show_edge=False)
     for column in ("checks", "passed", "failed", "skipped", "warnings"):
         table.add_column(column, justify="left" if column == "checks" else "right")
