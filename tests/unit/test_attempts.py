@@ -107,7 +107,9 @@ def test_a_re_run_that_fails_in_trouble_again_exits_2_saying_why_and_what_to_do(
     [check] = [c for c in report.checks if c.status == "failed" and c.id.startswith("alerts/")]
     assert check.details["untrusted"] is True and check.details["attempt"] == 2
     assert _exit(report, tmp_path) == 2
-    assert "no trustworthy verdict for a" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no trustworthy verdict for a" in out
+    assert "UNTRUSTED alerts/a/X/fires" in out and "0 failed, 0 skipped, 2 warning(s), 1 untrusted" in out
 
 
 def test_a_genuine_failure_beside_an_untrusted_one_exits_1(tmp_path: Path):

@@ -7,12 +7,14 @@ from hypothesis import strategies as st
 from validation.pipeline.trouble import (
     FailedVerdict,
     Trouble,
+    covered,
     decide,
     evaluation_trouble,
     gentler,
     merge,
     scrape_trouble,
     sink_trouble,
+    verdict_kind,
 )
 
 pytestmark = pytest.mark.unit
@@ -89,11 +91,13 @@ def test_merge_joins_close_windows_of_one_kind_only():
         ],
         gap=1.0,
     )
-    assert [(t.what, t.start, t.end, t.detail) for t in merged] == [
+    assert [(t.what, t.start, t.end, t.summary) for t in merged] == [
         ("sinks", 1.0, 2.0, "d"),
-        ("synthetic-scrapes", 1.0, 2.0, "a; b"),
+        ("synthetic-scrapes", 1.0, 2.0, "2 findings between 1.00s and 2.00s (first: a)"),
         ("synthetic-scrapes", 9.0, 9.25, "c"),
     ]
+    assert merged[1].to_json() == {"what": "synthetic-scrapes", "window_s": [1.0, 2.0],
+                                   "detail": "2 findings between 1.00s and 2.00s (first: a)"}
 
 
 def test_a_failure_outside_every_trouble_window_is_genuine():
@@ -124,3 +128,39 @@ def test_a_rerun_halves_the_scale_but_never_goes_below_real_time():
     assert gentler(60) == 30
     assert gentler(1.5) == 1.0
     assert gentler(1) == 1.0
+
+
+def test_missing_content_is_never_explained_by_trouble():
+    kind = verdict_kind("notifications/a/oncall:X/content", delivered_elsewhere=True, alert_seen=True)
+    verdict = FailedVerdict("notifications/a/oncall:X/content", "a", 0, 10, frozenset(kind["explained_by"]))
+    decision = decide([verdict], [Trouble("sinks", 0, 10, "slow"), Trouble("synthetic-scrapes", 0, 10, "x")])
+    assert decision.trusted and decision.genuine == ["notifications/a/oncall:X/content"]
+
+
+def test_an_alert_delivered_elsewhere_is_missing_at_its_receiver_only_through_a_slow_sink():
+    kind = verdict_kind("notifications/a/oncall/delivered", delivered_elsewhere=True, alert_seen=True)
+    assert kind == {"explained_by": ["sinks"]}
+    verdict = FailedVerdict("notifications/a/oncall/delivered", "a", 0, 10, frozenset(kind["explained_by"]))
+    assert decide([verdict], [Trouble("rule-evaluations", 2, 3, "missed")]).trusted
+    assert decide([verdict], [Trouble("sinks", 2, 3, "slow")]).rerun == {"a"}
+
+
+def test_an_alert_never_seen_at_all_is_suspect_only_when_trouble_covers_half_its_window():
+    kind = verdict_kind("alerts/a/X/fires", delivered_elsewhere=False, alert_seen=False)
+    verdict = FailedVerdict("alerts/a/X/fires", "a", 0, 10, None, kind["trouble_coverage"])
+    assert decide([verdict], [Trouble("synthetic-scrapes", 2, 2.25, "one failed scrape")]).trusted
+    assert decide([verdict], [Trouble("rule-evaluations", 1, 4, "a"), Trouble("synthetic-scrapes", 3, 7, "b")]).rerun == {"a"}
+
+
+def test_timing_verdicts_can_be_explained_by_any_trouble():
+    assert verdict_kind("alerts/a/X/fires", delivered_elsewhere=False, alert_seen=True) == {}
+    assert verdict_kind("notifications/a/r/count", delivered_elsewhere=True, alert_seen=True) == {}
+    assert verdict_kind("notifications/a/r/delivered", delivered_elsewhere=False, alert_seen=True) == {}
+
+
+@pytest.mark.parametrize(
+    ("windows", "share"),
+    [([], 0.0), ([(2, 4)], 0.2), ([(2, 4), (3, 6)], 0.4), ([(-5, 20)], 1.0), ([(0, 1), (9, 12)], 0.2)],
+)
+def test_covered_share_of_a_window(windows, share):
+    assert covered([Trouble("x", a, b, "") for a, b in windows], 0, 10) == pytest.approx(share)

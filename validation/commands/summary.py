@@ -14,11 +14,12 @@ def finish(report: Report, report_dir: Path, verbosity: Verbosity = "quiet") -> 
         print_summary(report)
     for check in report.checks:
         if check.failed:
-            print(f"FAIL {check.id}: {check.message}")
+            print(f"{'UNTRUSTED' if check.details.get('untrusted') else 'FAIL'} {check.id}: {check.message}")
     summary = report.summary
     print(
         f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped"
         + (f", {summary['warnings']} warning(s)" if summary["warnings"] else "")
+        + (f", {summary['untrusted']} untrusted" if summary.get("untrusted") else "")
         + f" → {report_dir / 'results.json'}"
     )
     if report.untrusted:

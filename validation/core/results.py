@@ -94,7 +94,10 @@ class Report:
     def summary(self) -> dict[str, int]:
         counts = {"passed": 0, "failed": 0, "skipped": 0, "warnings": 0}
         for check in self.checks:
-            counts["warnings" if check.warned else check.status] += 1
+            if check.failed and check.details.get("untrusted"):
+                counts["untrusted"] = counts.get("untrusted", 0) + 1
+            else:
+                counts["warnings" if check.warned else check.status] += 1
         return counts
 
     @property

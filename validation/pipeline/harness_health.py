@@ -196,9 +196,9 @@ def record_health(health: HarnessHealth, report: Report) -> None:
         report.warning(
             check_id,
             "reliability",
-            f"{subject} fell behind {len(found)} time(s): "
-            + "; ".join(t.detail for t in found[:5])
-            + ("; …" if len(found) > 5 else "")
+            f"{subject} fell behind in {len(found)} window(s): "
+            + "; ".join(t.summary for t in found[:3])
+            + ("; …" if len(found) > 3 else "")
             + ". The machine was too busy for this time scale at those moments; verdicts formed "
             "then are re-run at a gentler scale if they failed. Hint: a quieter machine or a lower "
             "--time-scale avoids it",

@@ -17,11 +17,13 @@ from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert
 from validation.pipeline.harness_health import HarnessMonitor, record_health
 from validation.pipeline.inject import Poster, Pusher, serve_scenario
 from validation.pipeline.latency import alert_latencies, external_labels, summarize
-from validation.pipeline.observer import AlertObserver
+from validation.pipeline.observer import AlertObserver, AlertTrace
 from validation.pipeline.timing import Timing
+from validation.pipeline.trouble import verdict_kind
 from validation.routing.config import AlertmanagerConfig
 from validation.runner.progress import NULL_PROGRESS, Progress
 from validation.scenarios.model import Scenario
+from validation.sinks import Notification
 from validation.stack.stack import Stack
 
 
@@ -135,24 +137,42 @@ def run_pipeline(
     for check in report.checks[before:]:
         if check.warned:
             progress.warning(f"{check.id}: {check.message}")
-    _add_windows(outcome, report, start)
+    _add_windows(outcome, report, start, observer.snapshot(), stack.inbox.all())
     report.measurements["scenario_seconds"] = {k: round(v, 2) for k, v in outcome.closed.items()}
     progress.group_finished("alerts")
     return outcome
 
 
-def _add_windows(outcome: PipelineOutcome, report: Report, start: float) -> None:
-    """A failed verdict says when it was formed (seconds since the pipeline started): harness
-    trouble in that window makes it suspect (``pipeline/trouble.py``)."""
-    windows = {}
-    for state in outcome.states:
+def _add_windows(
+    outcome: PipelineOutcome,
+    report: Report,
+    start: float,
+    traces: list[AlertTrace],
+    inbox: list[Notification],
+) -> None:
+    """A failed verdict says when it was formed (seconds since the pipeline started) and what
+    could explain it: harness trouble of that kind in that window makes it suspect
+    (``pipeline/trouble.py``)."""
+    states = {state.scenario.name: state for state in outcome.states}
+    for check in report.checks:
+        state = states.get(scenario_of(check.id))
+        if not check.failed or state is None:
+            continue
         until = max([state.window_end] + [state.alert_deadline(a) for a in state.scenario.exp_alerts])
         until += state.timing.real(state.timing.group_interval)
-        windows[state.scenario.name] = [round(state.start - start, 3), round(until - start, 3)]
-    for check in report.checks:
-        scenario = scenario_of(check.id)
-        if check.failed and scenario in windows:
-            check.details.update(scenario=scenario, window_s=windows[scenario])
+        parts = check.id.split("/")
+        alert = parts[2].rpartition(":")[2] if len(parts) > 3 else ""
+        check.details.update(
+            scenario=state.scenario.name,
+            window_s=[round(state.start - start, 3), round(until - start, 3)],
+            **verdict_kind(
+                check.id,
+                delivered_elsewhere=any(
+                    n.received_at >= state.start and state.scope.owns_notification(n) for n in inbox
+                ),
+                alert_seen=bool(state.traces(traces, alert)),
+            ),
+        )
 
 
 def scenario_of(check_id: str) -> str:

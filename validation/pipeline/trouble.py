@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 # a gap this many intervals long between two scrapes (or evaluations) means one was late
 LATE_FACTOR = 2.0
@@ -31,6 +32,13 @@ class Trouble:
     start: float  # seconds since the pipeline started
     end: float
     detail: str
+    count: int = 1  # findings merged into this window
+
+    @property
+    def summary(self) -> str:
+        if self.count == 1:
+            return self.detail
+        return f"{self.count} findings between {self.start:.2f}s and {self.end:.2f}s (first: {self.detail})"
 
     def overlaps(self, start: float, end: float) -> bool:
         return self.start <= end and start <= self.end
@@ -39,7 +47,7 @@ class Trouble:
         return {
             "what": self.what,
             "window_s": [round(self.start, 3), round(self.end, 3)],
-            "detail": self.detail,
+            "detail": self.summary,
         }
 
 
@@ -112,13 +120,14 @@ def sink_trouble(samples: Sequence[tuple[float, float, float]], slow: float = SL
 
 
 def merge(troubles: Iterable[Trouble], gap: float = 0.0) -> list[Trouble]:
-    """Overlapping (or within ``gap``) windows of the same kind become one, details joined."""
+    """Overlapping (or within ``gap``) windows of the same kind become one (the first detail kept)."""
     out: list[Trouble] = []
     for trouble in sorted(troubles, key=lambda t: (t.what, t.start)):
         last = out[-1] if out else None
         if last is not None and last.what == trouble.what and trouble.start <= last.end + gap:
-            details = last.detail if trouble.detail in last.detail else f"{last.detail}; {trouble.detail}"
-            out[-1] = Trouble(last.what, last.start, max(last.end, trouble.end), details)
+            out[-1] = Trouble(
+                last.what, last.start, max(last.end, trouble.end), last.detail, last.count + trouble.count
+            )
         else:
             out.append(trouble)
     return sorted(out, key=lambda t: (t.start, t.what))
@@ -130,6 +139,36 @@ class FailedVerdict:
     scenario: str
     start: float  # the window in which the verdict was formed, seconds since the pipeline start
     end: float
+    # the kinds of trouble that could have caused this failure (None: any). Content cannot be
+    # lost to a late scrape; an alert delivered elsewhere in time was routed, so only a slow
+    # sink explains its absence at the expected receiver.
+    explained_by: frozenset[str] | None = None
+    # the share of the window trouble must cover: an alert never seen at all needs its condition
+    # missed at every evaluation, not one late scrape
+    coverage: float = 0.0
+
+
+def covered(troubles: Sequence[Trouble], start: float, end: float) -> float:
+    """The share of [start, end] inside some trouble window."""
+    spans = sorted((max(start, t.start), min(end, t.end)) for t in troubles if t.overlaps(start, end))
+    total, reach = 0.0, start
+    for lo, hi in spans:
+        if hi > reach:
+            total += hi - max(lo, reach)
+            reach = hi
+    return total / (end - start) if end > start else 1.0
+
+
+def verdict_kind(check_id: str, delivered_elsewhere: bool, alert_seen: bool) -> dict[str, Any]:
+    """What may explain a failed verdict (``FailedVerdict`` fields), from what it checked."""
+    what = check_id.rsplit("/", 1)[-1]
+    if what in ("content", "annotations"):
+        return {"explained_by": []}
+    if what == "delivered" and delivered_elsewhere:
+        return {"explained_by": ["sinks"]}
+    if what == "fires" and not alert_seen:
+        return {"trouble_coverage": 0.5}
+    return {}
 
 
 @dataclass
@@ -148,7 +187,14 @@ class Decision:
 def decide(failed: Iterable[FailedVerdict], troubles: Sequence[Trouble]) -> Decision:
     decision = Decision()
     for verdict in failed:
-        during = [t for t in troubles if t.overlaps(verdict.start, verdict.end)]
+        during = [
+            t
+            for t in troubles
+            if t.overlaps(verdict.start, verdict.end)
+            and (verdict.explained_by is None or t.what in verdict.explained_by)
+        ]
+        if during and covered(during, verdict.start, verdict.end) < verdict.coverage:
+            during = []
         if during:
             decision.rerun.add(verdict.scenario)
             decision.suspect[verdict.check_id] = during

@@ -32,7 +32,17 @@ def failed_verdicts(report: Report) -> list[FailedVerdict]:
     for check in report.checks:
         window = check.details.get("window_s")
         if check.failed and window and scenario_of(check.id):
-            out.append(FailedVerdict(check.id, scenario_of(check.id), float(window[0]), float(window[1])))
+            explained_by = check.details.get("explained_by")
+            out.append(
+                FailedVerdict(
+                    check.id,
+                    scenario_of(check.id),
+                    float(window[0]),
+                    float(window[1]),
+                    None if explained_by is None else frozenset(explained_by),
+                    float(check.details.get("trouble_coverage", 0.0)),
+                )
+            )
     return out
 
 
@@ -52,7 +62,7 @@ def settle(report: Report, scale: float, rerun: Rerun, progress: Progress = NULL
         return
     scenarios = sorted(decision.rerun)
     why = "; ".join(
-        f"{check_id} during {', '.join(t.detail for t in found[:2])}"
+        f"{check_id} during {', '.join(t.summary for t in found[:2])}"
         for check_id, found in sorted(decision.suspect.items())
     )
     second_scale = gentler(scale)
@@ -99,7 +109,7 @@ def settle(report: Report, scale: float, rerun: Rerun, progress: Progress = NULL
         report.untrusted = _untrusted(
             sorted(again.rerun),
             "; ".join(
-                f"{check_id} during {', '.join(t.detail for t in found[:2])}"
+                f"{check_id} during {', '.join(t.summary for t in found[:2])}"
                 for check_id, found in sorted(again.suspect.items())
             ),
             second_scale,

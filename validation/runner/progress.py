@@ -305,6 +305,8 @@ def summary_rows(checks: Iterable[CheckResult]) -> list[tuple[str, int, int, int
         row = rows.setdefault(group_of(check.id), [0, 0, 0, 0])
         if check.warned:
             row[3] += 1
+        elif check.failed and check.details.get("untrusted"):
+            continue  # neither passed nor failed: listed under the run's `untrusted`
         else:
             row[("passed", "failed", "skipped").index(check.status)] += 1
     return [(group, *counts) for group, counts in rows.items()]  # type: ignore[misc]
