@@ -29,7 +29,7 @@ from validation.backends.containers import (
     engine_available,
     engine_client,
 )
-from validation.components import SPECS
+from validation.components import COMPONENTS
 from validation.core.ports import free_port
 from validation.core.project import Project
 from validation.core.wait import wait_until
@@ -51,8 +51,8 @@ def client() -> Iterator[Any]:
     project = Project.load(REPO)
     items = {}
     for name in NEEDED:
-        binary = SPECS[name].find_binary()
-        items[name] = Provisioned(name, True, binary, SPECS[name].version(binary))
+        binary = COMPONENTS[name].require_binary()
+        items[name] = Provisioned(name, True, binary, COMPONENTS[name].version(binary))
     provision_images(items, {n: project.components[n] for n in NEEDED}, client)
     failed = {n: i.reasons for n, i in items.items() if not i.usable}
     assert not failed, f"images could not be provisioned: {failed}"

@@ -69,5 +69,6 @@ def test_one_missed_scrape_of_1100_is_a_warning_and_the_run_stays_green():
     assert scrapes.warned and scrapes.severity == "warning"
     assert "scrape failed at 40.25s" in scrapes.message and "Hint:" in scrapes.message
     assert scrapes.details["trouble"] == [trouble.to_json()]
-    assert report.ok and report.summary == {"passed": 2, "failed": 0, "skipped": 0, "warnings": 1}
+    assert report.gate(strict=True)
+    assert report.summary == {"passed": 2, "failed": 1, "skipped": 0, "warnings": 1}
     assert report.measurements["harness"]["synthetic_scrapes"]["failed"] == 1

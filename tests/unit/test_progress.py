@@ -114,12 +114,14 @@ def test_on_a_terminal_the_live_display_draws_with_rich():
 def test_run_checks_reports_each_check_class_as_an_item():
     class One:
         id = "one"
+        severity = "error"
 
         def run(self, ctx, report):
             report.passed("health/one", "health")
 
     class Two:
         id = "two"
+        severity = "warning"
 
         def run(self, ctx, report):
             report.failed("health/two", "health", "down")
@@ -144,6 +146,7 @@ def test_run_checks_reports_each_check_class_as_an_item():
         ("done", "two", ["health/two"]),
         ("finished", "health"),
     ]
+    assert [c.level for c in report.checks] == ["error", "warning"]  # each check's own severity
 
 
 def test_summary_table_counts_per_group_lists_slowest_scenarios_and_warnings():
@@ -171,3 +174,16 @@ def test_summary_table_counts_per_group_lists_slowest_scenarios_and_warnings():
 )
 def test_duration(seconds, text):
     assert duration(seconds) == text
+
+
+def test_summary_table_shows_waived_only_when_something_was_waived():
+    report = Report()
+    report.passed("static/a", "static")
+    stream = io.StringIO()
+    print_summary(report, stream)
+    assert "waived" not in stream.getvalue()
+    report.add(CheckResult("static/b", "static", "waived", message="accepted"))
+    stream = io.StringIO()
+    print_summary(report, stream)
+    header, _, row = stream.getvalue().splitlines()[:3]
+    assert header.split()[-1] == "waived" and row.split()[-1] == "1"

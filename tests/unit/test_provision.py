@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validation.components import SPECS
+from validation.components import COMPONENTS
 from validation.core.project import ComponentConfig
 from validation.docker.images.build import (
     ensure_image,
@@ -31,16 +31,14 @@ from validation.docker.images.context import (
     parse_ldd,
     write_context,
 )
+from validation.provision.apt import Apt, HostFacts, is_debian_package
 from validation.provision.provision import (
-    Apt,
-    HostFacts,
     Provisioned,
     ensure_binary,
     format_table,
     image_for,
     image_tag,
     image_versions,
-    is_debian_package,
     missing_images,
     provision,
 )
@@ -305,7 +303,7 @@ def test_ensure_binary_decides_between_path_apt_and_reporting(
     reason_has: str,
     apt_calls: int,
 ) -> None:
-    spec = SPECS[component]
+    spec = COMPONENTS[component]
     runner = FakeRunner([0], on_install=lambda pkg: present.add(spec.binaries[0]))
     item = Provisioned(component, required=required)
     ensure_binary(
@@ -325,7 +323,7 @@ def test_ensure_binary_decides_between_path_apt_and_reporting(
 def test_ensure_binary_reports_a_package_that_installed_no_binary() -> None:
     item = Provisioned("prometheus", required=True)
     ensure_binary(
-        SPECS["prometheus"],
+        COMPONENTS["prometheus"],
         ComponentConfig("prometheus"),
         item,
         host=ROOT,
@@ -454,7 +452,7 @@ def test_a_built_image_that_does_not_start_with_the_right_version_is_an_error(tm
 def test_image_for_names_provision_when_the_image_is_missing() -> None:
     with pytest.raises(Exception, match="stackcheck provision") as info:
         image_for(
-            SPECS["prometheus"], ComponentConfig("prometheus", version="2.42.0"), FakeClient(FakeImages({}))
+            COMPONENTS["prometheus"], ComponentConfig("prometheus", version="2.42.0"), FakeClient(FakeImages({}))
         )
     assert info.type.__name__ == "ComponentUnavailable"
 
@@ -471,7 +469,7 @@ def test_image_for_names_provision_when_the_image_is_missing() -> None:
     ],
 )
 def test_image_tag_prefers_the_pinned_image(config: ComponentConfig, tag: str) -> None:
-    assert image_tag(SPECS["prometheus"], config) == tag
+    assert image_tag(COMPONENTS["prometheus"], config) == tag
 
 
 # ---------------------------------------------------------------- provision end to end (fakes)
@@ -507,10 +505,10 @@ def test_provision_exits_2_naming_the_package_to_install(tmp_path: Path) -> None
 
 
 def test_provision_accepts_a_missing_binary_when_its_image_exists(tmp_path: Path) -> None:
-    present_images = {f"{SPECS[n].image}:v{v}": {} for n, v in [("pushgateway", "1.5.1")]}
+    present_images = {f"{COMPONENTS[n].image}:v{v}": {} for n, v in [("pushgateway", "1.5.1")]}
     images = FakeImages(present_images)
     for name, version in [("prometheus", "2.42.0"), ("alertmanager", "0.25.0"), ("node_exporter", "1.5.0")]:
-        images.present[f"{SPECS[name].image}:v{version}"] = {}
+        images.present[f"{COMPONENTS[name].image}:v{version}"] = {}
     code, out, _ = _provision(tmp_path, ALL_BINARIES - {"prometheus-pushgateway"}, USER, FakeClient(images))
     assert code == 0
     assert "prom/pushgateway:v1.5.1" in out
@@ -571,7 +569,7 @@ def test_image_versions_read_the_built_label_else_the_tag_and_missing_images_lis
 def test_provision_notes_a_binary_whose_version_differs_from_the_pin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(type(SPECS["prometheus"]), "version", lambda self, binary: "2.41.0")
+    monkeypatch.setattr(type(COMPONENTS["prometheus"]), "version", lambda self, binary: "2.41.0")
     code, _, err = _provision(tmp_path, set(ALL_BINARIES), USER)
     assert code == 0
     assert "note: prometheus: stack.yaml pins 2.42.0 but /usr/bin/prometheus is 2.41.0" in err

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from validation.core.errors import ComponentUnavailable
-
-TOOLS = {
-    "promtool": ("promtool", "prometheus"),
-    "amtool": ("amtool", "prometheus-alertmanager"),
-}
+from validation.components import tool_package
+from validation.provision.apt import install_hint
+from validation.provision.binaries import require_binary
 
 
 @dataclass(frozen=True)
@@ -25,20 +21,8 @@ class ToolResult:
         return self.returncode == 0
 
 
-def find_tool(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    package = TOOLS.get(name, (name, name))[1]
-    raise ComponentUnavailable(
-        f"{name} is not on PATH",
-        place=name,
-        hint=f"run `stackcheck provision` or `apt-get install {package}`",
-    )
-
-
 def run_tool(name: str, args: list[str], cwd: Path | None = None, timeout: float = 60.0) -> ToolResult:
-    binary = find_tool(name)
+    binary = require_binary((name,), place=name, hint=install_hint(tool_package(name)))
     try:
         proc = subprocess.run(
             [binary, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False

@@ -11,6 +11,7 @@ from validation.commands.base import (
     load_project,
     verbosity,
 )
+from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
 
 
@@ -20,6 +21,7 @@ class CheckCommand(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_report_option(parser)
+        add_ci_options(parser)
         add_verbosity_options(parser)
 
     def run(self, args: argparse.Namespace) -> int:
@@ -32,4 +34,4 @@ class CheckCommand(Command):
             report = check(project, args.report, progress)
         finally:
             progress.close()
-        return finish(report, args.report, verbosity(args))
+        return finish(report, args.report, CiOutputs.from_args(args, "stackcheck check"), verbosity(args))

@@ -13,6 +13,7 @@ from validation.commands.base import (
     load_project,
     verbosity,
 )
+from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
 from validation.core.errors import HarnessError
 from validation.runner.runner import ALL_GROUPS
@@ -32,6 +33,7 @@ class RunCommand(Command):
             help=f"comma-separated subset of: {', '.join(ALL_GROUPS)} (default: all)",
         )
         add_report_option(parser)
+        add_ci_options(parser)
         parser.add_argument(
             "--scenarios",
             default="",
@@ -67,4 +69,4 @@ class RunCommand(Command):
             report = run(project, options)
         finally:
             progress.close()
-        return finish(report, args.report, verbosity(args))
+        return finish(report, args.report, CiOutputs.from_args(args, "stackcheck run"), verbosity(args))

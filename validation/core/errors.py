@@ -9,6 +9,8 @@ Every message names the place (file, file:line, component) and ends with a hint.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_HARNESS = 2
@@ -50,3 +52,11 @@ class ScenarioError(HarnessError):
 
 class ComponentUnavailable(HarnessError):
     """A component cannot be had here (binary missing, image missing, engine down)."""
+
+
+def split_place(place: str) -> tuple[str | None, int | None]:
+    """``file:line[:column]`` (as ``StackcheckError.place`` writes it) → (file, line)."""
+    match = re.match(r"^(.+?):(\d+)(?::\d+)?$", place)
+    if match:
+        return match.group(1), int(match.group(2))
+    return (place or None), None

@@ -14,7 +14,6 @@ from typing import Any
 from validation.core.errors import HarnessError
 from validation.core.yamlload import LineDict, load_yaml
 
-COMPONENTS = ("prometheus", "alertmanager", "pushgateway", "node_exporter", "grafana")
 COMPONENT_KEYS = {
     "version",
     "image",
@@ -112,21 +111,22 @@ class Project:
         if not isinstance(data, LineDict):
             raise HarnessError("expected a mapping at the top", place=f"{stack_file}:1", hint="see README")
         _reject_unknown(data, TOP_KEYS, stack_file, "the top level")
+        known = _component_names()
         raw = data.get("components")
         if not isinstance(raw, LineDict) or not raw:
             raise HarnessError(
                 "'components' must be a non-empty mapping",
                 place=f"{stack_file}:{data.line_of('components')}",
-                hint=f"list some of: {', '.join(COMPONENTS)}",
+                hint=f"list some of: {', '.join(known)}",
             )
         components: dict[str, ComponentConfig] = {}
         for name, entry in raw.items():
             line = raw.line_of(name)
-            if name not in COMPONENTS:
+            if name not in known:
                 raise HarnessError(
-                    f"unknown component {name!r}{_did_you_mean(name, COMPONENTS)}",
+                    f"unknown component {name!r}{_did_you_mean(name, known)}",
                     place=f"{stack_file}:{line}",
-                    hint=f"components are: {', '.join(COMPONENTS)}",
+                    hint=f"components are: {', '.join(known)}",
                 )
             entry = entry if entry is not None else LineDict()
             if not isinstance(entry, LineDict):
@@ -141,6 +141,13 @@ class Project:
                     hint="add it under components:",
                 )
         return cls(root=root, cluster=str(data.get("cluster", "")), components=components)
+
+
+def _component_names() -> tuple[str, ...]:
+    # imported here: the component modules depend on this model, not the other way round
+    from validation.components import component_names
+
+    return component_names()
 
 
 def _component(name: str, entry: LineDict, stack_dir: Path, stack_file: Path) -> ComponentConfig:

@@ -21,14 +21,21 @@ Kind = Literal[
     "security",
     "performance",
 ]
-Status = Literal["passed", "failed", "skipped"]
-# error: the stack will misbehave (fails the run); warning: reported, never fails the run
+Status = Literal["passed", "failed", "skipped", "waived"]
 Severity = Literal["error", "warning"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 
 
 @dataclass
 class CheckResult:
-    """One check. ``id`` is stable across runs (it keys baselines and diffs)."""
+    """One check. ``id`` is stable across runs (it keys baselines and diffs).
+
+    ``severity`` is ``error`` (the stack will misbehave) or ``warning`` (policy, style: reported,
+    fatal only with ``--strict``); ``None`` until the check class's default is stamped on it
+    (``validation.checks.base.run_check``). ``file``/``line`` place a finding in the user's own
+    files, relative to the repository root. ``waiver`` says which waiver silenced a failure
+    (status ``waived``).
+    """
 
     id: str
     kind: Kind
@@ -36,16 +43,35 @@ class CheckResult:
     seconds: float = 0.0
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
-    severity: Severity = "error"
+    severity: Severity | None = None
+    file: str | None = None
+    line: int | None = None
+    waiver: dict[str, Any] | None = None
 
     @property
     def failed(self) -> bool:
-        """A failure that fails the run (a warning never does)."""
-        return self.status == "failed" and self.severity == "error"
+        return self.status == "failed"
+
+    @property
+    def level(self) -> Severity:
+        return self.severity or "error"
 
     @property
     def warned(self) -> bool:
-        return self.status == "failed" and self.severity == "warning"
+        return self.failed and self.level == "warning"
+
+    @property
+    def untrusted(self) -> bool:
+        """A verdict formed while the harness itself was behind, twice: not the config's (exit 2)."""
+        return bool(self.details.get("untrusted"))
+
+    def fatal(self, strict: bool = False) -> bool:
+        """Whether this result fails the build: a failed error, or a failed warning under ``--strict``.
+        Never the harness's own trouble (a ``reliability`` warning, an untrusted verdict): that
+        says nothing about the config."""
+        if self.untrusted or (self.kind == "reliability" and self.level == "warning"):
+            return False
+        return self.failed and (strict or self.level == "error")
 
 
 @dataclass
@@ -56,6 +82,7 @@ class Report:
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, Any] = field(default_factory=dict)
     measurements: dict[str, Any] = field(default_factory=dict)
+    waivers: list[dict[str, Any]] = field(default_factory=list)
     # earlier attempts of re-run scenarios (their checks replaced in ``checks``), oldest first
     attempts: list[dict[str, Any]] = field(default_factory=list)
     # why the harness could not produce a trustworthy verdict (exit 2), with what to do
@@ -70,15 +97,28 @@ class Report:
     ) -> CheckResult:
         return self.add(CheckResult(id, kind, "passed", round(seconds, 3), message, details))
 
-    def failed(self, id: str, kind: Kind, message: str, seconds: float = 0.0, **details: Any) -> CheckResult:
-        return self.add(CheckResult(id, kind, "failed", round(seconds, 3), message, details))
+    def failed(
+        self,
+        id: str,
+        kind: Kind,
+        message: str,
+        seconds: float = 0.0,
+        *,
+        severity: Severity | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        **details: Any,
+    ) -> CheckResult:
+        return self.add(
+            CheckResult(id, kind, "failed", round(seconds, 3), message, details, severity, file, line)
+        )
 
     def skipped(self, id: str, kind: Kind, message: str, **details: Any) -> CheckResult:
         return self.add(CheckResult(id, kind, "skipped", 0.0, message, details))
 
     def warning(self, id: str, kind: Kind, message: str, **details: Any) -> CheckResult:
         """A finding reported in results.json and the summary that does not fail the run."""
-        return self.add(CheckResult(id, kind, "failed", 0.0, message, details, severity="warning"))
+        return self.failed(id, kind, message, severity="warning", **details)
 
     @contextmanager
     def timed(self) -> Iterator[list[float]]:
@@ -92,12 +132,17 @@ class Report:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {"passed": 0, "failed": 0, "skipped": 0, "warnings": 0}
+        """Counts by status; ``warnings`` counts the failed checks of severity warning, ``waived``
+        the failures a waiver silenced (present only when there are any)."""
+        counts = {"passed": 0, "failed": 0, "skipped": 0}
         for check in self.checks:
-            if check.failed and check.details.get("untrusted"):
-                counts["untrusted"] = counts.get("untrusted", 0) + 1
-            else:
-                counts["warnings" if check.warned else check.status] += 1
+            counts[check.status] = counts.get(check.status, 0) + 1
+        warnings = sum(1 for c in self.checks if c.failed and c.level == "warning")
+        if warnings:
+            counts["warnings"] = warnings
+        untrusted = sum(1 for c in self.checks if c.failed and c.untrusted)
+        if untrusted:
+            counts["untrusted"] = untrusted
         return counts
 
     @property
@@ -106,8 +151,28 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """No check failed — but for those the harness could not judge (see ``untrusted``)."""
-        return not any(check.failed and not check.details.get("untrusted") for check in self.checks)
+        """No failed check of any severity (warnings included; see ``gate`` for the exit code)."""
+        return not any(check.failed for check in self.checks)
+
+    def gate(self, strict: bool = False) -> bool:
+        """True when nothing fails the build: no failed error (and, ``strict``, no failed warning)."""
+        return not any(check.fatal(strict) for check in self.checks)
+
+    def relativize(self, root: Path) -> None:
+        """Make every finding's ``file`` relative to the repository root (where it lies inside it)."""
+        base = root.resolve()
+        for check in self.checks:
+            if check.file and Path(check.file).is_absolute():
+                try:
+                    check.file = str(Path(check.file).resolve().relative_to(base))
+                except ValueError:
+                    pass
+
+    def stamp_severity(self, severity: Severity, start: int = 0) -> None:
+        """Give the results from index ``start`` on that carry no severity of their own ``severity``."""
+        for check in self.checks[start:]:
+            if check.severity is None:
+                check.severity = severity
 
     def to_json(self) -> dict[str, Any]:
         coverage = {
@@ -124,6 +189,8 @@ class Report:
         }
         if self.measurements:
             data["measurements"] = self.measurements
+        if self.waivers:
+            data["waivers"] = self.waivers
         if self.attempts:
             data["attempts"] = self.attempts
         if self.untrusted:
@@ -139,6 +206,8 @@ class Report:
 
 def _check_json(check: CheckResult) -> dict[str, Any]:
     data = asdict(check)
-    if not data["details"]:
-        del data["details"]
+    data["severity"] = check.level
+    for optional in ("details", "file", "line", "waiver"):
+        if not data[optional]:
+            del data[optional]
     return data

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import shutil
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
+
+from validation.components import COMPONENTS
 
 NO_GRAFANA = "no Grafana: no binary on PATH, no image, no GRAFANA_URL"
 
@@ -36,7 +37,7 @@ def locate(env: Mapping[str, str] | None = None) -> GrafanaLocation:
     env = os.environ if env is None else env
     url = env.get("GRAFANA_URL", "").strip()
     if not url:
-        binary = shutil.which("grafana") or shutil.which("grafana-server")
+        binary = COMPONENTS["grafana"].find_binary()
         if binary:
             return GrafanaLocation(
                 reason=f"grafana binary at {binary} is not started by stackcheck; set GRAFANA_URL"

@@ -8,13 +8,13 @@ The engine is infrastructure: it keeps running after the harness (like a system 
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 from validation.core.errors import ComponentUnavailable
 from validation.core.wait import WaitTimeout, wait_until
+from validation.provision.apt import Apt, HostFacts
+from validation.provision.binaries import find_binary
 
 DOCKERD_ARGS = ("--bridge=none", "--iptables=false", "--ip6tables=false")
 
@@ -25,37 +25,20 @@ def engine_answers(timeout: float = 2.0) -> bool:
     return engine_available(timeout)
 
 
-def can_install() -> bool:
-    return os.geteuid() == 0 and Path("/etc/debian_version").exists() and shutil.which("apt-get") is not None
-
-
-def apt_install(packages: list[str]) -> None:
-    from validation.provision.provision import Apt
-
-    apt = Apt()
-    for package in packages:
-        ok, output = apt.install(package)
-        if not ok:
-            raise ComponentUnavailable(
-                f"apt-get install {package} failed: {output.strip()[-300:]}",
-                place="apt-get",
-                hint="install the package by hand, then run `stackcheck provision --docker` again",
-            )
-
-
 def ensure_engine(log: Path = Path("/tmp/stackcheck-dockerd.log"), timeout: float = 60.0) -> None:
     """Return when an engine answers; install/start one when root on Debian, else explain."""
     if engine_answers():
         return
-    if shutil.which("dockerd") is None:
-        if not can_install():
+    host = HostFacts.detect()
+    if not find_binary(("dockerd",)):
+        if not host.can_apt:
             raise ComponentUnavailable(
                 "no Docker engine answers and dockerd is not installed",
                 place="docker",
                 hint="install docker.io and start `dockerd " + " ".join(DOCKERD_ARGS) + "`",
             )
-        apt_install(["docker.io"])
-    if os.geteuid() != 0:
+        Apt().require("docker.io", retry="stackcheck provision --docker")
+    if not host.is_root:
         raise ComponentUnavailable(
             "no Docker engine answers",
             place="docker",
@@ -63,7 +46,7 @@ def ensure_engine(log: Path = Path("/tmp/stackcheck-dockerd.log"), timeout: floa
         )
     with log.open("ab") as out:
         subprocess.Popen(
-            [shutil.which("dockerd") or "dockerd", *DOCKERD_ARGS],
+            [find_binary(("dockerd",)) or "dockerd", *DOCKERD_ARGS],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -36,7 +36,8 @@ from validation.perf.metrics import Figures
 from validation.perf.procstat import ProcUsage, total_usage
 from validation.perf.selfmetrics import read_self_metrics
 from validation.perf.stats import percentile
-from validation.stack.stack import Instance, Stack
+from validation.stack.instance import Instance
+from validation.stack.stack import Stack
 
 LOAD_JOB = "stackcheck-perf-load"
 LOAD_HOST = "stackcheck-perf-load"
@@ -268,5 +269,5 @@ def measure_running(
 def _by_component(stack: Stack) -> dict[str, list[Instance]]:
     out: dict[str, list[Instance]] = {}
     for inst in stack.instances():
-        out.setdefault(inst.spec.name, []).append(inst)
+        out.setdefault(inst.component.name, []).append(inst)
     return out

@@ -234,6 +234,26 @@ def _keep(outcome: PipelineOutcome, check_id: str, verdict: Verdict | None) -> i
     return 0
 
 
+def expectation_places(outcome: PipelineOutcome) -> dict[str, tuple[str, int | None]]:
+    """``alerts/<scenario>/<alert>`` and ``notifications/<scenario>/<target>`` → the scenario file and
+    the line of that expectation, so a failed verdict points at what the user wrote."""
+    places: dict[str, tuple[str, int | None]] = {}
+    for state in outcome.states:
+        scenario = state.scenario
+        for exp in scenario.exp_alerts:
+            places[f"alerts/{scenario.name}/{exp.alertname}"] = (
+                scenario.source,
+                exp.line or scenario.line or None,
+            )
+        for note in scenario.exp_notifications:
+            target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
+            places[f"notifications/{scenario.name}/{target}"] = (
+                scenario.source,
+                note.line or scenario.line or None,
+            )
+    return places
+
+
 def _record(
     outcome: PipelineOutcome,
     observer: AlertObserver,
@@ -243,12 +263,14 @@ def _record(
 ) -> None:
     traces = observer.snapshot()
     inbox = stack.inbox.all()
+    places = expectation_places(outcome)
     for check_id, (status, message) in sorted(outcome.verdicts.items()):
         kind: Kind = "alert" if check_id.startswith("alerts/") else "notification"
         if status == "passed":
             report.passed(check_id, kind, message)
         else:
-            report.failed(check_id, kind, message)
+            file, line = places.get(check_id.rsplit("/", 1)[0], (None, None))
+            report.failed(check_id, kind, message, file=file, line=line)
     for state in outcome.states:
         delivered_to = {
             n.receiver for n in inbox if n.received_at >= state.start and state.scope.owns_notification(n)

@@ -18,8 +18,6 @@ what to install. Limits: installs only Debian packages; never downloads upstream
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -27,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from validation.components import SPECS, ComponentSpec
+from validation.components import COMPONENTS, Component
 from validation.core.errors import EXIT_HARNESS, EXIT_OK, ComponentUnavailable
 from validation.core.project import ComponentConfig, Project
 from validation.docker.images.build import (
@@ -41,61 +39,8 @@ from validation.docker.images.build import (
     tag_version,
 )
 from validation.docker.images.context import LABEL_VERSION, ImageRecipe
-
-DEFAULT_VERSIONS = {
-    "prometheus": "2.42.0",
-    "alertmanager": "0.25.0",
-    "pushgateway": "1.5.1",
-    "node_exporter": "1.5.0",
-    "grafana": "10.4.2",
-}
-OPTIONAL_BY_DEFAULT = ("grafana",)
-_PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")
-
-
-@dataclass(frozen=True)
-class HostFacts:
-    """What this machine allows: apt installs need root on Debian/Ubuntu with apt-get."""
-
-    is_root: bool
-    is_debian: bool
-    has_apt: bool
-
-    @property
-    def can_apt(self) -> bool:
-        return self.is_root and self.is_debian and self.has_apt
-
-    @classmethod
-    def detect(cls) -> HostFacts:
-        return cls(
-            is_root=hasattr(os, "geteuid") and os.geteuid() == 0,
-            is_debian=Path("/etc/debian_version").is_file(),
-            has_apt=shutil.which("apt-get") is not None,
-        )
-
-    def why_not_apt(self) -> str:
-        if not self.is_debian:
-            return "not Debian/Ubuntu"
-        if not self.has_apt:
-            return "apt-get is not on PATH"
-        return "not running as root"
-
-
-class Apt:
-    """``apt-get install``, with one ``apt-get update`` the first time an install fails."""
-
-    def __init__(self, run: Runner = run_command) -> None:
-        self.run = run
-        self.updated = False
-
-    def install(self, package: str) -> tuple[bool, str]:
-        argv = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", package]
-        code, out = self.run(argv)
-        if code != 0 and not self.updated:
-            self.updated = True
-            self.run(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "update"])
-            code, out = self.run(argv)
-        return code == 0, out
+from validation.provision.apt import Apt, HostFacts, is_debian_package
+from validation.provision.binaries import Which
 
 
 @dataclass
@@ -115,38 +60,26 @@ class Provisioned:
         return bool(self.binary) or self.image_status in ("present", "pulled", "built", "rebuilt")
 
 
-def is_debian_package(name: str) -> bool:
-    return bool(_PACKAGE_NAME.fullmatch(name))
-
-
-def find_binary(spec: ComponentSpec, config: ComponentConfig, which: Callable[[str], str | None]) -> str:
-    for candidate in (config.binary,) if config.binary else spec.binaries:
-        found = which(candidate)
-        if found:
-            return found
-    return ""
-
-
 def ensure_binary(
-    spec: ComponentSpec,
+    spec: Component,
     config: ComponentConfig,
     item: Provisioned,
     *,
     host: HostFacts,
     apt: Apt,
-    which: Callable[[str], str | None] = shutil.which,
+    which: Which = shutil.which,
 ) -> None:
     """Fill ``item.binary``/``binary_status``: found on PATH, installed with apt, or why not."""
-    item.binary = find_binary(spec, config, which)
+    item.binary = spec.find_binary(config, which)
     if item.binary:
         item.binary_status = "found"
         return
-    names = config.binary or " or ".join(spec.binaries)
+    names = " or ".join(spec.binary_names(config))
     if not is_debian_package(spec.debian_package):
         reason = f"no {names} on PATH and no Debian package: {spec.debian_package}"
     elif host.can_apt:
         ok, out = apt.install(spec.debian_package)
-        item.binary = find_binary(spec, config, which)
+        item.binary = spec.find_binary(config, which)
         if item.binary:
             item.binary_status = "installed"
             return
@@ -165,14 +98,14 @@ def ensure_binary(
     item.reasons.append(reason)
 
 
-def image_tag(spec: ComponentSpec, config: ComponentConfig) -> str:
+def image_tag(spec: Component, config: ComponentConfig) -> str:
     """The image to run: stack.yaml's ``image``, else the official repository at ``v<version>``."""
     if config.image:
         return config.image
     return f"{spec.image}:v{config.version}" if config.version else f"{spec.image}:latest"
 
 
-def image_for(spec: ComponentSpec, config: ComponentConfig, client: Any = None) -> str:
+def image_for(spec: Component, config: ComponentConfig, client: Any = None) -> str:
     """The image tag to run for ``spec``; ``ComponentUnavailable`` when the engine lacks it."""
     from validation.backends.containers import engine_client
 
@@ -203,7 +136,9 @@ def image_versions(configs: dict[str, ComponentConfig], client: Any = None) -> d
     from validation.backends.containers import engine_client
 
     client = client or engine_client(timeout=10)
-    return {name: image_version(image_tag(SPECS[name], config), client) for name, config in configs.items()}
+    return {
+        name: image_version(image_tag(COMPONENTS[name], config), client) for name, config in configs.items()
+    }
 
 
 def missing_images(configs: dict[str, ComponentConfig], client: Any = None) -> list[str]:
@@ -211,7 +146,7 @@ def missing_images(configs: dict[str, ComponentConfig], client: Any = None) -> l
     from validation.backends.containers import engine_client
 
     client = client or engine_client(timeout=10)
-    tags = [image_tag(SPECS[name], config) for name, config in configs.items()]
+    tags = [image_tag(COMPONENTS[name], config) for name, config in configs.items()]
     return [tag for tag in tags if local_image(client, tag) is None]
 
 
@@ -220,15 +155,13 @@ def component_configs(root: Path) -> dict[str, ComponentConfig]:
     if (root / "stack" / "stack.yaml").is_file():
         return dict(Project.load(root).components)
     return {
-        name: ComponentConfig(
-            name, version=DEFAULT_VERSIONS.get(name, ""), required=name not in OPTIONAL_BY_DEFAULT
-        )
-        for name in SPECS
+        name: ComponentConfig(name, version=component.default_version, required=component.required_by_default)
+        for name, component in COMPONENTS.items()
     }
 
 
 def _recipe(
-    spec: ComponentSpec, item: Provisioned, tag: str, run: Runner, which: Callable[[str], str | None]
+    spec: Component, item: Provisioned, tag: str, run: Runner, which: Which
 ) -> Callable[[], ImageRecipe]:
     def make() -> ImageRecipe:
         extras = []
@@ -257,10 +190,10 @@ def provision_images(
     *,
     pull: bool = True,
     run: Runner = run_command,
-    which: Callable[[str], str | None] = shutil.which,
+    which: Which = shutil.which,
 ) -> None:
     for name, item in items.items():
-        spec = SPECS[name]
+        spec = COMPONENTS[name]
         item.image = image_tag(spec, configs[name])
         try:
             outcome = ensure_image(
@@ -286,7 +219,7 @@ def provision(
     run: Runner = run_command,
     client: Any = None,
     pull: bool = True,
-    which: Callable[[str], str | None] = shutil.which,
+    which: Which = shutil.which,
     use_engine: bool = True,
 ) -> int:
     """Provision binaries and images, print the table; the CLI's exit code (0 or 2)."""
@@ -297,7 +230,7 @@ def provision(
     apt = Apt(run)
     items: dict[str, Provisioned] = {}
     for name, config in configs.items():
-        spec = SPECS[name]
+        spec = COMPONENTS[name]
         item = Provisioned(name, required=config.required)
         ensure_binary(spec, config, item, host=host, apt=apt, which=which)
         if item.binary:
@@ -316,7 +249,7 @@ def provision(
         provision_images(items, configs, client, pull=pull, run=run, which=which)
     else:
         for name, item in items.items():
-            item.image = image_tag(SPECS[name], configs[name])
+            item.image = image_tag(COMPONENTS[name], configs[name])
             item.image_status = "no engine"
     out.write(format_table(list(items.values())))
     if client is None:

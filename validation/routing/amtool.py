@@ -9,18 +9,18 @@ would be split; amtool needs label names matching ``[a-zA-Z_:][a-zA-Z0-9_:]*``.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from validation.core.errors import ComponentUnavailable, HarnessError
+from validation.provision.binaries import find_binary
 
 
 def find_amtool() -> str | None:
     """Path of amtool on PATH, or None."""
-    return shutil.which("amtool")
+    return find_binary(("amtool",)) or None
 
 
 def label_argument(name: str, value: str) -> str:

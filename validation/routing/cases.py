@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validation.core.errors import HarnessError
+from validation.core.errors import HarnessError, split_place
 from validation.core.results import CheckResult
 from validation.core.yamlload import line_of, load_yaml
 from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
@@ -175,9 +175,10 @@ def check_results(outcome: RoutesOutcome) -> list[CheckResult]:
                 "Hint: fix the route tree or the expectation"
             )
         )
-        checks.append(
-            CheckResult(
-                f"routes/{stem}/{case_id}", "static", "passed" if result.passed else "failed", 0.0, message
-            )
+        check = CheckResult(
+            f"routes/{stem}/{case_id}", "static", "passed" if result.passed else "failed", 0.0, message
         )
+        if not result.passed:
+            check.file, check.line = split_place(result.case.place)
+        checks.append(check)
     return checks

@@ -178,13 +178,14 @@ def rerun_on_new_stack(
     def rerun(scenarios: set[str], scale: float) -> Report:
         from validation.checks import CheckContext
         from validation.checks.alerts.pipeline import AlertPipelineCheck
+        from validation.checks.base import run_check
         from validation.stack.stack import Stack, StackOptions
 
         second = Report()
         stack = Stack(project, StackOptions(backend=backend, time_scale=scale, keep_run_dir=keep_run_dir))
         with tempfile.TemporaryDirectory(prefix="stackcheck-rerun-") as tmp, stack:
             ctx = CheckContext(project, Path(tmp), stack=stack, progress=progress)
-            AlertPipelineCheck(coverage=coverage, names=scenarios).run(ctx, second)
+            run_check(AlertPipelineCheck(coverage=coverage, names=scenarios), ctx, second)
         return second
 
     return rerun

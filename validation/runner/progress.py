@@ -288,7 +288,9 @@ def run_checks(
 
 def _runner_of(check_type: type) -> Callable[[Any, Report], None]:
     def run(ctx: Any, report: Report) -> None:
-        check_type().run(ctx, report)
+        from validation.checks.base import run_check  # checks import this module: no cycle
+
+        run_check(check_type(), ctx, report)
 
     return run
 
@@ -298,18 +300,20 @@ def group_of(check_id: str) -> str:
     return check_id.partition("/")[0]
 
 
-def summary_rows(checks: Iterable[CheckResult]) -> list[tuple[str, int, int, int, int]]:
-    """(group, passed, failed, skipped, warnings) in the order groups first appear."""
-    rows: dict[str, list[int]] = {}
+COLUMNS = ("passed", "failed", "skipped", "warnings", "waived")
+
+
+def summary_rows(checks: Iterable[CheckResult]) -> list[tuple[str, dict[str, int]]]:
+    """(group, counts per column) in the order groups first appear; a failed warning counts as a
+    warning only, an untrusted verdict nowhere (the run's ``untrusted`` says why)."""
+    rows: dict[str, dict[str, int]] = {}
     for check in checks:
-        row = rows.setdefault(group_of(check.id), [0, 0, 0, 0])
+        row = rows.setdefault(group_of(check.id), dict.fromkeys(COLUMNS, 0))
         if check.warned:
-            row[3] += 1
-        elif check.failed and check.details.get("untrusted"):
-            continue  # neither passed nor failed: listed under the run's `untrusted`
-        else:
-            row[("passed", "failed", "skipped").index(check.status)] += 1
-    return [(group, *counts) for group, counts in rows.items()]  # type: ignore[misc]
+            row["warnings"] += 1
+        elif not (check.failed and check.untrusted):
+            row[check.status if check.status in row else "failed"] += 1
+    return list(rows.items())
 
 
 def print_summary(report: Report, stream: IO[str] | None = None, slowest: int = 5) -> None:
@@ -318,11 +322,14 @@ def print_summary(report: Report, stream: IO[str] | None = None, slowest: int = 
     stream = stream if stream is not None else sys.stdout
     terminal = _is_terminal(stream)
     console = Console(file=stream, force_terminal=terminal, highlight=False, width=None if terminal else 120)
-    table = Table(title=None, show_edge=False)
-    for column in ("checks", "passed", "failed", "skipped", "warnings"):
-        table.add_column(column, justify="left" if column == "checks" else "right")
-    for group, passed, failed, skipped, warned in summary_rows(report.checks):
-        table.add_row(group, str(passed), str(failed), str(skipped), str(warned))
+    rows = summary_rows(report.checks)
+    columns = [c for c in COLUMNS if c != "waived" or any(r["waived"] for _, r in rows)]
+    table = Table(show_edge=False)
+    table.add_column("checks")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for group, counts in rows:
+        table.add_row(group, *(str(counts[c]) for c in columns))
     console.print(table)
     seconds = report.measurements.get("scenario_seconds") or {}
     if seconds:

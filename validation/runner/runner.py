@@ -10,9 +10,11 @@ from pathlib import Path
 
 from validation.checks import RUNTIME, STATIC, CheckContext
 from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
+from validation.checks.base import run_check
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.runner.attempts import Rerun, rerun_on_new_stack, settle
 from validation.runner.progress import NULL_PROGRESS, Progress, run_checks
 from validation.stack.stack import Stack, StackOptions
@@ -40,24 +42,29 @@ def run_static(project: Project, report: Report, work_dir: Path, progress: Progr
 
 
 def check(project: Project, report_dir: Path, progress: Progress = NULL_PROGRESS) -> Report:
+    waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp), progress)
+    finalize(report, project, waivers)
     report.write(report_dir)
     return report
 
 
+def finalize(report: Report, project: Project, waivers: list[Waiver], *, complete: bool = False) -> None:
+    """Places relative to the repository root, then the waivers (which match on them); ``complete``
+    when every check group ran."""
+    report.relativize(project.root)
+    apply_waivers(report, waivers, complete=complete)
+
+
 def _tool_versions() -> dict[str, str]:
-    from validation.components import SPECS
-    from validation.core.errors import ComponentUnavailable
+    from validation.components import COMPONENTS
 
     versions = {}
     for name in ("prometheus", "alertmanager"):
-        spec = SPECS[name]
-        try:
-            versions[name] = spec.version(spec.find_binary())
-        except ComponentUnavailable:
-            versions[name] = "missing"
+        binary = COMPONENTS[name].find_binary()
+        versions[name] = COMPONENTS[name].version(binary) if binary else "missing"
     return versions
 
 
@@ -67,6 +74,7 @@ def run(project: Project, options: RunOptions) -> Report:
         raise HarnessError(
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
+    waivers = load_waivers(project.root, project.rule_files())
     report = Report()
     if {"alerts", "notifications"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
@@ -101,7 +109,7 @@ def run(project: Project, options: RunOptions) -> Report:
                 if {"alerts", "notifications"} & set(options.only):
                     pipeline = Report()
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    AlertPipelineCheck(coverage=coverage, pattern=options.scenarios).run(ctx, pipeline)
+                    run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
                     rerun = rerun_on_new_stack(
                         project, backend, options.keep_run_dir, coverage, options.progress
                     )
@@ -135,6 +143,9 @@ def run(project: Project, options: RunOptions) -> Report:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
+    finalize(
+        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    )
     report.write(options.report_dir)
     return report
 

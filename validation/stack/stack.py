@@ -17,63 +17,33 @@ import signal
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
 import requests
 
-from validation.backends.base import Backend, Handle, LaunchSpec
+from validation.backends.base import Backend, LaunchSpec
 from validation.clients.alertmanager import AlertmanagerClient
 from validation.clients.prometheus import PrometheusClient
 from validation.clients.pushgateway import PushgatewayClient
-from validation.components import SPECS, ComponentSpec
+from validation.components import COMPONENTS, launched_by_default
+from validation.components.base import RenderInputs
 from validation.core.errors import HarnessError, StackcheckError
 from validation.core.ports import ensure_free, free_port
-from validation.core.project import ComponentConfig, Project
+from validation.core.project import Project
 from validation.core.wait import wait_until
-from validation.core.yamlload import load_yaml
-from validation.render.addresses import AddressMap, split_host_port
-from validation.render.alertmanager import RenderedAlertmanager, render_alertmanager
+from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
-from validation.render.prometheus import RenderedPrometheus, render_prometheus
-from validation.render.rules import render_rules
 from validation.render.web_config import render_web_config
 from validation.sinks import Inbox, Sinks
-from validation.stack.flags import flag_args, relocate_paths
+from validation.stack.instance import Instance, StackState
 from validation.stack.sinks import notification_sinks
 from validation.stack.workloads import workload_endpoints
 from validation.synthetic.exposition import SyntheticTarget
 
 SYNTHETIC_HOST = "stackcheck-synthetic"
-START_ORDER = ("node_exporter", "pushgateway", "alertmanager", "prometheus", "grafana")
-
-
-@dataclass
-class Instance:
-    """One running (or startable) instance of a component at its loopback address."""
-
-    name: str
-    spec: ComponentSpec
-    config: ComponentConfig
-    host: str
-    ip: str
-    port: int
-    user: str = ""
-    web_config: Path | None = None
-    launch: LaunchSpec | None = None
-    handle: Handle | None = None
-    started_at: float = 0.0
-    ready_at: float = 0.0
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.ip}:{self.port}"
-
-    @property
-    def startup_seconds(self) -> float:
-        return self.ready_at - self.started_at if self.ready_at else 0.0
 
 
 @dataclass
@@ -83,18 +53,8 @@ class StackOptions:
     run_root: Path | None = None
     keep_run_dir: bool = False
     ready_timeout: float = 60.0
-    components: tuple[str, ...] = ("prometheus", "alertmanager", "pushgateway", "node_exporter")
+    components: tuple[str, ...] = launched_by_default()
     synthetic: bool = True
-
-
-@dataclass
-class StackState:
-    ctx: RenderContext
-    instances: dict[str, Instance] = field(default_factory=dict)
-    prometheus: RenderedPrometheus | None = None
-    alertmanager: RenderedAlertmanager | None = None
-    uncompressible: list[str] = field(default_factory=list)
-    synthetic_address: tuple[str, int] | None = None
 
 
 def make_backend(name: str) -> Backend:
@@ -161,7 +121,8 @@ class Stack:
         return self.state
 
     def selected(self) -> list[str]:
-        return [c for c in START_ORDER if c in self.options.components and c in self.project.components]
+        """The components this Stack runs, in start order."""
+        return [c for c in COMPONENTS if c in self.options.components and c in self.project.components]
 
     def render(self) -> StackState:
         """Render the run copy of every config; idempotent for one Stack."""
@@ -170,55 +131,33 @@ class Stack:
         ctx = RenderContext(self.run_dir, AddressMap.allocate(), time_scale=self.options.time_scale)
         state = StackState(ctx)
         self.state = state
-        for name in self.selected():
-            config = self.project.components[name]
-            spec = SPECS[name]
-            if name == "node_exporter":
-                for host, port in _node_targets(config):
-                    state.instances[f"node_exporter/{host}"] = Instance(
-                        f"node_exporter/{host}", spec, config, host, ctx.addresses.address_of(host), port
-                    )
-                continue
-            if not config.address:
-                raise HarnessError(
-                    f"components.{name}.address is missing",
-                    place=str(self.project.stack_dir / "stack.yaml"),
-                    hint="give host:port as the configs name it, e.g. prometheus:9090",
+        stack_file = self.project.stack_dir / "stack.yaml"
+        placements = {
+            name: COMPONENTS[name].instances(self.project.components[name], stack_file)
+            for name in self.selected()
+        }
+        for name, places in placements.items():
+            component, config = COMPONENTS[name], self.project.components[name]
+            for place in places:
+                ip = ctx.addresses.address_of(place.host)
+                state.instances[place.name] = Instance(
+                    place.name, component, config, place.host, ip, place.port
                 )
-            state.instances[name] = Instance(
-                name, spec, config, config.host, ctx.addresses.address_of(config.host), config.port
-            )
         for inst in state.instances.values():
             if inst.config.web_config:
-                path, user = render_web_config(inst.config.web_config, ctx, inst.name.replace("/", "_"))
+                path, user = render_web_config(inst.config.web_config, ctx, inst.dir_name)
                 inst.user = user
                 inst.web_config = path
         if self.options.synthetic:
             ip = ctx.addresses.address_of(SYNTHETIC_HOST)
             state.synthetic_address = (ip, free_port(ip))
-        if "prometheus" in state.instances:
-            prom = state.instances["prometheus"]
-            rules, skipped = render_rules(self.project.rule_files(), ctx)
-            state.uncompressible += skipped
-            synthetic = (
-                f"{state.synthetic_address[0]}:{state.synthetic_address[1]}"
-                if state.synthetic_address
-                else None
-            )
-            assert prom.config.config is not None, "prometheus needs a config"
-            state.prometheus = render_prometheus(
-                prom.config.config,
-                ctx,
-                own_host=prom.host,
-                rule_files=rules,
-                fixtures_dir=self.project.fixtures_dir,
-                synthetic_address=synthetic,
-            )
-        if "alertmanager" in state.instances:
-            am = state.instances["alertmanager"]
-            assert am.config.config is not None, "alertmanager needs a config"
-            state.alertmanager = render_alertmanager(am.config.config, ctx, own_host=am.host)
-            state.uncompressible += state.alertmanager.uncompressible
+        synthetic = ":".join(map(str, state.synthetic_address)) if state.synthetic_address else None
+        inputs = RenderInputs(ctx, self.project.rule_files(), self.project.fixtures_dir, synthetic)
+        for name, places in placements.items():
+            rendered = COMPONENTS[name].render(places[0], self.project.components[name], inputs)
+            if rendered is not None:
+                state.rendered[name] = rendered
+                state.uncompressible += rendered.uncompressible
         return state
 
     def start(self) -> None:
@@ -263,7 +202,7 @@ class Stack:
             for name, inst in list(pending.items()):
                 if inst.handle is not None and not inst.handle.alive():
                     raise self._died(inst)
-                if self._probe(inst, inst.spec.ready_path):
+                if self._probe(inst, inst.component.ready_path):
                     inst.ready_at = time.monotonic()
                     del pending[name]
             return not pending
@@ -308,49 +247,23 @@ class Stack:
         )
 
     def _binary(self, inst: Instance) -> str:
-        if inst.spec.name not in self._binaries:
-            binary = inst.spec.find_binary(inst.config.binary)
-            self._binaries[inst.spec.name] = binary
-            self.versions[inst.spec.name] = inst.spec.version(binary)
-        return self._binaries[inst.spec.name]
+        name = inst.component.name
+        if name not in self._binaries:
+            binary = inst.component.require_binary(inst.config)
+            self._binaries[name] = binary
+            self.versions[name] = inst.component.version(binary)
+        return self._binaries[name]
 
     def _launch_spec(self, inst: Instance) -> LaunchSpec:
-        state = self._state()
-        workdir = self.run_dir / inst.name.replace("/", "_")
+        workdir = self.run_dir / inst.dir_name
         workdir.mkdir(parents=True, exist_ok=True)
-        flags = relocate_paths(inst.config.flags, inst.spec.path_flags, workdir)
-        name = inst.spec.name
-        args: list[str] = []
-        if name == "prometheus":
-            assert state.prometheus is not None
-            args.append(f"--config.file={state.prometheus.path}")
-            if self.options.time_scale != 1:
-                from validation.timescale.prometheus_config import compress_flags
-
-                flags = compress_flags(flags, self.options.time_scale)
-        elif name == "alertmanager":
-            assert state.alertmanager is not None
-            args.append(f"--config.file={state.alertmanager.path}")
-            flags.setdefault("cluster.listen-address", "")
-        elif name == "node_exporter":
-            textfile = flags.get("collector.textfile.directory")
-            if textfile:
-                Path(str(textfile)).mkdir(parents=True, exist_ok=True)
-        if inst.web_config is not None:
-            args.append(f"--web.config.file={inst.web_config}")
-        args.append(f"--web.listen-address={inst.ip}:{inst.port}")
-        flags.pop("web.listen-address", None)
-        flags.pop("web.config.file", None)
-        flags.pop("config.file", None)
-        args += flag_args(flags)
-        image = self._image(inst)
-        binary = self._binary(inst) if self.backend.name == "process" else ""
+        rendered = self._state().rendered.get(inst.component.name)
         return LaunchSpec(
             name=inst.name,
-            component=name,
-            binary=binary,
-            image=image,
-            args=args,
+            component=inst.component.name,
+            binary=self._binary(inst) if self.backend.name == "process" else "",
+            image=self._image(inst),
+            args=inst.launch_args(workdir, self.options.time_scale, rendered),
             workdir=workdir,
             listen=(inst.ip, inst.port),
             mounts=[self.run_dir],
@@ -361,9 +274,9 @@ class Stack:
             return ""
         from validation.provision.provision import image_for, image_version
 
-        image = image_for(inst.spec, inst.config)
-        if inst.spec.name not in self.versions:
-            self.versions[inst.spec.name] = image_version(image)
+        image = image_for(inst.component, inst.config)
+        if inst.component.name not in self.versions:
+            self.versions[inst.component.name] = image_version(image)
         return image
 
     def stop(self) -> None:
@@ -394,7 +307,9 @@ class Stack:
         return state.instances[name]
 
     def instances(self, component: str | None = None) -> list[Instance]:
-        return [i for i in self._state().instances.values() if component is None or i.spec.name == component]
+        return [
+            i for i in self._state().instances.values() if component is None or i.component.name == component
+        ]
 
     def url(self, name: str) -> str:
         return self.instance(name).url
@@ -460,25 +375,3 @@ class Stack:
         if self._old_sigterm is not None and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._old_sigterm)
             self._old_sigterm = None
-
-
-def _node_targets(config: ComponentConfig) -> list[tuple[str, int]]:
-    """The (host, port) of every target in node_exporter's file_sd file: one exporter each."""
-    if config.targets is None:
-        raise HarnessError(
-            "components.node_exporter.targets is missing",
-            hint="point it at the file_sd file that lists the nodes, e.g. prometheus/file_sd/nodes.yml",
-        )
-    groups = load_yaml(config.targets) or []
-    out: list[tuple[str, int]] = []
-    for group in groups:
-        for target in group.get("targets") or []:
-            host, port = split_host_port(str(target))
-            out.append((host, port or 9100))
-    if not out:
-        raise HarnessError(
-            "the node targets file lists no target",
-            place=str(config.targets),
-            hint="list the nodes as file_sd target groups",
-        )
-    return out

@@ -37,6 +37,7 @@ class DashboardDataCheck(SessionCheck):
                     check.status = "failed"
                 if check.status == "failed":
                     check.message = failure_message(result, key)
+                    check.file = dashboard.source or None
                 check.details["seconds"] = round(run.seconds, 3)
                 report.add(check)
                 if check.status != "skipped":

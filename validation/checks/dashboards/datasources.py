@@ -30,7 +30,9 @@ class DashboardDatasourcesCheck(SessionCheck):
             problems = unresolved_datasources(dashboard, session.datasources)
             if problems:
                 message = "; ".join(problems) + inputs_hint(dashboard)
-                report.failed(check_id, self.kind, message, unresolved=problems)
+                report.failed(
+                    check_id, self.kind, message, file=dashboard.source or None, unresolved=problems
+                )
             else:
                 report.passed(check_id, self.kind)
 

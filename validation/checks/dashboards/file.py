@@ -31,7 +31,7 @@ class DashboardFileCheck(Check):
         for file in session.files:
             check_id = f"{self.id}/{file.key}/file"
             if file.error:
-                report.failed(check_id, self.kind, file.error)
+                report.failed(check_id, self.kind, file.error, file=str(file.path))
             else:
                 assert file.dashboard is not None
                 report.passed(check_id, self.kind, f"{name(file.path)}: {file.dashboard.title!r}")

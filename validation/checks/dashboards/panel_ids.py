@@ -16,6 +16,7 @@ from validation.dashboards.session import DashboardSession, dashboard_key
 class DashboardPanelIdsCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
+    severity = "warning"  # Grafana still shows every panel; links and ids keyed on panels break
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
@@ -26,6 +27,11 @@ class DashboardPanelIdsCheck(SessionCheck):
                 problems.append(f"panels without an id: {', '.join(repr(t) for t in missing)}")
             if problems:
                 message = f"dashboard {dashboard_key(dashboard)}: " + "; ".join(problems)
-                report.failed(check_id, self.kind, message + ". Hint: give every panel its own stable id")
+                report.failed(
+                    check_id,
+                    self.kind,
+                    message + ". Hint: give every panel its own stable id",
+                    file=dashboard.source or None,
+                )
             else:
                 report.passed(check_id, self.kind)

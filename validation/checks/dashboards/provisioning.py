@@ -3,9 +3,10 @@
 Catches, for ``provisioning/dashboards/*.yml``: a provider whose ``options.path`` has no dashboards
 folder behind it (Grafana logs an error and the folder stays empty), two providers for the same
 folder or path (dashboards fight over the folder, uids collide), a provider without name or path.
-For ``provisioning/datasources/*.yml``: a datasource without an explicit ``uid`` (Grafana then makes
-a random one per instance, and every dashboard referencing the uid breaks), duplicate uids or names,
-a default datasource missing or duplicated.
+For ``provisioning/datasources/*.yml``: duplicate uids or names, a default datasource duplicated
+(errors), and — as a warning of its own, ``…/datasources/<file>/uid`` — a datasource without an
+explicit ``uid``: Grafana then makes a random one per instance, which breaks only the dashboards
+that reference it by uid (those fail ``dashboards/<uid>/datasources``); by name they keep working.
 
 Paths in providers are paths inside Grafana (``/var/lib/grafana/dashboards/Nodes``); they map onto
 the repository's dashboards folder by the part after the last ``dashboards/``.
@@ -48,6 +49,7 @@ class DashboardProvisioningCheck(Check):
                 seen_paths[str(_dict(item.get("options")).get("path", ""))] += 1
             loaded.append((path, problems, items))
         for path, problems, items in loaded:
+            first_line = line_of(items[0]) if items else None
             for item in items:
                 place = f"{path.name}:{line_of(item)}"
                 name = item.get("name")
@@ -68,31 +70,50 @@ class DashboardProvisioningCheck(Check):
                     )
                 if target and seen_paths[target] > 1:
                     problems.append(f"{place}: path {target!r} is provided {seen_paths[target]} times")
-            self._report(f"{self.id}/dashboards/{path.name}", problems, report)
+            self._report(f"{self.id}/dashboards/{path.name}", problems, report, path, first_line)
         for path in _files(provisioning / "datasources"):
-            self._report(f"{self.id}/datasources/{path.name}", _datasource_problems(path), report)
+            problems, without_uid = _datasource_problems(path)
+            self._report(f"{self.id}/datasources/{path.name}", problems, report, path)
+            if without_uid:
+                report.failed(
+                    f"{self.id}/datasources/{path.name}/uid",
+                    self.kind,
+                    "; ".join(
+                        f"{path.name}:{line}: datasource {name!r} has no uid" for line, name in without_uid
+                    )
+                    + ": Grafana generates a random one per instance, so a dashboard can reference it only "
+                    "by name. Hint: set a fixed uid (and reference that) to survive renames",
+                    severity="warning",
+                    file=str(path),
+                    line=without_uid[0][0] or None,
+                )
 
-    def _report(self, check_id: str, problems: list[str], report: Report) -> None:
+    def _report(
+        self, check_id: str, problems: list[str], report: Report, path: Path, line: int | None = None
+    ) -> None:
         if problems:
             report.failed(
-                check_id, self.kind, "; ".join(problems) + ". Hint: see docs/monitoring/dashboards.md"
+                check_id,
+                self.kind,
+                "; ".join(problems) + ". Hint: see docs/monitoring/dashboards.md",
+                file=str(path),
+                line=line or None,
             )
         else:
             report.passed(check_id, self.kind)
 
 
-def _datasource_problems(path: Path) -> list[str]:
+def _datasource_problems(path: Path) -> tuple[list[str], list[tuple[int, str]]]:
+    """(problems, (line, name) of each datasource without a uid)."""
     problems: list[str] = []
+    without_uid: list[tuple[int, str]] = []
     items = _items(path, "datasources", problems)
     uids = Counter(str(i.get("uid")) for i in items if i.get("uid"))
     names = Counter(str(i.get("name")) for i in items)
     for item in items:
         place = f"{path.name}:{line_of(item)}"
         if not item.get("uid"):
-            problems.append(
-                f"{place}: datasource {item.get('name')!r} has no uid: Grafana generates a random one, "
-                "so dashboards cannot reference it stably"
-            )
+            without_uid.append((line_of(item), str(item.get("name"))))
         elif uids[str(item["uid"])] > 1:
             problems.append(f"{place}: uid {item['uid']!r} is used {uids[str(item['uid'])]} times")
         if names[str(item.get("name"))] > 1:
@@ -100,7 +121,7 @@ def _datasource_problems(path: Path) -> list[str]:
     defaults = [i for i in items if i.get("isDefault")]
     if len(defaults) > 1:
         problems.append(f"{len(defaults)} datasources are marked isDefault (want one)")
-    return problems
+    return problems, without_uid
 
 
 def _items(path: Path, key: str, problems: list[str]) -> list[dict[str, Any]]:

@@ -36,6 +36,12 @@ class DashboardQueriesCheck(SessionCheck):
             ]
             total = sum(1 for panel in run.panels for target in panel.targets if not target.skipped)
             if bad:
-                report.failed(check_id, self.kind, f"dashboard {uid}: " + "; ".join(bad), invalid=bad)
+                report.failed(
+                    check_id,
+                    self.kind,
+                    f"dashboard {uid}: " + "; ".join(bad),
+                    file=dashboard.source or None,
+                    invalid=bad,
+                )
             else:
                 report.passed(check_id, self.kind, f"{total} target(s) build and parse")

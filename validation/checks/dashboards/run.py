@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, run_check
 from validation.checks.dashboards.data import DashboardDataCheck
 from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
 from validation.checks.dashboards.file import DashboardFileCheck
@@ -47,7 +47,7 @@ FIXTURE = Path("dashboards") / "data.yaml"
 def run_static_dashboard_checks(ctx: CheckContext, report: Report) -> None:
     """The dashboard checks that need no stack (for ``stackcheck check``)."""
     for check in STATIC:
-        check().run(ctx, report)
+        run_check(check(), ctx, report)
 
 
 def run_dashboard_checks(ctx: CheckContext, report: Report, *, include_static: bool = True) -> None:
@@ -78,7 +78,7 @@ def run_dashboard_checks(ctx: CheckContext, report: Report, *, include_static: b
         )
         report.measurements["dashboards_execute_s"] = round(session.execute_seconds, 3)
         for executed in EXECUTED:
-            executed().run(ctx, report)
+            run_check(executed(), ctx, report)
         _previews(ctx, report)
     finally:
         withdraw(stack)

@@ -22,6 +22,7 @@ from validation.dashboards.session import DashboardSession
 class DashboardThresholdsCheck(Check):
     id = "dashboards"
     kind = "dashboard"
+    severity = "warning"  # the alert still pages at its own threshold; only the colours disagree
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         self.evaluate(session_for(ctx), ctx.project.rule_files(), report)
@@ -45,4 +46,5 @@ class DashboardThresholdsCheck(Check):
                         f"exp: threshold {match.expected:g}, got: "
                         f"{', '.join(f'{v:g}' for v in match.found)}. {describe(match)}. Hint: set the panel's "
                         "threshold step to the alert's value so the panel turns red when the alert's condition holds",
+                        file=dashboard.source or None,
                     )

@@ -19,6 +19,7 @@ NUMERIC_TYPES = frozenset(
 class DashboardUnitsCheck(SessionCheck):
     id = "dashboards"
     kind = "dashboard"
+    severity = "warning"  # presentation: the panel still shows the right data
 
     def evaluate(self, session: DashboardSession, report: Report) -> None:
         for dashboard in session.dashboards:
@@ -34,6 +35,7 @@ class DashboardUnitsCheck(SessionCheck):
                     self.kind,
                     f"dashboard {dashboard_key(dashboard)}: exp: a unit on every numeric panel, got: none on "
                     f"{', '.join(missing)}. Hint: set Standard options > Unit (percentunit, bytes, s, ...)",
+                    file=dashboard.source or None,
                 )
             else:
                 report.passed(check_id, self.kind)

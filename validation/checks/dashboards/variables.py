@@ -29,7 +29,7 @@ class DashboardVariablesCheck(SessionCheck):
                 continue
             if run.error:
                 message = f"dashboard {uid}: {run.error}" + inputs_hint(dashboard)
-                report.failed(f"{self.id}/{uid}/variables", self.kind, message)
+                report.failed(f"{self.id}/{uid}/variables", self.kind, message, file=dashboard.source or None)
                 continue
             for variable in dashboard.variables:
                 if variable.type != "query":
@@ -48,4 +48,5 @@ class DashboardVariablesCheck(SessionCheck):
                         f"dashboard {uid}, variable ${variable.name}: exp: at least one option, got: none "
                         f"from {variable_query(variable)!r}. Hint: check the metric and label names the query "
                         "reads against what the targets expose",
+                        file=dashboard.source or None,
                     )

@@ -22,7 +22,10 @@ class HealthCheck(Check):
         stack = ctx.require_stack()
         for inst in stack.instances():
             auth = stack.credentials(inst.name) if inst.user else None
-            for probe, path in (("healthy", inst.spec.healthy_path), ("ready", inst.spec.ready_path)):
+            for probe, path in (
+                ("healthy", inst.component.healthy_path),
+                ("ready", inst.component.ready_path),
+            ):
                 check_id = f"{self.id}/{inst.name}/{probe}"
                 start = time.monotonic()
                 try:

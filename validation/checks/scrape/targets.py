@@ -9,11 +9,14 @@ fixtures/targets.yaml, never from the config under test.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from validation.checks.base import Check, CheckContext
 from validation.clients.prometheus import Target
+from validation.core.errors import StackcheckError
 from validation.core.results import Report
 from validation.core.wait import WaitTimeout, wait_until
+from validation.core.yamlload import line_of, load_yaml
 from validation.fixtures.targets import load_expected_targets
 from validation.render.prometheus import SYNTHETIC_JOB
 
@@ -57,6 +60,7 @@ class ScrapeTargetsCheck(Check):
         by_job: dict[str, list[Target]] = {}
         for target in targets:
             by_job.setdefault(target.job, []).append(target)
+        first = len(report.checks)
         for job, exp_targets in expected.items():
             self._job(job, exp_targets, by_job.pop(job, []), report)
         for job, extra in by_job.items():
@@ -68,6 +72,12 @@ class ScrapeTargetsCheck(Check):
                 f"job {job!r} has {len(extra)} target(s) but no expectations in fixtures/targets.yaml. "
                 f"Hint: list its targets there ({', '.join(t.instance for t in extra)})",
             )
+        config = ctx.project.components["prometheus"].config
+        lines = job_lines(config) if config else {}
+        for check in report.checks[first:]:
+            job = check.id.split("/")[1]
+            if check.failed and config is not None:
+                check.file, check.line = str(config), lines.get(job)
 
     def _job(self, job: str, expected: list, actual: list[Target], report: Report) -> None:
         got = {t.instance: t for t in actual}
@@ -133,3 +143,17 @@ class ScrapeTargetsCheck(Check):
             )
         else:
             report.passed(duration_id, self.kind, max_seconds=max(durations, default=0.0))
+
+
+def job_lines(config: Path) -> dict[str, int]:
+    """job_name → its line in prometheus.yml (where a failed scrape check points)."""
+    try:
+        data = load_yaml(config) or {}
+    except StackcheckError:
+        return {}
+    jobs = data.get("scrape_configs") if isinstance(data, dict) else None
+    return {
+        str(job.get("job_name")): line_of(job, "job_name")
+        for job in (jobs if isinstance(jobs, list) else [])
+        if isinstance(job, dict)
+    }

@@ -22,7 +22,7 @@ class AuthRequiredCheck(Check):
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
         for inst in stack.instances():
-            if not inst.spec.auth_protected:
+            if not inst.component.auth_protected:
                 continue
             check_id = f"{self.id}/{inst.name}/auth-required"
             start = time.monotonic()
@@ -39,7 +39,9 @@ class AuthRequiredCheck(Check):
                 ("no credentials", None),
                 ("wrong password", (inst.user, "not-the-password")),
             ):
-                for path in dict.fromkeys((inst.spec.healthy_path, inst.spec.ready_path, "/metrics")):
+                for path in dict.fromkeys(
+                    (inst.component.healthy_path, inst.component.ready_path, "/metrics")
+                ):
                     try:
                         code = requests.get(inst.url + path, auth=auth, timeout=5).status_code
                     except requests.RequestException as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from validation.checks.base import Check, CheckContext, relative
+from validation.checks.base import Check, CheckContext, relative, tool_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -29,4 +29,6 @@ class AlertmanagerConfigCheck(Check):
                 self.kind,
                 f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names",
                 time.monotonic() - start,
+                file=where,
+                line=tool_line(output, where),
             )

@@ -8,15 +8,19 @@ SD); rule files stay the originals, so promtool names the user's files.
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
 
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
-from validation.core.errors import StackcheckError
+from validation.core.errors import StackcheckError, split_place
 from validation.core.results import Report
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
 from validation.render.prometheus import render_prometheus
+
+_RULE_LINE = re.compile(r"^\s*(\S+\.ya?ml): (\d+):\d+:", re.MULTILINE)
 
 
 class PrometheusConfigCheck(Check):
@@ -41,12 +45,14 @@ class PrometheusConfigCheck(Check):
                 synthetic_address=None,
             )
         except StackcheckError as exc:
-            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start)
+            file, line = split_place(exc.place)
+            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start, file=file, line=line)
             return
         finally:
             addresses.release()
         result = run_tool("promtool", ["check", "config", "--lint=all", str(rendered.path)])
         output = result.output.replace(str(rendered.path), relative(ctx.project, config.config))
+        output = output.replace(f"{ctx.project.root}/", "")
         seconds = time.monotonic() - start
         if result.ok:
             report.passed(self.id, self.kind, "; ".join(render_ctx.warnings), seconds)
@@ -54,7 +60,18 @@ class PrometheusConfigCheck(Check):
             report.failed(
                 self.id,
                 self.kind,
-                f"promtool check config failed: {output}. Hint: fix the file and line "
+                # promtool lists every file it checked; what failed follows its last "FAILED:"
+                f"promtool check config failed: {output.rsplit('FAILED:', 1)[-1].strip()}. Hint: fix the file and line "
                 "promtool names; run `promtool check config` on it for details",
                 seconds,
+                **_place(output, relative(ctx.project, config.config)),
             )
+
+
+def _place(output: str, config: str) -> dict[str, Any]:
+    """A rule file's line when promtool names one (rule files are the user's originals); else the
+    config file alone: promtool read the rendered copy, whose line numbers are not the user's."""
+    match = _RULE_LINE.search(output)
+    if match and not match.group(1).startswith("/"):
+        return {"file": match.group(1), "line": int(match.group(2))}
+    return {"file": config}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, relative
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
 from validation.routing.cases import check_results, run_routes_cases
@@ -26,10 +26,11 @@ class RoutesCheck(Check):
         if config_path is None or config_path.config is None:
             return
         start = time.monotonic()
+        where = relative(ctx.project, config_path.config)
         try:
             config = load_alertmanager_config(config_path.config)
         except StackcheckError as exc:
-            report.failed(f"{self.id}/properties", self.kind, exc.render())
+            report.failed(f"{self.id}/properties", self.kind, exc.render(), file=where)
             return
         problems = check_routing_properties(config, example_label_sets(config))
         if problems:
@@ -38,6 +39,7 @@ class RoutesCheck(Check):
                 self.kind,
                 "; ".join(problems[:10]) + ". Hint: every alert must reach a receiver that notifies someone",
                 time.monotonic() - start,
+                file=where,
             )
         else:
             report.passed(f"{self.id}/properties", self.kind, seconds=time.monotonic() - start)

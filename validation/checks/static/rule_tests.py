@@ -38,4 +38,5 @@ class RuleTestsCheck(Check):
                     self.kind,
                     f"{relative(ctx.project, path)}: promtool test rules failed:\n{result.output}",
                     time.monotonic() - start,
+                    file=relative(ctx.project, path),
                 )

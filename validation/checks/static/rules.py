@@ -1,14 +1,16 @@
-"""static/rules/<file> — `promtool check rules` on every rules/*.rules.yml.
+"""static/rules/<file> — `promtool check rules` on every rules/*.rules.yml; static/rules/<file>/lint —
+its lint findings.
 
-Catches: PromQL that does not parse, bad durations, duplicate rules, templates in
-annotations that do not parse — each reported with the file, line, group and rule promtool names.
+Catches: PromQL that does not parse, bad durations, templates in annotations that do not parse —
+each reported with the file, line, group and rule promtool names (errors: the group is not loaded).
+Duplicate rules (same name and labels) promtool reports as lint with exit code 0: a warning.
 """
 
 from __future__ import annotations
 
 import time
 
-from validation.checks.base import Check, CheckContext, relative
+from validation.checks.base import Check, CheckContext, relative, tool_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -21,7 +23,10 @@ class RulesCheck(Check):
         files = ctx.project.rule_files()
         if not files:
             report.failed(
-                self.id, self.kind, f"no *.rules.yml in {ctx.project.rules_dir}. Hint: add rule files"
+                self.id,
+                self.kind,
+                f"no *.rules.yml in {ctx.project.rules_dir}. Hint: add rule files",
+                file=relative(ctx.project, ctx.project.rules_dir),
             )
             return
         for path in files:
@@ -31,6 +36,7 @@ class RulesCheck(Check):
             check_id = f"{self.id}/{path.name}"
             if result.ok:
                 report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+                self._lint(check_id, name, result.output, report)
             else:
                 detail = result.output.replace(str(path), name).split("FAILED:", 1)[-1].strip()
                 report.failed(
@@ -39,4 +45,20 @@ class RulesCheck(Check):
                     f"{name}: promtool check rules failed: {detail}. Hint: fix the "
                     "expression at that line (the position after the line is inside the expression)",
                     time.monotonic() - start,
+                    file=name,
+                    line=tool_line(detail, name),
                 )
+
+    def _lint(self, check_id: str, name: str, output: str, report: Report) -> None:
+        """promtool's lint findings (duplicate rules) leave its exit code 0: a warning of their own."""
+        if "lint error" not in output:
+            report.passed(f"{check_id}/lint", self.kind)
+            return
+        detail = " ".join(output.split("FAILED:", 1)[-1].split())
+        report.failed(
+            f"{check_id}/lint",
+            self.kind,
+            f"{name}: promtool lint: {detail}. Hint: give each rule its own name or labels, or merge them",
+            severity="warning",
+            file=name,
+        )

@@ -48,9 +48,10 @@ class TemplatesCheck(Check):
         try:
             data = load_yaml(config.config) or {}
         except StackcheckError as exc:
-            report.failed(self.id, self.kind, exc.render())
+            report.failed(self.id, self.kind, exc.render(), file=where)
             return
         problems: list[str] = []
+        first_line: int | None = None
         defined: set[str] = set()
         entries = data.get("templates") or []
         lines = getattr(entries, "item_lines", [0] * len(entries))
@@ -59,6 +60,7 @@ class TemplatesCheck(Check):
             matches = sorted(base.parent.glob(base.name)) if base.parent.is_dir() else []
             if not matches:
                 problems.append(f"templates entry {pattern!r} (line {line}) matches no file")
+                first_line = first_line or line or None
             for match in matches:
                 defined.update(_DEFINE.findall(match.read_text(encoding="utf-8", errors="replace")))
         used = sorted(set(_USE.findall(_strings(data.get("receivers") or []))))
@@ -72,6 +74,8 @@ class TemplatesCheck(Check):
                 f"{where}: " + "; ".join(problems) + ". Hint: fix the path (relative "
                 "to alertmanager.yml) or add the {{ define }} — amtool does not catch this",
                 time.monotonic() - start,
+                file=where,
+                line=first_line,
             )
         else:
             report.passed(self.id, self.kind, seconds=time.monotonic() - start)

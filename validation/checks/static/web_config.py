@@ -33,12 +33,13 @@ class WebConfigCheck(Check):
                     self.kind,
                     f"{where}: {result.output}. Hint: see the exporter-toolkit web configuration docs",
                     time.monotonic() - start,
+                    file=where,
                 )
                 continue
             try:
                 users = read_users(config.web_config)
             except StackcheckError as exc:
-                report.failed(check_id, self.kind, exc.render(), time.monotonic() - start)
+                report.failed(check_id, self.kind, exc.render(), time.monotonic() - start, file=where)
                 continue
             if not users:
                 report.failed(
@@ -47,6 +48,7 @@ class WebConfigCheck(Check):
                     f"{where}: no basic_auth_users — {name} would answer anyone. "
                     "Hint: add a user with a bcrypt hash",
                     time.monotonic() - start,
+                    file=where,
                 )
                 continue
             weak = [u for u, h in users.items() if not h.startswith(("$2a$", "$2b$", "$2y$"))]
@@ -56,6 +58,7 @@ class WebConfigCheck(Check):
                     self.kind,
                     f"{where}: users {weak} have no bcrypt hash. Hint: hash with `htpasswd -nBC 10 user`",
                     time.monotonic() - start,
+                    file=where,
                 )
                 continue
             report.passed(check_id, self.kind, seconds=time.monotonic() - start)
