@@ -147,3 +147,25 @@ def test_coverage_lost_to_trouble_is_regained_by_the_re_run():
     settle(report, 60, _Rerun(second))
     assert report.coverage["alert_rules"] == {"total": 2, "covered": 2, "uncovered": []}
     assert report.gate()
+
+
+def test_a_coverage_gap_only_an_untrusted_scenario_would_close_is_untrusted_too(tmp_path: Path):
+    report = _report(failures=[("alerts/a/X/fires", (0, 10))], trouble=[_trouble(4, 5)])
+    report.coverage["alert_rules"] = {"total": 2, "covered": 1, "uncovered": ["X"]}
+    report.failed("coverage/alert-rules", "alert", "1 alert rules never fired: X. Hint: add a scenario")
+    second = _report(failures=[("alerts/a/X/fires", (0, 20))], trouble=[_trouble(8, 9)])
+    second.coverage["alert_rules"] = {"total": 2, "covered": 0, "uncovered": ["X", "Y"]}
+    settle(report, 60, _Rerun(second))
+    [gap] = [c for c in report.checks if c.id == "coverage/alert-rules"]
+    assert gap.untrusted and not gap.fatal()
+    assert _exit(report, tmp_path) == 2
+
+
+def test_a_coverage_gap_beyond_the_untrusted_scenarios_stays_a_failure(tmp_path: Path):
+    report = _report(failures=[("alerts/a/X/fires", (0, 10))], trouble=[_trouble(4, 5)])
+    report.coverage["alert_rules"] = {"total": 3, "covered": 1, "uncovered": ["X", "Z"]}
+    report.failed("coverage/alert-rules", "alert", "2 alert rules never fired: X, Z. Hint: add a scenario")
+    second = _report(failures=[("alerts/a/X/fires", (0, 20))], trouble=[_trouble(8, 9)])
+    second.coverage["alert_rules"] = {"total": 3, "covered": 0, "uncovered": ["X", "Z"]}
+    settle(report, 60, _Rerun(second))
+    assert _exit(report, tmp_path) == 1

@@ -160,15 +160,23 @@ def _add_windows(
             continue
         until = max([state.window_end] + [state.alert_deadline(a) for a in state.scenario.exp_alerts])
         until += state.timing.real(state.timing.group_interval)
-        parts = check.id.split("/")
-        alert = parts[2].rpartition(":")[2] if len(parts) > 3 else ""
+        target = check.id.split("/")[2] if check.id.count("/") >= 3 else ""
+        receiver, _, alert = (
+            target.partition(":") if check.id.startswith("notifications/") else ("", "", target)
+        )
+        alerts = {alert} if alert else {a.alertname for a in state.scenario.exp_alerts if not a.absent}
         check.details.update(
             scenario=state.scenario.name,
             window_s=[round(state.start - start, 3), round(until - start, 3)],
             **verdict_kind(
                 check.id,
                 delivered_elsewhere=any(
-                    n.received_at >= state.start and state.scope.owns_notification(n) for n in inbox
+                    n.receiver != receiver
+                    and n.status != "resolved"
+                    and n.received_at >= state.start
+                    and state.scope.owns_notification(n)
+                    and alerts & state.scope.alertnames(n)
+                    for n in inbox
                 ),
                 alert_seen=bool(state.traces(traces, alert)),
             ),

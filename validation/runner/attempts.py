@@ -106,6 +106,7 @@ def settle(report: Report, scale: float, rerun: Rerun, progress: Progress = NULL
         if check.id in again.suspect:
             check.details["untrusted"] = True  # not the config's failure, nor a pass: exit 2
     if not again.trusted:
+        _untrust_coverage(report, [c for c in kept if scenario_of(c.id) in again.rerun])
         report.untrusted = _untrusted(
             sorted(again.rerun),
             "; ".join(
@@ -161,6 +162,25 @@ def _merge_coverage(report: Report, second: Report) -> None:
             else:
                 check.status = "passed"
                 check.message = "covered once the suspect scenarios were re-run"
+
+
+def _untrust_coverage(report: Report, untrusted: list[CheckResult]) -> None:
+    """A coverage gap that only the untrusted scenarios would have closed is untrusted too: the
+    alerts and receivers their verdicts name, and the routes to those receivers."""
+    names = set()
+    for check in untrusted:
+        target = check.id.split("/")[2] if check.id.count("/") >= 3 else ""
+        names |= set(target.split(":"))
+    for key, check_id in (
+        ("alert_rules", "coverage/alert-rules"),
+        ("receivers", "coverage/receivers"),
+        ("routes", "coverage/routes"),
+    ):
+        uncovered = (report.coverage.get(key) or {}).get("uncovered") or []
+        if uncovered and all(u in names or u.rpartition("-> ")[2] in names for u in uncovered):
+            for check in report.checks:
+                if check.id == check_id and check.failed:
+                    check.details["untrusted"] = True
 
 
 def _json(check: CheckResult) -> dict[str, Any]:
