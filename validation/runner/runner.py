@@ -111,7 +111,7 @@ def run(project: Project, options: RunOptions) -> Report:
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
                     run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
                     rerun = rerun_on_new_stack(
-                        project, backend, options.keep_run_dir, coverage, options.progress
+                        project, backend, options.keep_run_dir, coverage, options.progress, options.time_scale
                     )
                     wanted = {
                         k

@@ -9,6 +9,7 @@ Expectations come from fixtures/scenarios/, never from the config under test.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from pathlib import Path
 
@@ -66,10 +67,17 @@ class AlertPipelineCheck(Check):
     id = "alerts"
     kind = "alert"
 
-    def __init__(self, coverage: bool = True, pattern: str = "", names: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        coverage: bool = True,
+        pattern: str = "",
+        names: set[str] | None = None,
+        slack: float | None = None,
+    ) -> None:
         self.coverage = coverage
         self.pattern = pattern
         self.names = names  # exactly these scenarios (a re-run), or every one matching ``pattern``
+        self.slack = slack  # wall seconds added to deadlines (a re-run keeps the first's in production time)
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
@@ -102,6 +110,8 @@ class AlertPipelineCheck(Check):
                 continue
             runnable.append(scenario)
         timing = production_timing(ctx, scale, routing)
+        if self.slack is not None:
+            timing = dataclasses.replace(timing, slack=self.slack)
         outcome = run_pipeline(stack, runnable, timing, rules, routing, report, progress=ctx.progress)
         if self.coverage:
             not_here = uncompressible if scale != 1 else set()
