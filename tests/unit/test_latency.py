@@ -4,9 +4,10 @@ the delivering route's group_wait + one evaluation interval (compressed)."""
 import pytest
 
 from validation.pipeline.expectations import ScenarioState
-from validation.pipeline.latency import alert_latencies, summarize
+from validation.pipeline.latency import alert_latencies, mark_trouble, summarize
 from validation.pipeline.observer import AlertObserver, AlertTrace
 from validation.pipeline.timing import Timing
+from validation.pipeline.trouble import Trouble
 from validation.routing.config import parse_alertmanager_config
 from validation.scenarios.loader import parse_scenarios
 from validation.sinks import Notification
@@ -107,7 +108,21 @@ def test_summary_gives_median_max_and_the_deliveries_over_the_goal():
     assert summary["alerts"] == 1 and summary["deliveries"] == 2
     assert summary["ratio_max"] == pytest.approx(7.0 / 5.75, abs=1e-3)
     assert summary["over_goal"] == []
+    assert summary["outside_trouble"] == {"deliveries": 2, "ratio_median": summary["ratio_median"],
+                                          "ratio_max": summary["ratio_max"]}
     assert summarize([]) == {"alerts": 0}
+
+
+def test_latencies_stretched_by_harness_trouble_are_flagged_and_summarised_apart():
+    inbox = [_note("archive", 8.0, "0"), _note("pager", 6.3, "0")]
+    found = alert_latencies([_state()], [_trace(active_at=1.0)], inbox, ROUTING)
+    # pipeline clock origin 0.5: activeAt is 0.5 s in; trouble 7.2–7.4 s in touches only the archive's
+    marked = mark_trouble(found, [Trouble("rule-evaluations", 7.2, 7.4, "missed")], origin=0.5)
+    flagged = {lat.receiver: lat.in_trouble for lat in marked}
+    assert flagged == {"archive": True, "pager": False}
+    assert [lat.to_json().get("in_trouble") for lat in marked if lat.receiver == "archive"] == [True]
+    clean = summarize(marked)["outside_trouble"]
+    assert clean["deliveries"] == 1 and clean["ratio_max"] == pytest.approx(5.3 / (325 / 60), abs=1e-3)
 
 
 class _Alerts:

@@ -14,6 +14,7 @@ the group's next ``group_interval``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
@@ -25,6 +26,7 @@ from validation.clients.http import ApiError
 from validation.clients.prometheus import PrometheusClient
 from validation.pipeline.expectations import ScenarioState
 from validation.pipeline.observer import AlertTrace
+from validation.pipeline.trouble import Trouble
 from validation.routing.config import AlertmanagerConfig
 from validation.routing.tree import Route
 from validation.sinks import Notification
@@ -40,6 +42,8 @@ class Latency:
     receiver: str
     seconds: float  # activeAt → first delivery, wall
     floor: float  # for + group_wait + one evaluation interval, compressed, wall
+    active_at: float = 0.0  # on the pipeline's clock
+    in_trouble: bool = False  # the harness was behind between activeAt and the delivery
 
     @property
     def ratio(self) -> float:
@@ -52,12 +56,15 @@ class Latency:
         )
         return f"{self.scenario}/{self.alert}{{{shown}}}/{self.receiver}"
 
-    def to_json(self) -> dict[str, float]:
-        return {
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "active_to_delivery_s": round(self.seconds, 3),
             "floor_s": round(self.floor, 3),
             "ratio_to_floor": round(self.ratio, 3),
         }
+        if self.in_trouble:
+            data["in_trouble"] = True
+        return data
 
 
 def carries(note: Notification, state: ScenarioState, trace: AlertTrace) -> bool:
@@ -127,15 +134,31 @@ def alert_latencies(
                         route.receiver,
                         first - trace.active_at,
                         floor,
+                        trace.active_at,
                     )
                 )
     return found
 
 
+def mark_trouble(latencies: Sequence[Latency], troubles: Sequence[Trouble], origin: float) -> list[Latency]:
+    """Flag the latencies the harness's own trouble (windows since ``origin``) may have stretched."""
+    return [
+        dataclasses.replace(
+            lat,
+            in_trouble=any(
+                t.overlaps(lat.active_at - origin, lat.active_at - origin + lat.seconds) for t in troubles
+            ),
+        )
+        for lat in latencies
+    ]
+
+
 def summarize(latencies: Sequence[Latency]) -> dict[str, Any]:
+    """Median and max ratio over every delivery, and over those outside harness trouble."""
     ratios = [lat.ratio for lat in latencies]
     if not ratios:
         return {"alerts": 0}
+    clean = [lat.ratio for lat in latencies if not lat.in_trouble]
     return {
         "alerts": len({(lat.scenario, lat.alert, tuple(sorted(lat.labels.items()))) for lat in latencies}),
         "deliveries": len(ratios),
@@ -143,6 +166,11 @@ def summarize(latencies: Sequence[Latency]) -> dict[str, Any]:
         "ratio_max": round(max(ratios), 3),
         "goal": GOAL,
         "over_goal": sorted(lat.key for lat in latencies if lat.ratio > GOAL),
+        "outside_trouble": {
+            "deliveries": len(clean),
+            "ratio_median": round(median(clean), 3) if clean else None,
+            "ratio_max": round(max(clean), 3) if clean else None,
+        },
     }
 
 

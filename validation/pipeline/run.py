@@ -16,7 +16,7 @@ from validation.core.results import CheckResult, Kind, Report
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
 from validation.pipeline.harness_health import HarnessMonitor, record_health
 from validation.pipeline.inject import Poster, Pusher, serve_scenario
-from validation.pipeline.latency import alert_latencies, external_labels, summarize
+from validation.pipeline.latency import Latency, alert_latencies, external_labels, mark_trouble, summarize
 from validation.pipeline.observer import AlertObserver, AlertTrace
 from validation.pipeline.timing import Timing
 from validation.pipeline.trouble import verdict_kind
@@ -34,7 +34,8 @@ class PipelineOutcome:
     fired: dict[str, set[str]] = field(default_factory=dict)  # alert → scenarios where it fired
     delivered: dict[str, set[str]] = field(default_factory=dict)  # alert → receivers
     label_sets: list[dict[str, str]] = field(default_factory=list)
-    latencies: dict[str, dict[str, float]] = field(default_factory=dict)
+    latencies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alert_latencies: list[Latency] = field(default_factory=list)
     closed: dict[str, float] = field(default_factory=dict)  # scenario → wall seconds to its verdicts
 
 
@@ -133,7 +134,12 @@ def run_pipeline(
             stack.synthetic.remove_scenario(state.scenario.name)
     _record(outcome, observer, stack, report, routing)
     before = len(report.checks)
-    record_health(monitor.health(clock() - start), report)
+    health = monitor.health(clock() - start)
+    record_health(health, report)
+    latencies = mark_trouble(outcome.alert_latencies, health.troubles, start)
+    outcome.latencies = {lat.key: lat.to_json() for lat in latencies}
+    report.measurements["alert_latency"] = outcome.latencies
+    report.measurements["alert_latency_summary"] = summarize(latencies)
     for check in report.checks[before:]:
         if check.warned:
             progress.warning(f"{check.id}: {check.message}")
@@ -298,8 +304,7 @@ def _record(
             if note.received_at >= state.start and state.scope.owns_notification(note):
                 for alert in state.scope.alertnames(note) & positive:
                     outcome.delivered.setdefault(alert, set()).add(note.receiver)
-    latencies = alert_latencies(outcome.states, traces, inbox, routing, external_labels(stack.prometheus()))
-    outcome.latencies = {lat.key: lat.to_json() for lat in latencies}
-    report.measurements["alert_latency_summary"] = summarize(latencies)
-    report.measurements["alert_latency"] = outcome.latencies
+    outcome.alert_latencies = alert_latencies(
+        outcome.states, traces, inbox, routing, external_labels(stack.prometheus())
+    )
     report.measurements["observer_errors"] = observer.errors
