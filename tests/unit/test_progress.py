@@ -187,3 +187,14 @@ def test_summary_table_shows_waived_only_when_something_was_waived():
     print_summary(report, stream)
     header, _, row = stream.getvalue().splitlines()[:3]
     assert header.split()[-1] == "waived" and row.split()[-1] == "1"
+
+
+def test_a_job_is_one_group_of_one_item():
+    progress, stream, clock = _plain("verbose")
+    progress.job_started("service")
+    clock.now += 3
+    report = Report()
+    report.passed("health/prometheus/ready", "health")
+    progress.job_finished("service", report, 3.0)
+    assert stream.getvalue().splitlines() == ["[0s] service 0/1, elapsed 0s", "PASS health/prometheus/ready"]
+    assert progress.groups["service"].done == 1 and progress.groups["service"].finished == clock.now

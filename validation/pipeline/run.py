@@ -58,6 +58,7 @@ def run_pipeline(
     report: Report,
     clock: Callable[[], float] = time.monotonic,
     progress: Progress = NULL_PROGRESS,
+    progress_group: str = "alerts",
 ) -> PipelineOutcome:
     if stack.synthetic is None:
         raise HarnessError("the stack runs without a synthetic target", hint="start it with synthetic=True")
@@ -103,7 +104,7 @@ def run_pipeline(
     outcome = PipelineOutcome(states)
     end = max((s.window_end + timing.real(timing.group_interval) for s in states), default=start)
     end = max([end] + [s.alert_deadline(a) for s in states for a in s.scenario.exp_alerts])
-    progress.group_started("alerts", len(states), (end - start) * timing.scale, timing.scale)
+    progress.group_started(progress_group, len(states), (end - start) * timing.scale, timing.scale)
     try:
         am = stack.alertmanager()
         while True:
@@ -120,7 +121,7 @@ def run_pipeline(
                     am.expire_silence(silence.id)
                     silence.done = True
             final = now >= end
-            open_ = _judge(outcome, observer, stack, now, final, progress)
+            open_ = _judge(outcome, observer, stack, now, final, progress, progress_group)
             if not open_ or final:
                 break
             time.sleep(0.25)
@@ -145,7 +146,7 @@ def run_pipeline(
             progress.warning(f"{check.id}: {check.message}")
     _add_windows(outcome, report, start, observer.snapshot(), stack.inbox.all())
     report.measurements["scenario_seconds"] = {k: round(v, 2) for k, v in outcome.closed.items()}
-    progress.group_finished("alerts")
+    progress.group_finished(progress_group)
     return outcome
 
 
@@ -202,6 +203,7 @@ def _judge(
     now: float,
     final: bool,
     progress: Progress = NULL_PROGRESS,
+    progress_group: str = "alerts",
 ) -> int:
     traces = observer.snapshot()
     inbox = stack.inbox.all()
@@ -226,7 +228,7 @@ def _judge(
                 open_ += _keep(outcome, f"notifications/{name}/{target}/{what}", verdict)
         if open_ == open_before and name not in outcome.closed:
             outcome.closed[name] = now - state.start
-            progress.item_done("alerts", name, _verdicts_of(outcome, name))
+            progress.item_done(progress_group, name, _verdicts_of(outcome, name))
     return open_
 
 

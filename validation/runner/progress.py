@@ -53,6 +53,14 @@ class Progress:
     def close(self) -> None:
         pass
 
+    # a job (a check group or a scenario group on a stack of its own) as one group of one item
+    def job_started(self, name: str) -> None:
+        self.group_started(name, 1)
+
+    def job_finished(self, name: str, report: Report, wall_s: float) -> None:
+        self.item_done(name, name, report.checks)
+        self.group_finished(name)
+
 
 NullProgress = Progress
 NULL_PROGRESS = Progress()
