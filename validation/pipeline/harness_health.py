@@ -121,7 +121,11 @@ class HarnessMonitor:
 
     def health(self, seconds: float) -> HarnessHealth:
         """Everything seen over the pipeline's ``seconds``, as trouble windows and figures."""
-        scrapes, interval, slowest = synthetic_scrapes(self.prometheus, self.origin_wall, seconds)
+        try:
+            scrapes, interval, slowest = synthetic_scrapes(self.prometheus, self.origin_wall, seconds)
+        except ApiError:  # the verdicts stand without the scrape figures; the count says so
+            self.errors += 1
+            scrapes, interval, slowest = [], 0.0, 0.0
         troubles = merge(
             scrape_trouble(scrapes, interval)
             + evaluation_trouble(self.evaluations)
