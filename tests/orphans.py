@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def processes_mentioning(marker: str) -> list[str]:
+def processes_mentioning(marker: str, *also: str) -> list[str]:
+    """Processes whose command line contains ``marker`` and every one of ``also``."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -14,6 +15,6 @@ def processes_mentioning(marker: str) -> list[str]:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if marker in cmdline:
+        if marker in cmdline and all(m in cmdline for m in also):
             found.append(f"{proc.name}: {cmdline[:200]}")
     return found

@@ -18,6 +18,7 @@ import pytest
 
 from validation.core.errors import ComponentUnavailable
 from validation.core.project import Project
+from validation.core.settings import BACKENDS, DEFAULT_BACKEND, DEFAULT_TIME_SCALE, Settings
 from validation.sinks import Inbox
 from validation.stack.stack import Stack, StackOptions
 from validation.synthetic.exposition import SyntheticTarget
@@ -26,8 +27,18 @@ from validation.synthetic.exposition import SyntheticTarget
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stackcheck")
     group.addoption("--stackcheck-dir", default=".", help="repository with stack/, rules/, fixtures/")
-    group.addoption("--stackcheck-backend", default="process", choices=("process", "containers"))
-    group.addoption("--stackcheck-time-scale", type=float, default=60.0)
+    group.addoption(
+        "--stackcheck-backend", default=DEFAULT_BACKEND, choices=[b for b in BACKENDS if b != "auto"]
+    )
+    group.addoption("--stackcheck-time-scale", type=float, default=DEFAULT_TIME_SCALE)
+
+
+def settings(config: pytest.Config) -> Settings:
+    """The run's ``Settings``, from the plugin's options (their defaults are the shared ones)."""
+    return Settings(
+        backend=config.getoption("--stackcheck-backend"),
+        time_scale=config.getoption("--stackcheck-time-scale"),
+    )
 
 
 def in_ci() -> bool:
@@ -48,10 +59,8 @@ def stackcheck_project(pytestconfig: pytest.Config) -> Project:
 
 @pytest.fixture(scope="session")
 def stack(pytestconfig: pytest.Config, stackcheck_project: Project) -> Iterator[Stack]:
-    options = StackOptions(
-        backend=pytestconfig.getoption("--stackcheck-backend"),
-        time_scale=pytestconfig.getoption("--stackcheck-time-scale"),
-    )
+    chosen = settings(pytestconfig)
+    options = StackOptions(backend=chosen.backend, time_scale=chosen.time_scale)
     try:
         running = Stack(stackcheck_project, options)
         running.__enter__()

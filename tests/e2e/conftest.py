@@ -22,17 +22,28 @@ def _components_present():
 
 
 @pytest.fixture(autouse=True)
-def _no_orphans():
+def _no_orphans(tmp_path_factory, monkeypatch):
     """Every e2e test leaves no process behind: whatever it started mentioning a run directory
-    is gone within 10 s of the test's end."""
+    is gone within 10 s of the test's end. Runs are placed under this pytest session's base
+    temporary directory (TMPDIR for child processes, ``tempfile.tempdir`` in process), so other
+    sessions' runs on a shared machine are never mistaken for this test's orphans."""
+    import tempfile
+
     from tests.orphans import processes_mentioning
     from validation.core.wait import WaitTimeout, wait_until
 
-    before = set(processes_mentioning("stackcheck-run-"))
+    base = str(tmp_path_factory.getbasetemp())
+    runs = tmp_path_factory.mktemp("runs")
+    monkeypatch.setenv("TMPDIR", str(runs))
+    monkeypatch.setattr(tempfile, "tempdir", str(runs))
+
+    def ours() -> set[str]:
+        return set(processes_mentioning("stackcheck-run-", base))
+
+    before = ours()
     yield
     try:
-        wait_until(lambda: not (set(processes_mentioning("stackcheck-run-")) - before), timeout=10,
-                   what="the test's processes to exit")
+        wait_until(lambda: not (ours() - before), timeout=10, what="the test's processes to exit")
     except WaitTimeout:
-        left = sorted(set(processes_mentioning("stackcheck-run-")) - before)
+        left = sorted(ours() - before)
         pytest.fail(f"orphan processes after the test: {left}", pytrace=False)

@@ -1,4 +1,4 @@
-"""run_dashboard_checks against the real reference stack (process backend, time scale 60): every
+"""The `dashboards` group of the check registry against the real reference stack (process backend, time scale 60): every
 reference panel returns data (GPU panels from fixtures/dashboards/data.yaml), previews are drawn;
 broken copies of a dashboard fail with messages naming dashboard, panel and target."""
 
@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
+from validation.checks import checks_for, run_checks
 from validation.checks.base import CheckContext
 from validation.checks.dashboards.data import DashboardDataCheck
 from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
-from validation.checks.dashboards.run import run_dashboard_checks
 from validation.checks.dashboards.thresholds import DashboardThresholdsCheck
 from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.dashboards.session import DashboardSession
-from validation.dashboards.stack_data import production_range, prometheus_api
+from validation.dashboards.stack_data import production_range
 from validation.stack.stack import Stack, StackOptions
 
 pytestmark = pytest.mark.e2e
@@ -39,9 +39,9 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def run(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
     report_dir = tmp_path_factory.mktemp("report")
-    ctx = CheckContext(Project.load(REPO), report_dir, stack=stack, options={"report_dir": str(report_dir)})
+    ctx = CheckContext(Project.load(REPO), report_dir, stack=stack, report_dir=report_dir)
     report = Report()
-    run_dashboard_checks(ctx, report)
+    run_checks(checks_for(["dashboards"]), ctx, report)
     return report, report_dir
 
 
@@ -120,7 +120,7 @@ def test_a_broken_copy_fails_naming_dashboard_panel_and_target(
     path.write_text(json.dumps(data))
     session = DashboardSession.load([path], GRAFANA / "provisioning" / "datasources")
     session.execute(
-        prometheus_api(stack), scale=stack.options.time_scale, range_seconds=production_range(stack)
+        stack.prometheus(), scale=stack.options.time_scale, range_seconds=production_range(stack)
     )
     report = Report()
     for check in (DashboardDataCheck(), DashboardDatasourcesCheck(), DashboardVariablesCheck()):

@@ -27,9 +27,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from validation.core.durations import format_duration_ms, parse_duration_ms
 from validation.core.yamlload import load_yaml
 from validation.timescale.alertmanager_config import compress_alertmanager_config
-from validation.timescale.durations import format_duration_ms, parse_duration_ms
 from validation.timescale.oracle import EquivalenceCase, check_equivalence, compare, evaluate_both
 from validation.timescale.prometheus_config import compress_prometheus_config
 from validation.timescale.promql import uncompressible_reasons

@@ -77,7 +77,7 @@ class DataPrometheus:
         names = metric_names(expr)
         return "vector(" in expr or (bool(names) and names <= self.names)
 
-    def query(self, expr: str, time: float) -> dict[str, Any]:
+    def instant(self, expr: str, time: float) -> dict[str, Any]:
         self.calls.append(("query", expr, (time,)))
         result = (
             [{"metric": {"node": n}, "value": [time, "0.5"]} for n in NODES] if self._has_data(expr) else []
@@ -455,7 +455,7 @@ def test_real_and_production_time_are_inverse(scale: float, before: float, ancho
 
 def test_scale_one_passes_everything_through() -> None:
     inner = DataPrometheus(SERIES)
-    ScaledClient(inner).query("rate(up[5m])", 5.0)
+    ScaledClient(inner).instant("rate(up[5m])", 5.0)
     assert inner.calls == [("query", "rate(up[5m])", (5.0,))]
 
 
@@ -721,7 +721,7 @@ def _prometheus_server(backend: DataPrometheus) -> tuple[ThreadingHTTPServer, st
                     params["query"], *(float(params[k]) for k in ("start", "end", "step"))
                 )
             elif url.path == "/api/v1/query":
-                data = backend.query(params["query"], float(params["time"]))
+                data = backend.instant(params["query"], float(params["time"]))
             elif url.path == "/api/v1/series":
                 data = backend.series(params["match[]"], 0, 0)  # type: ignore[assignment]
             elif url.path.startswith("/api/v1/label/"):

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from validation.dashboards.client import QueryFailed
+from validation.clients.prometheus import PrometheusClient, QueryFailed
 from validation.dashboards.datasources import Datasource
 from validation.dashboards.execute import PanelResult, execute_dashboard
 from validation.dashboards.loader import load_dashboard
 from validation.dashboards.macros import TimeRange
-from validation.dashboards.promclient import PrometheusHTTPClient
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +86,7 @@ def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
 
 
 @pytest.fixture(scope="module")
-def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusHTTPClient]:
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusClient]:
     if not os.access(PROMETHEUS, os.X_OK):
         if os.environ.get("CI") == "true":
             pytest.fail(f"prometheus binary not found at {PROMETHEUS}")
@@ -127,7 +126,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusH
             f"--web.listen-address=127.0.0.1:{port}",
         ]
         processes.append(_start(command, log))
-        client = PrometheusHTTPClient(f"http://127.0.0.1:{port}", timeout=5)
+        client = PrometheusClient(f"http://127.0.0.1:{port}", timeout=5)
         conditions = ['count_over_time(up{job="prometheus"}[1m]) >= 6', "job:up:sum"]
         if NODE_EXPORTER:
             conditions.append('count_over_time(up{job="node"}[1m]) >= 6')
@@ -136,7 +135,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusH
         expr = " and on() ".join(f"({c})" for c in conditions)
 
         _wait_until(
-            lambda: bool(client.query(expr, time.time())["result"]), 60, " and ".join(conditions), log
+            lambda: bool(client.instant(expr, time.time())["result"]), 60, " and ".join(conditions), log
         )
         yield client
     finally:
@@ -145,7 +144,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusH
             started.wait(timeout=10)
 
 
-def _run(client: PrometheusHTTPClient, relative: str, **kwargs: object) -> list[PanelResult]:
+def _run(client: PrometheusClient, relative: str, **kwargs: object) -> list[PanelResult]:
     dashboard = load_dashboard(DASHBOARDS / relative)
     results = execute_dashboard(dashboard, client, TimeRange.last(60), [DATASOURCE], **kwargs)  # type: ignore[arg-type]
     assert len(results) == len(dashboard.query_panels())
@@ -153,7 +152,7 @@ def _run(client: PrometheusHTTPClient, relative: str, **kwargs: object) -> list[
 
 
 def test_every_prometheus_dashboard_panel_returns_data_from_a_real_prometheus(
-    prometheus: PrometheusHTTPClient,
+    prometheus: PrometheusClient,
 ) -> None:
     results = _run(prometheus, "Monitoring/prometheus.json")
     assert {r.title: r.errors for r in results if r.errors} == {}
@@ -162,7 +161,7 @@ def test_every_prometheus_dashboard_panel_returns_data_from_a_real_prometheus(
 
 @pytest.mark.skipif(NODE_EXPORTER is None, reason="prometheus-node-exporter not installed")
 def test_every_node_detail_panel_returns_data_from_a_real_node_exporter(
-    prometheus: PrometheusHTTPClient,
+    prometheus: PrometheusClient,
 ) -> None:
     results = _run(prometheus, "Nodes/node-detail.json")
     assert {r.title: r.errors for r in results if r.errors} == {}
@@ -173,7 +172,7 @@ def test_every_node_detail_panel_returns_data_from_a_real_node_exporter(
 
 @pytest.mark.skipif(NODE_EXPORTER is None, reason="prometheus-node-exporter not installed")
 def test_cluster_overview_lacks_data_only_where_the_stack_has_no_gpus(
-    prometheus: PrometheusHTTPClient,
+    prometheus: PrometheusClient,
 ) -> None:
     results = _run(prometheus, "Cluster/cluster-overview.json")
     assert {r.title: r.errors for r in results if r.errors} == {}
@@ -183,7 +182,7 @@ def test_cluster_overview_lacks_data_only_where_the_stack_has_no_gpus(
 @pytest.mark.skipif(ALERTMANAGER is None, reason="prometheus-alertmanager not installed")
 @pytest.mark.parametrize("relative", ["Monitoring/alertmanager.json", "Monitoring/alerting-overview.json"])
 def test_every_alerting_panel_returns_data_once_an_alert_fires(
-    prometheus: PrometheusHTTPClient, relative: str
+    prometheus: PrometheusClient, relative: str
 ) -> None:
     results = _run(prometheus, relative)
     assert {r.title: r.errors for r in results if r.errors} == {}
@@ -191,9 +190,33 @@ def test_every_alerting_panel_returns_data_once_an_alert_fires(
 
 
 def test_a_variable_selection_that_matches_nothing_leaves_panels_without_data(
-    prometheus: PrometheusHTTPClient,
+    prometheus: PrometheusClient,
 ) -> None:
     results = _run(prometheus, "Monitoring/prometheus.json", overrides={"job": ["no-such-job"]})
     head_series = next(r for r in results if r.title == "TSDB head series")
     assert head_series.errors == []
     assert not head_series.has_data
+
+
+def test_the_one_client_serves_the_checks_and_the_dashboard_engine(prometheus: PrometheusClient) -> None:
+    now = time.time()
+    instant = prometheus.instant('up{job="prometheus"}', now)
+    samples = prometheus.query('up{job="prometheus"}', now)
+    assert instant["resultType"] == "vector"
+    assert [s.value for s in samples] == [float(r["value"][1]) for r in instant["result"]] == [1.0]
+    assert prometheus.query_range('up{job="prometheus"}', now - 5, now, 1)["resultType"] == "matrix"
+    assert {"job": "prometheus"}.items() <= prometheus.series('up{job="prometheus"}', now - 60, now)[0].items()
+    assert "prometheus" in prometheus.label_values("job")
+    target = next(t for t in prometheus.targets() if t.job == "prometheus")
+    assert (target.scrape_interval, target.scrape_timeout) == (1.0, 1.0)  # parsed from "1s"
+
+
+def test_a_rejected_query_raises_query_failed_with_prometheus_text(prometheus: PrometheusClient) -> None:
+    with pytest.raises(QueryFailed, match=r"^bad_data: .*parse error"):
+        prometheus.instant("rate(up[5m]", time.time())
+
+
+def test_an_unreachable_prometheus_is_a_query_failure_naming_the_url() -> None:
+    client = PrometheusClient(f"http://127.0.0.1:{_free_port()}", timeout=2)
+    with pytest.raises(QueryFailed, match=r"^http://127\.0\.0\.1:\d+: GET /api/v1/query failed"):
+        client.instant("up", time.time())

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.unit.test_dashboards_fakes import FakePrometheus
-from validation.dashboards.client import QueryFailed
+from validation.clients.prometheus import QueryFailed
 from validation.dashboards.datasources import Datasource
 from validation.dashboards.execute import execute_dashboard
 from validation.dashboards.loader import dashboard_from_json

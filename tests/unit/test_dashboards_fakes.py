@@ -59,7 +59,7 @@ class FakePrometheus:
             return {"resultType": "vector", "result": [{"metric": {"__name__": "x"}, "value": [0, "1"]}]}
         return {"resultType": "matrix", "result": [{"metric": {}, "values": [[0, "1"], [15, "2"]]}]}
 
-    def query(self, expr: str, time: float) -> dict[str, Any]:
+    def instant(self, expr: str, time: float) -> dict[str, Any]:
         self.queries.append(("query", expr, (time,)))
         return self._answer(expr, "vector")
 

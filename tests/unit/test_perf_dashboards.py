@@ -16,7 +16,7 @@ class FakeAPI:
     def label_values(self, label: str, match: str | None = None) -> list[str]:
         return ["a"]
 
-    def query(self, expr: str, time: float) -> dict[str, Any]:
+    def instant(self, expr: str, time: float) -> dict[str, Any]:
         return {"resultType": "vector", "result": []}
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def test_timing_client_times_panel_queries_only_and_even_when_they_fail() -> Non
     client = TimingClient(FakeAPI(), clock=lambda: next(ticks))
     client.series("up", 0, 1)
     client.label_values("job")
-    assert client.query("up", 1) == {"resultType": "vector", "result": []}
+    assert client.instant("up", 1) == {"resultType": "vector", "result": []}
     with pytest.raises(RuntimeError):
         client.query_range("up", 0, 1, 1)
     assert client.durations == [0.25, 0.5]

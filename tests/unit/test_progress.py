@@ -7,7 +7,7 @@ import re
 import pytest
 
 from validation.core.results import CheckResult, Report
-from validation.runner.progress import NULL_PROGRESS, ConsoleProgress, duration, print_summary, run_checks
+from validation.runner.progress import NULL_PROGRESS, ConsoleProgress, duration, print_summary
 
 pytestmark = pytest.mark.unit
 
@@ -111,20 +111,20 @@ def test_on_a_terminal_the_live_display_draws_with_rich():
     assert "alerts" in text and "4h/4h production" in text and "done" in text
 
 
-def test_run_checks_reports_each_check_class_as_an_item():
-    class One:
-        id = "one"
-        severity = "error"
+def test_run_checks_reports_each_group_and_each_check_class_as_an_item():
+    from pathlib import Path
 
+    from validation.checks import CheckContext, run_checks
+    from validation.checks.health.endpoints import HealthCheck
+    from validation.checks.scrape.targets import ScrapeTargetsCheck
+
+    class One(HealthCheck):
         def run(self, ctx, report):
             report.passed("health/one", "health")
 
-    class Two:
-        id = "two"
-        severity = "warning"
-
+    class Two(ScrapeTargetsCheck):
         def run(self, ctx, report):
-            report.failed("health/two", "health", "down")
+            report.failed("scrape/two", "scrape", "down", severity="warning")
 
     events = []
 
@@ -133,18 +133,28 @@ def test_run_checks_reports_each_check_class_as_an_item():
             events.append(("started", group, total))
 
         def item_done(self, group, item, results=()):
-            events.append(("done", item, [r.id for r in results]))
+            events.append(("done", group, item, [r.id for r in results]))
 
         def group_finished(self, group):
             events.append(("finished", group))
 
-    report = Report()
-    run_checks(Recorder(), "health", [One, Two], None, report)
+    import validation.checks as checks
+
+    saved = dict(checks.GROUPS)
+    checks.GROUPS.update(health=(One,), scrape=(Two,))
+    try:
+        report = Report()
+        run_checks([One, Two], CheckContext(None, Path("."), progress=Recorder()), report)
+    finally:
+        checks.GROUPS.clear()
+        checks.GROUPS.update(saved)
     assert events == [
-        ("started", "health", 2),
-        ("done", "one", ["health/one"]),
-        ("done", "two", ["health/two"]),
+        ("started", "health", 1),
+        ("done", "health", HealthCheck.id, ["health/one"]),
         ("finished", "health"),
+        ("started", "scrape", 1),
+        ("done", "scrape", ScrapeTargetsCheck.id, ["scrape/two"]),
+        ("finished", "scrape"),
     ]
     assert [c.level for c in report.checks] == ["error", "warning"]  # each check's own severity
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from validation.routing.config import AlertmanagerConfig, load_alertmanager_config, parse_duration
+from validation.core.durations import parse_duration_seconds
+from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
 from validation.routing.matchers import Matcher as AmMatcher
 from validation.scenarios.isolation import split_instance
 from validation.scenarios.loader import load_scenarios, validate_against
@@ -67,13 +68,11 @@ def alertmanager() -> AlertmanagerConfig:
 @functools.cache
 def evaluation_interval() -> float:
     config = yaml.safe_load(PROMETHEUS_YML.read_text(encoding="utf-8"))
-    seconds = parse_duration(config["global"]["evaluation_interval"])
-    assert seconds is not None
-    return seconds
+    return parse_duration_seconds(config["global"]["evaluation_interval"])
 
 
 def longest_for(alertname: str) -> float:
-    return max(parse_duration(rule.get("for", "0s")) or 0.0 for rule in alert_rules()[alertname])
+    return max(parse_duration_seconds(rule.get("for", "0s")) for rule in alert_rules()[alertname])
 
 
 def firing(scenario: Scenario) -> list[ExpAlert]:

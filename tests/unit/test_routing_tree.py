@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from validation.core.errors import ConfigError
-from validation.routing.config import parse_alertmanager_config, parse_duration
+from validation.routing.config import parse_alertmanager_config
 
 pytestmark = pytest.mark.unit
 
@@ -186,14 +186,15 @@ def test_invalid_config_is_a_config_error_with_line(text: str, message: str, lin
     assert info.value.place == (f"am.yml:{line}" if line else "am.yml")
 
 
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("30s", 30), ("1h30m", 5400), ("500ms", 0.5), ("1d", 86400), ("2w", 1209600), ("0s", 0)],
-)
-def test_parse_duration_reads_prometheus_durations(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
+def test_route_durations_are_read_in_prometheus_grammar() -> None:
+    config = parse_alertmanager_config(
+        "route: {receiver: r, group_wait: '0', group_interval: 500ms, repeat_interval: 1h30m}\n"
+        "receivers: [{name: r}]"
+    )
+    opts = config.route.opts
+    assert (opts.group_wait, opts.group_interval, opts.repeat_interval) == (0, 0.5, 5400)
 
 
-@pytest.mark.parametrize("text", ["", "5", "1.5h", "m5", "5 m", "-1s"])
-def test_parse_duration_rejects_other_text(text: str) -> None:
-    assert parse_duration(text) is None
+def test_go_form_route_duration_is_refused_as_alertmanager_does() -> None:
+    with pytest.raises(ConfigError, match=r"not a valid duration string: '1\.5h'"):
+        parse_alertmanager_config("route: {receiver: r, group_wait: 1.5h}\nreceivers: [{name: r}]")

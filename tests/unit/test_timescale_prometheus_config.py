@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from validation.timescale.durations import TimeScale, parse_duration_ms
+from validation.core.durations import parse_duration_ms
+from validation.timescale.durations import TimeScale
 from validation.timescale.prometheus_config import compress_flags, compress_prometheus_config
 
 pytestmark = pytest.mark.unit

@@ -1,4 +1,7 @@
-"""Typed, authenticated client for the Prometheus HTTP API (v1)."""
+"""The one client of the Prometheus HTTP API (v1): typed, authenticated, never through a proxy.
+
+A query Prometheus rejects, or a call it does not answer, raises ``QueryFailed`` (an ``ApiError``)
+with Prometheus' own ``errorType: error`` text."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from validation.clients.http import ApiError, HttpClient
+from validation.core.durations import parse_duration_seconds
 
 
 @dataclass(frozen=True)
@@ -38,35 +42,40 @@ class Alert:
     value: str
 
 
-def _seconds(text: str) -> float:
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    total, number = 0.0, ""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch.isdigit() or ch == ".":
-            number += ch
-            i += 1
-            continue
-        unit = "ms" if text[i : i + 2] == "ms" else ch
-        total += float(number or 0) * units.get(unit, 0)
-        number = ""
-        i += len(unit)
-    return total
+class QueryFailed(ApiError):
+    """Prometheus rejected a query (bad_data, execution, timeout) or did not answer one."""
 
 
 class PrometheusClient(HttpClient):
-    def _data(self, path: str, **params: Any) -> Any:
-        body = self.get_json(path, params=params or None)
+    """Every Prometheus call the harness makes: the checks, the pipeline, the dashboard engine
+    (``instant``, ``query_range``, ``series``, ``label_values`` return the API's ``data``)."""
+
+    def _data(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        try:
+            response = self.request("GET", path, params=params)
+        except ApiError as exc:
+            raise QueryFailed(exc.what, place=self.base_url, hint=exc.hint) from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise QueryFailed(
+                f"{path} answered HTTP {response.status_code}, not JSON: {response.text[:200]}",
+                place=self.base_url,
+                hint="401 means the credentials are wrong; is this a Prometheus?",
+            ) from None
         if body.get("status") != "success":
-            raise ApiError(f"{path}: {body.get('errorType')}: {body.get('error')}", place=self.base_url)
-        return body["data"]
+            raise QueryFailed(f"{body.get('errorType', 'error')}: {body.get('error', response.text[:200])}")
+        return body.get("data")
+
+    def instant(self, expr: str, time: float) -> dict[str, Any]:
+        """/api/v1/query at ``time``: ``{"resultType": ..., "result": [...]}``."""
+        return dict(self._data("/api/v1/query", {"query": expr, "time": time}))
 
     def query(self, expr: str, time: float | None = None) -> list[Sample]:
         params: dict[str, Any] = {"query": expr}
         if time is not None:
             params["time"] = time
-        data = self._data("/api/v1/query", **params)
+        data = self._data("/api/v1/query", params)
         if data["resultType"] == "scalar":
             return [Sample({}, float(data["result"][1]))]
         return [Sample(r["metric"], float(r["value"][1])) for r in data["result"]]
@@ -75,17 +84,18 @@ class PrometheusClient(HttpClient):
         self, selector: str, seconds: float
     ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
         """Every stored sample of ``selector`` in the last ``seconds``, with its timestamp."""
-        data = self._data("/api/v1/query", query=f"{selector}[{max(1, round(seconds))}s]")
+        data = self._data("/api/v1/query", {"query": f"{selector}[{max(1, round(seconds))}s]"})
         return [
             (r["metric"], [(float(ts), float(v)) for ts, v in r.get("values", [])]) for r in data["result"]
         ]
 
-    def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
-        data = self._data("/api/v1/query_range", query=expr, start=start, end=end, step=step)
-        return list(data["result"])
+    def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
+        """/api/v1/query_range: ``{"resultType": "matrix", "result": [...]}``."""
+        params = {"query": expr, "start": start, "end": end, "step": step}
+        return dict(self._data("/api/v1/query_range", params))
 
     def targets(self) -> list[Target]:
-        data = self._data("/api/v1/targets", state="active")
+        data = self._data("/api/v1/targets", {"state": "active"})
         return [
             Target(
                 job=t["labels"].get("job", ""),
@@ -96,14 +106,11 @@ class PrometheusClient(HttpClient):
                 scrape_url=t.get("scrapeUrl", ""),
                 last_error=t.get("lastError", ""),
                 last_scrape_duration=float(t.get("lastScrapeDuration", 0.0)),
-                scrape_timeout=_seconds(t.get("scrapeTimeout", "0s")),
-                scrape_interval=_seconds(t.get("scrapeInterval", "0s")),
+                scrape_timeout=parse_duration_seconds(t.get("scrapeTimeout", "0s")),
+                scrape_interval=parse_duration_seconds(t.get("scrapeInterval", "0s")),
             )
             for t in data["activeTargets"]
         ]
-
-    def dropped_targets(self) -> list[dict[str, Any]]:
-        return list(self._data("/api/v1/targets", state="dropped")["droppedTargets"])
 
     def alerts(self) -> list[Alert]:
         data = self._data("/api/v1/alerts")
@@ -130,20 +137,11 @@ class PrometheusClient(HttpClient):
             params["start"] = start
         if end is not None:
             params["end"] = end
-        return list(self._data("/api/v1/series", **params))
+        return list(self._data("/api/v1/series", params) or [])
 
     def label_values(self, label: str, match: str | None = None) -> list[str]:
         params = {"match[]": match} if match else {}
-        return list(self._data(f"/api/v1/label/{label}/values", **params))
-
-    def build_info(self) -> dict[str, Any]:
-        return dict(self._data("/api/v1/status/buildinfo"))
-
-    def tsdb_status(self) -> dict[str, Any]:
-        return dict(self._data("/api/v1/status/tsdb"))
-
-    def alertmanagers(self) -> list[str]:
-        return [a["url"] for a in self._data("/api/v1/alertmanagers")["activeAlertmanagers"]]
+        return list(self._data(f"/api/v1/label/{label}/values", params) or [])
 
     def reload(self) -> None:
         response = self.request("POST", "/-/reload")

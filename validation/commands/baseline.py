@@ -25,6 +25,7 @@ from validation.commands.base import (
     load_project,
 )
 from validation.core.errors import EXIT_FAILED, EXIT_OK, HarnessError, StackcheckError
+from validation.core.extras import missing_extra
 from validation.core.project import Project
 from validation.perf.baseline import Baseline, check_comparable, environment, load_baseline, save_baseline
 from validation.perf.compare import Verdict, compare_figures, regressions
@@ -165,7 +166,7 @@ def _plots(
     try:
         from validation.perf import plots
     except ImportError as exc:  # matplotlib is optional: the figures are in the JSON
-        print(f"stackcheck: warning: no plots ({exc}); install matplotlib", file=err)
+        print(f"stackcheck: warning: no plots: {missing_extra(exc, 'previews')}", file=err)
         return
     plots.plot_figures(figures, perf_dir / "figures.png", verdicts=verdicts)
     plots.plot_trend(baselines_dir, perf_dir / "trend.png", current=figures.medians() if verdicts else None)

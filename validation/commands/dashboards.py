@@ -22,17 +22,17 @@ from validation.checks.dashboards.datasources import DashboardDatasourcesCheck
 from validation.checks.dashboards.file import DashboardFileCheck
 from validation.checks.dashboards.queries import DashboardQueriesCheck
 from validation.checks.dashboards.variables import DashboardVariablesCheck
+from validation.clients.prometheus import PrometheusClient
 from validation.commands.base import Command, add_report_option, load_project
 from validation.core.errors import HarnessError
+from validation.core.extras import missing_extra
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.settings import DEFAULT_TIME_SCALE
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.fixture import load_fixture
-from validation.dashboards.promclient import PrometheusHTTPClient
 from validation.dashboards.session import DashboardSession
-from validation.dashboards.stack_data import prepare, production_range, prometheus_api
-
-TIME_SCALE = 60.0
+from validation.dashboards.stack_data import prepare, production_range
 
 
 def dashboards_command(
@@ -58,7 +58,7 @@ def dashboards_command(
     report = Report()
     if session.dashboards:
         if prometheus_url is not None:
-            client: PrometheusAPI = PrometheusHTTPClient(prometheus_url, auth=auth)
+            client: PrometheusAPI = PrometheusClient(prometheus_url, auth=auth)
             session.execute(client)
         else:
             _run_on_own_stack(session, project, report, out)
@@ -78,7 +78,7 @@ def dashboards_command(
         for error in errors:
             print(f"no preview: {error}", file=out)
     except ImportError as exc:
-        print(f"no previews: {exc}", file=out)
+        print(f"no previews: {missing_extra(exc, 'previews')}", file=out)
     return 0 if ok and report.ok else 1
 
 
@@ -86,13 +86,13 @@ def _run_on_own_stack(session: DashboardSession, project: Project, report: Repor
     from validation.stack.stack import Stack, StackOptions
 
     fixture = load_fixture(project.fixtures_dir / "dashboards" / "data.yaml")
-    print(f"starting the stack of {project.root} (time scale {TIME_SCALE:g}) ...", file=out)
-    with Stack(project, StackOptions(time_scale=TIME_SCALE)) as stack:
+    print(f"starting the stack of {project.root} (time scale {DEFAULT_TIME_SCALE:g}) ...", file=out)
+    with Stack(project, StackOptions(time_scale=DEFAULT_TIME_SCALE)) as stack:
         problems = prepare(stack, fixture)
         for problem in problems:
             report.failed("dashboards/fixture/ready", "dashboard", problem)
             print(f"warning: {problem}", file=out)
-        session.execute(prometheus_api(stack), scale=TIME_SCALE, range_seconds=production_range(stack))
+        session.execute(stack.prometheus(), scale=DEFAULT_TIME_SCALE, range_seconds=production_range(stack))
         report.environment = stack.environment()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from validation.checks import ALL_GROUPS
 from validation.commands.base import (
     Command,
     add_backend_option,
@@ -15,8 +16,6 @@ from validation.commands.base import (
 )
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
-from validation.core.errors import HarnessError
-from validation.runner.runner import ALL_GROUPS
 
 
 class RunCommand(Command):
@@ -50,22 +49,18 @@ class RunCommand(Command):
         from validation.runner.runner import RunOptions, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
-        if args.time_scale < 1:
-            raise HarnessError(
-                f"--time-scale {args.time_scale:g} is below 1", hint="use 1 (real time) or more"
-            )
-        options = RunOptions(
-            backend=args.backend,
-            time_scale=args.time_scale,
-            only=only,
-            report_dir=args.report,
-            keep_run_dir=args.keep,
-            scenarios=args.scenarios,
-        )
         project = load_project()
         progress = ConsoleProgress(verbosity=verbosity(args))
         try:
-            options.progress = progress
+            options = RunOptions(
+                backend=args.backend,
+                time_scale=args.time_scale,
+                only=only,
+                report_dir=args.report,
+                keep_run_dir=args.keep,
+                scenarios=args.scenarios,
+                progress=progress,
+            )
             report = run(project, options)
         finally:
             progress.close()

@@ -1,6 +1,6 @@
 """Errors that end a run with a clear, one-paragraph message instead of a traceback.
 
-Two families, matching the exit codes of design.md:
+Two families, matching the exit codes the README documents:
 - ``ConfigError`` — the config under test is broken (exit 1: that is a failed check);
 - ``HarnessError`` — the harness cannot proceed: usage, scenario, binary, folder (exit 2).
 

@@ -1,11 +1,9 @@
-"""The results.json contract of design.md: checks, summary, environment and coverage."""
+"""The results.json contract (README, "results.json"): checks, summary, environment and coverage."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -120,15 +118,9 @@ class Report:
         """A finding reported in results.json and the summary that does not fail the run."""
         return self.failed(id, kind, message, severity="warning", **details)
 
-    @contextmanager
-    def timed(self) -> Iterator[list[float]]:
-        """``with report.timed() as t: ...`` then ``t[0]`` holds the elapsed seconds."""
-        holder: list[float] = [0.0]
-        start = time.monotonic()
-        try:
-            yield holder
-        finally:
-            holder[0] = time.monotonic() - start
+    def timed(self, id: str, kind: Kind) -> TimedCheck:
+        """Start timing check ``id``: its ``passed`` / ``failed`` record the seconds since now."""
+        return TimedCheck(self, id, kind)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -202,6 +194,26 @@ class Report:
         path = report_dir / "results.json"
         path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
         return path
+
+
+@dataclass
+class TimedCheck:
+    """One check being timed; ``seconds`` is the time since ``Report.timed``."""
+
+    report: Report
+    id: str
+    kind: Kind
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def passed(self, message: str = "", **details: Any) -> CheckResult:
+        return self.report.passed(self.id, self.kind, message, self.seconds, **details)
+
+    def failed(self, message: str, **details: Any) -> CheckResult:
+        return self.report.failed(self.id, self.kind, message, self.seconds, **details)
 
 
 def _check_json(check: CheckResult) -> dict[str, Any]:

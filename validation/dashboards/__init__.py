@@ -4,7 +4,7 @@ Modules: ``loader`` (JSON → ``model``), ``datasources`` (provisioned datasourc
 ``formats`` + ``interpolate`` (variable syntax and formats), ``variables`` (resolution, query
 variables), ``macros`` (interval, step, $__rate_interval…), ``execute`` (run every target),
 ``thresholds`` (panel thresholds for the alert cross-check), ``report`` (results.json checks),
-``client`` (the Prometheus API Protocol) and ``promclient`` (a minimal HTTP implementation).
+``client`` (the Prometheus API Protocol; ``validation.clients.prometheus`` implements it).
 
 Typical use::
 

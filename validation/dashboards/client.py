@@ -1,17 +1,14 @@
 """The four Prometheus HTTP API calls the dashboard engine needs, as a Protocol.
 
-``promclient.PrometheusHTTPClient`` implements it over HTTP; any object with these methods (the
-harness' own authenticated client, a test double) can be passed instead. Methods return the API's
-``data`` member and raise ``QueryFailed`` with Prometheus' error text when a query is rejected.
+``validation.clients.prometheus.PrometheusClient`` implements it over HTTP; any object with these
+methods (a time-compressing or timing wrapper, a test double) can be passed instead. Methods return
+the API's ``data`` member and raise ``validation.clients.prometheus.QueryFailed`` with Prometheus' error text when a query is
+rejected.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
-
-
-class QueryFailed(Exception):
-    """Prometheus answered with an error (bad_data, execution, timeout) or not at all."""
 
 
 class PrometheusAPI(Protocol):
@@ -23,7 +20,7 @@ class PrometheusAPI(Protocol):
         """/api/v1/label/<label>/values, optionally restricted by a series selector."""
         ...
 
-    def query(self, expr: str, time: float) -> dict[str, Any]:
+    def instant(self, expr: str, time: float) -> dict[str, Any]:
         """/api/v1/query at ``time``: ``{"resultType": ..., "result": [...]}``."""
         ...
 

@@ -40,10 +40,6 @@ class Datasource:
     url: str = ""
     place: str = ""
 
-    @property
-    def is_special(self) -> bool:
-        return self.type in {"mixed", "grafana", "dashboard", EXPRESSION}
-
 
 def special(name: str) -> Datasource:
     kind = EXPRESSION if name == EXPRESSION else _SPECIAL_TYPES[name]

@@ -17,8 +17,9 @@ from typing import Any
 
 import promql_parser
 
+from validation.clients.prometheus import QueryFailed
 from validation.core.errors import ConfigError
-from validation.dashboards.client import PrometheusAPI, QueryFailed
+from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.datasources import Datasource, resolve_target_datasource
 from validation.dashboards.interpolate import VariableValue, interpolate
 from validation.dashboards.macros import TimeRange, compute_timing, expand_macros
@@ -181,7 +182,7 @@ def run_target(
         if target.range or not target.instant:
             _count(result, client.query_range(result.expr, timing.start, timing.end, timing.step_seconds))
         if target.instant:
-            _count(result, client.query(result.expr, time_range.end))
+            _count(result, client.instant(result.expr, time_range.end))
     except QueryFailed as exc:
         result.error = f"Prometheus rejected the query: {exc}"
         return result

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validation.core.durations import parse_duration_seconds
 from validation.core.errors import ScenarioError
 from validation.core.yamlload import line_of, load_yaml
 from validation.synthetic.notation import Sample, parse_series, parse_values
-from validation.timescale.durations import parse_duration_seconds
 
 SCENARIO = "dashboards"
 _TOP_KEYS = {"why", "interval", "input_series", "ready_when"}

@@ -24,6 +24,8 @@ import re
 import time as _time
 from dataclasses import dataclass
 
+from validation.core.durations import grafana_interval_ms
+
 DEFAULT_MAX_DATA_POINTS = 1000
 SAFE_RESOLUTION = 11000
 DEFAULT_SCRAPE_MS = 15_000
@@ -59,25 +61,13 @@ def round_interval_js(ms: float) -> int:
     return _MONTH_MS if ms < 3_628_800_000 else _YEAR_MS
 
 
-_UNIT_MS = {"ms": 1, "s": _S, "m": _M, "h": _H, "d": _D, "w": 7 * _D, "M": 30 * _D, "y": 365 * _D}
-_GO_UNIT_MS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1, "s": _S, "m": _M, "h": _H}
-_SIMPLE = re.compile(r"^(\d+(?:\.\d+)?)(ms|[smhdwMy])$")
-_GO = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-
-
 def parse_interval_ms(text: str) -> float:
-    """A Grafana interval string ("15s", ">1m", "1h30m", "30" = seconds) in milliseconds.
-
-    Raises ValueError for text Grafana would reject."""
-    value = text.strip().replace("<", "", 1).replace(">", "", 1)
-    if re.fullmatch(r"\d+", value):
-        return int(value) * _S
-    simple = _SIMPLE.match(value)
-    if simple:
-        return float(simple.group(1)) * _UNIT_MS[simple.group(2)]
-    if value and _GO.sub("", value) == "":
-        return sum(float(n) * _GO_UNIT_MS[u] for n, u in _GO.findall(value))
-    raise ValueError(f"invalid interval {text!r}")
+    """A Grafana interval ("15s", ">1m", "1h30m", "30" = seconds) in milliseconds; ValueError,
+    which the engine reports on the panel, for text Grafana would reject."""
+    ms = grafana_interval_ms(text)
+    if ms is None:
+        raise ValueError(f"invalid interval {text!r}")
+    return ms
 
 
 def format_interval(ms: float) -> str:

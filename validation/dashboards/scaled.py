@@ -19,8 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from validation.clients.prometheus import QueryFailed
 from validation.core.errors import ConfigError
-from validation.dashboards.client import PrometheusAPI, QueryFailed
+from validation.core.settings import REAL_TIME
+from validation.dashboards.client import PrometheusAPI
 from validation.timescale.promql import compress_promql
 
 
@@ -35,7 +37,7 @@ class RecordedRange:
 
 
 class ScaledClient:
-    def __init__(self, inner: PrometheusAPI, scale: float = 1.0, anchor: float | None = None) -> None:
+    def __init__(self, inner: PrometheusAPI, scale: float = REAL_TIME, anchor: float | None = None) -> None:
         if scale <= 0:
             raise ValueError(f"time scale must be positive, got {scale}")
         self.inner = inner
@@ -68,8 +70,8 @@ class ScaledClient:
     def label_values(self, label: str, match: str | None = None) -> list[str]:
         return self.inner.label_values(label, match)
 
-    def query(self, expr: str, time: float) -> dict[str, Any]:
-        data = self.inner.query(self.compress(expr), self.real_time(time))
+    def instant(self, expr: str, time: float) -> dict[str, Any]:
+        data = self.inner.instant(self.compress(expr), self.real_time(time))
         if data.get("resultType") == "vector":
             self.recorded_instant[expr] = list(data.get("result") or [])
         return data

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from validation.core.errors import StackcheckError
+from validation.core.settings import REAL_TIME
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.datasources import Datasource, load_provisioned_datasources
 from validation.dashboards.execute import PanelResult, execute_dashboard
@@ -98,7 +99,7 @@ class DashboardSession:
         self,
         client: PrometheusAPI,
         *,
-        scale: float = 1.0,
+        scale: float = REAL_TIME,
         range_seconds: float = DEFAULT_RANGE_SECONDS,
         now: float | None = None,
         max_data_points: int | None = None,

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from validation.core.wait import WaitTimeout, wait_until
 from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.fixture import SCENARIO, DataFixture, inject, readiness_query
-from validation.dashboards.promclient import PrometheusHTTPClient
 
 if TYPE_CHECKING:
     from validation.stack.stack import Stack
@@ -30,11 +29,6 @@ def production_range(stack: Stack) -> float:
     started = stack.instance("prometheus").started_at or time.monotonic()
     lived = (time.monotonic() - started) * stack.options.time_scale
     return next((preset for preset in RANGE_PRESETS if preset >= lived), RANGE_PRESETS[-1])
-
-
-def prometheus_api(stack: Stack) -> PrometheusHTTPClient:
-    auth = stack.credentials("prometheus") if stack.instance("prometheus").user else None
-    return PrometheusHTTPClient(stack.url("prometheus"), auth=auth)
 
 
 def wait_first_scrape(stack: Stack, timeout: float = FIRST_SCRAPE_TIMEOUT) -> float:
@@ -64,12 +58,12 @@ def prepare(stack: Stack, fixture: DataFixture, client: PrometheusAPI | None = N
         return [*problems, "the stack has no synthetic target: fixture series cannot be served"]
     scale = stack.options.time_scale
     inject(fixture, stack.synthetic, scale)
-    api = client or prometheus_api(stack)
+    api = client or stack.prometheus()
     query = readiness_query(fixture)
     try:
         # ready two production intervals ago: a range query's last point is aligned down to its step
         settled = 2 * fixture.interval / scale
-        wait_until(lambda: bool(api.query(query, time.time() - settled).get("result")), timeout=fixture_timeout(fixture, scale),
+        wait_until(lambda: bool(api.instant(query, time.time() - settled).get("result")), timeout=fixture_timeout(fixture, scale),
                    what=f"the dashboards' fixture data ({query})",
                    hint="the series are served by the synthetic job; ready_when needs the rules loaded")  # fmt: skip
     except WaitTimeout as exc:

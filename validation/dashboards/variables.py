@@ -21,8 +21,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from validation.clients.prometheus import QueryFailed
 from validation.core.errors import ConfigError
-from validation.dashboards.client import PrometheusAPI, QueryFailed
+from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.datasources import Datasource, resolve_datasource
 from validation.dashboards.interpolate import ALL, VariableValue, interpolate, references
 from validation.dashboards.macros import TimeRange, parse_interval_ms, round_interval_js, seconds_to_hms
@@ -194,7 +195,7 @@ def run_variable_query(query: str, client: PrometheusAPI, time_range: TimeRange,
             return [name for name in client.label_values("__name__") if pattern.search(name)]
         result = _QUERY_RESULT.match(query)
         if result:
-            data = client.query(result.group(1), time_range.end)
+            data = client.instant(result.group(1), time_range.end)
             return [_query_result_text(item) for item in data.get("result", [])]
         return [_series_text(s) for s in client.series(query, time_range.start, time_range.end)]
     except QueryFailed as exc:

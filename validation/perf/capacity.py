@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from validation.core.errors import HarnessError
+from validation.core.settings import DEFAULT_REPORT_DIR
 
 NODES = (10, 50, 100, 500)
 SERIES_PER_NODE = (1_000, 5_000, 20_000)
@@ -188,8 +189,8 @@ def render_page(inputs: CapacityInputs, sweep: dict[str, Any], environment: dict
         "timelines: the last column shows whether it keeps up with a scrape interval at that size — the",
         "sweep uses the pre-rendered load target for this reason.",
         "",
-        "Refresh: `stackcheck capacity --report reports` (writes this page, the",
-        "sweep's JSON and `reports/perf/sweep.png`).",
+        f"Refresh: `stackcheck capacity --report {DEFAULT_REPORT_DIR}` (writes this page, the",
+        f"sweep's JSON and `{DEFAULT_REPORT_DIR}/perf/sweep.png`).",
         "",
     ]
     return "\n".join(lines)

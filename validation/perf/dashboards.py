@@ -35,8 +35,8 @@ class TimingClient:
     def label_values(self, label: str, match: str | None = None) -> list[str]:
         return self.inner.label_values(label, match)
 
-    def query(self, expr: str, time: float) -> dict[str, Any]:
-        return self._timed(self.inner.query, expr, time)
+    def instant(self, expr: str, time: float) -> dict[str, Any]:
+        return self._timed(self.inner.instant, expr, time)
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
         return self._timed(self.inner.query_range, expr, start, end, step)

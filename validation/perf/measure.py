@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validation.clients.http import ApiError
+from validation.clients.prometheus import PrometheusClient
 from validation.core.errors import StackcheckError
 from validation.core.ports import free_port
 from validation.core.project import Project
@@ -212,9 +213,7 @@ class RoundSampler:
         if not self.dashboards:
             return
         auth = self.stack.credentials("prometheus") if self.stack.instance("prometheus").user else None
-        from validation.dashboards.promclient import PrometheusHTTPClient
-
-        client = PrometheusHTTPClient(self.stack.url("prometheus"), auth=auth, timeout=60.0)
+        client = PrometheusClient(self.stack.url("prometheus"), auth=auth, timeout=60.0)
         timings = time_dashboard_queries(self.dashboards, client, self.datasources, self.window_s)
         for dashboard, durations in timings.items():
             if durations:

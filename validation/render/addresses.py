@@ -9,9 +9,7 @@ configs name is never contacted, only its loopback stand-in.
 from __future__ import annotations
 
 import fcntl
-import ipaddress
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,13 +64,6 @@ class AddressMap:
     def blackhole(self) -> str:
         return f"127.{self.block}.{BLACKHOLE_SUFFIX[0]}.{BLACKHOLE_SUFFIX[1]}"
 
-    def is_mapped(self, ip: str) -> bool:
-        try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return addr in ipaddress.ip_network(f"127.{self.block}.0.0/16")
-
     def release(self) -> None:
         if self._lock is not None:
             self._lock.close()
@@ -97,16 +88,3 @@ class AddressMap:
             place=str(_LOCK_DIR),
             hint="wait for the other runs to finish, or remove stale lock files if none is running",
         )
-
-
-_LOCAL = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
-
-
-def is_local_name(host: str) -> bool:
-    """``localhost`` in a config means the host of the component whose config it is."""
-    return host.lower() in _LOCAL
-
-
-def regex_escape_re2(text: str) -> str:
-    """Escape for an RE2 regex inside a Prometheus relabel rule."""
-    return re.sub(r"([.\\+*?\[^\]$(){}=!<>|:\-#/])", r"\\\1", text)

@@ -53,7 +53,6 @@ class RenderedAlertmanager:
     path: Path
     receivers: list[str]
     sinks: set[SinkEndpoint] = field(default_factory=set)
-    template_files: list[Path] = field(default_factory=list)
     uncompressible: list[str] = field(default_factory=list)
     email_recipients: dict[str, str] = field(default_factory=dict)  # address → receiver
     smtp_users: set[str] = field(default_factory=set)
@@ -137,7 +136,7 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
                 hook["url"] = _map_url(str(hook["url"]), ctx, "webhook", sinks)
             _map_http_config(hook.get("http_config"), password_file)
 
-    templates = _copy_templates(data, source, out_dir, ctx)
+    _copy_templates(data, source, out_dir, ctx)
     uncompressible: list[str] = []
     if ctx.time_scale != 1:
         from validation.timescale.alertmanager_config import compress_alertmanager_config
@@ -145,7 +144,7 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
         data, uncompressible = compress_alertmanager_config(data, ctx.time_scale)
     path = out_dir / "alertmanager.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return RenderedAlertmanager(path, receivers, sinks, templates, uncompressible, recipients, smtp_users)
+    return RenderedAlertmanager(path, receivers, sinks, uncompressible, recipients, smtp_users)
 
 
 def _map_smarthost(smarthost: str, ctx: RenderContext, sinks: set[SinkEndpoint], own_host: str) -> str:
@@ -169,9 +168,9 @@ def _map_http_config(http: Any, password_file: str) -> None:
                 inner[key] = password_file
 
 
-def _copy_templates(data: dict[str, Any], source: Path, out_dir: Path, ctx: RenderContext) -> list[Path]:
-    """Copy the template files the config references; missing ones are reported by the static check."""
-    copied: list[Path] = []
+def _copy_templates(data: dict[str, Any], source: Path, out_dir: Path, ctx: RenderContext) -> None:
+    """Copy the template files the config references into the run directory and point the config
+    at the copies; missing ones are reported by the static check."""
     rendered: list[str] = []
     target_dir = out_dir / "templates"
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -183,8 +182,6 @@ def _copy_templates(data: dict[str, Any], source: Path, out_dir: Path, ctx: Rend
         for match in matches:
             target = target_dir / match.name
             shutil.copyfile(match, target)
-            copied.append(target)
         rendered.append(str(target_dir / base.name))
     if "templates" in data:
         data["templates"] = rendered
-    return copied

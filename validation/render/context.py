@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validation.core.settings import REAL_TIME
 from validation.render.addresses import AddressMap
 
 
@@ -19,7 +20,7 @@ class RenderContext:
 
     run_dir: Path
     addresses: AddressMap
-    time_scale: float = 1.0
+    time_scale: float = REAL_TIME
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     warnings: list[str] = field(default_factory=list)
 
@@ -37,13 +38,6 @@ class RenderContext:
             self.secrets_dir.mkdir(parents=True, exist_ok=True)
             path.write_text(self.password, encoding="utf-8")
             path.chmod(0o600)
-        return path
-
-    def secret_file(self, name: str, content: str) -> Path:
-        self.secrets_dir.mkdir(parents=True, exist_ok=True)
-        path = self.secrets_dir / name
-        path.write_text(content, encoding="utf-8")
-        path.chmod(0o600)
         return path
 
     def warn(self, message: str) -> None:

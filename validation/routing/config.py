@@ -9,12 +9,12 @@ left to ``amtool check-config``. Errors are ``ConfigError`` with file:line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from validation.core.durations import prometheus_ms
 from validation.core.errors import ConfigError
 from validation.core.yamlload import line_of, load_yaml, parse_yaml
 from validation.routing.inhibition import InhibitRule, Labels, inhibiting_rule
@@ -45,8 +45,6 @@ INHIBIT_KEYS = {
     "target_matchers",
     "equal",
 }
-_DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
-_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 
 
 @dataclass
@@ -163,16 +161,6 @@ def _matchers(ctx: _Context, data: Mapping[str, Any], prefix: str) -> tuple[Matc
     return tuple(found)
 
 
-def parse_duration(text: Any) -> float | None:
-    """Prometheus duration (``1h30m``, ``500ms``) in seconds; None when not one."""
-    if not isinstance(text, str) or not text:
-        return None
-    m = _DURATION.fullmatch(text)
-    if not m or not any(m.groups()):
-        return None
-    return sum(int(g) * unit for g, unit in zip(m.groups(), _UNITS, strict=True) if g)
-
-
 def _route(ctx: _Context, data: Any, parent: RouteOpts | None, path: str) -> Route:
     if not isinstance(data, Mapping):
         raise ctx.error(data, None, f"{path} must be a mapping", "write the route as key: value pairs")
@@ -190,14 +178,14 @@ def _route(ctx: _Context, data: Any, parent: RouteOpts | None, path: str) -> Rou
     opts = _group_by(ctx, data, opts)
     for key in ("group_wait", "group_interval", "repeat_interval"):
         if key in data:
-            seconds = parse_duration(data[key])
-            if seconds is None:
+            ms = prometheus_ms(data[key])
+            if ms is None:
                 raise ctx.error(
                     data, key, f"not a valid duration string: {data[key]!r}", "use e.g. 30s, 5m, 4h"
                 )
-            if seconds == 0 and key != "group_wait":
+            if ms == 0 and key != "group_wait":
                 raise ctx.error(data, key, f"{key} cannot be zero", "use a positive duration")
-            durations: dict[str, Any] = {key: seconds}
+            durations: dict[str, Any] = {key: ms / 1000}
             opts = replace(opts, **durations)
     intervals: dict[str, Any] = {}
     for key in ("mute_time_intervals", "active_time_intervals"):

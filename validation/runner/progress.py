@@ -272,37 +272,6 @@ class _Eta(_GroupColumn):
         return Text(f"ETA {duration(eta)}" if eta is not None else "ETA ?")
 
 
-def run_checks(
-    progress: Progress,
-    group: str,
-    check_types: Sequence[type],
-    ctx: Any,
-    report: Report,
-    extra: Callable[[Any, Report], None] | None = None,
-) -> None:
-    """Run each check class of ``group`` (then ``extra``) into ``report``, each one an item."""
-    progress.group_started(group, len(check_types) + (extra is not None))
-    steps: list[tuple[str, Callable[[Any, Report], None]]] = [
-        (getattr(t, "id", t.__name__), _runner_of(t)) for t in check_types
-    ]
-    if extra is not None:
-        steps.append((getattr(extra, "__name__", group), extra))
-    for name, step in steps:
-        before = len(report.checks)
-        step(ctx, report)
-        progress.item_done(group, name, report.checks[before:])
-    progress.group_finished(group)
-
-
-def _runner_of(check_type: type) -> Callable[[Any, Report], None]:
-    def run(ctx: Any, report: Report) -> None:
-        from validation.checks.base import run_check  # checks import this module: no cycle
-
-        run_check(check_type(), ctx, report)
-
-    return run
-
-
 # ---------------------------------------------------------------- the closing summary
 def group_of(check_id: str) -> str:
     return check_id.partition("/")[0]

@@ -5,40 +5,33 @@ from __future__ import annotations
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from validation.checks import RUNTIME, STATIC, CheckContext
-from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios
-from validation.checks.base import run_check
+from validation.checks import ALL_GROUPS, GROUPS, CheckContext, checks_for, run_checks
+from validation.checks.alerts.pipeline import load_checked_scenarios
 from validation.core.errors import ConfigError, HarnessError
 from validation.core.project import Project
 from validation.core.results import Report
+from validation.core.settings import Settings
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
 from validation.runner.attempts import Rerun, rerun_on_new_stack, settle
-from validation.runner.progress import NULL_PROGRESS, Progress, run_checks
+from validation.runner.progress import NULL_PROGRESS, Progress
 from validation.stack.stack import Stack, StackOptions
 
-ALL_GROUPS = ("static", "health", "scrape", "alerts", "notifications", "dashboards")
 
+@dataclass(frozen=True)
+class RunOptions(Settings):
+    """The shared ``Settings`` (backend, time scale, report dir) and what only `run` chooses."""
 
-@dataclass
-class RunOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
     only: tuple[str, ...] = ALL_GROUPS
-    report_dir: Path = Path("reports")
     keep_run_dir: bool = False
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
-    extra: dict[str, object] = field(default_factory=dict)
-    progress: Progress = NULL_PROGRESS
+    progress: Progress = NULL_PROGRESS  # the console display (runner/progress.py)
 
 
 def run_static(project: Project, report: Report, work_dir: Path, progress: Progress = NULL_PROGRESS) -> None:
-    ctx = CheckContext(project, work_dir, progress=progress)
-    from validation.checks.dashboards.run import run_static_dashboard_checks
-
-    run_checks(progress, "static", STATIC, ctx, report, extra=run_static_dashboard_checks)
+    run_checks(GROUPS["static"], CheckContext(project, work_dir, progress=progress), report)
 
 
 def check(project: Project, report_dir: Path, progress: Progress = NULL_PROGRESS) -> Report:
@@ -102,35 +95,23 @@ def run(project: Project, options: RunOptions) -> Report:
                 report.measurements["component_startup_s"] = {
                     i.name: round(i.startup_seconds, 3) for i in stack.instances()
                 }
-                ctx = CheckContext(project, Path(tmp), stack=stack, progress=options.progress)
-                for group in ("health", "scrape"):
-                    if group in options.only:
-                        run_checks(options.progress, group, RUNTIME[group], ctx, report)
+                ctx = CheckContext(
+                    project,
+                    Path(tmp),
+                    stack=stack,
+                    groups=options.only,
+                    scenario_pattern=options.scenarios,
+                    report_dir=options.report_dir,
+                    progress=options.progress,
+                )
+                runtime = [g for g in options.only if g != "static"]
+                static_done = GROUPS["static"] if "static" in options.only else ()
+                run_checks(checks_for(runtime, already_run=static_done), ctx, report)
                 if {"alerts", "notifications"} & set(options.only):
-                    pipeline = Report()
                     coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    run_check(AlertPipelineCheck(coverage=coverage, pattern=options.scenarios), ctx, pipeline)
                     rerun = rerun_on_new_stack(
                         project, backend, options.keep_run_dir, coverage, options.progress, options.time_scale
                     )
-                    wanted = {
-                        k
-                        for g, k in (("alerts", "alert"), ("notifications", "notification"))
-                        if g in options.only
-                    } | {"reliability"}
-                    report.checks += [c for c in pipeline.checks if c.kind in wanted]
-                    report.coverage.update(pipeline.coverage)
-                    report.measurements.update(pipeline.measurements)
-                if "dashboards" in options.only:
-                    # after the alert pipeline: the dashboards' GPU fixture would fire GPU alerts
-                    from validation.checks.dashboards.run import run_dashboard_checks
-
-                    ctx.options["report_dir"] = str(options.report_dir)
-                    options.progress.group_started("dashboards", 1)
-                    before = len(report.checks)
-                    run_dashboard_checks(ctx, report, include_static="static" not in options.only)
-                    options.progress.item_done("dashboards", "dashboards", report.checks[before:])
-                    options.progress.group_finished("dashboards")
                 report.environment = stack.environment()
                 if stack.state and stack.state.ctx.warnings:
                     report.environment["render_warnings"] = list(stack.state.ctx.warnings)

@@ -11,9 +11,9 @@ import math
 import re
 from typing import Any, TypeVar
 
+from validation.core.durations import prometheus_ms
 from validation.core.errors import ScenarioError
 from validation.core.yamlload import LineDict, LineList
-from validation.scenarios._durations import parse_duration
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 T = TypeVar("T")
@@ -105,7 +105,8 @@ def duration(data: LineDict, key: str, at: At, *, positive: bool = True) -> floa
     value = data.get(key)
     if value is None:
         return None
-    seconds = parse_duration(value) if isinstance(value, str) else None
+    ms = prometheus_ms(value)
+    seconds = None if ms is None else ms / 1000
     if seconds is None or (positive and seconds <= 0):
         raise at.key(data, key).error(
             f"{key} must be a {'positive ' if positive else ''}duration, got {value!r}",

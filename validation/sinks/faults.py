@@ -80,10 +80,6 @@ class Faults:
         with self._lock:
             return self._attempts[receiver]
 
-    def reset_attempts(self) -> None:
-        with self._lock:
-            self._attempts.clear()
-
     def begin_attempt(self, receiver: str = "") -> Decision:
         """Count one attempt (for ``receiver``, "" when not known yet) and say how to answer it."""
         with self._lock:

@@ -5,7 +5,7 @@ relay's certificate. ``self_signed_tls(hosts, directory)`` writes a self-signed 
 valid for those host names / IP addresses and returns the server context for ``SmtpSink`` and
 the CA file a client (``tls_config.ca_file`` in alertmanager.yml) must trust.
 
-Limits: needs the ``cryptography`` package; the key is RSA 2048 and lives one day.
+Limits: needs the ``cryptography`` package (the ``tls`` extra); the key is RSA 2048 and lives one day.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def self_signed_tls(hosts: Sequence[str], directory: Path) -> TlsFiles:
         raise HarnessError(
             "cannot make a certificate for the SMTP sink's STARTTLS: the cryptography package is missing",
             place="sinks/tls",
-            hint="pip install cryptography, or set smtp_require_tls: false in the config under test",
+            hint="pip install 'stackcheck[tls]', or set smtp_require_tls: false in the config under test",
         ) from err
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])

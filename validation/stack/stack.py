@@ -1,4 +1,4 @@
-"""``Stack``: the one object tests and checks talk to (design.md, "Two backends, one Stack").
+"""``Stack``: the one object tests and checks talk to, whichever backend runs the components.
 
     with Stack(Project.load(root), backend="process", time_scale=20) as stack:
         stack.prometheus().targets()
@@ -33,6 +33,7 @@ from validation.components.base import RenderInputs
 from validation.core.errors import HarnessError, StackcheckError
 from validation.core.ports import ensure_free, free_port
 from validation.core.project import Project
+from validation.core.settings import DEFAULT_BACKEND, REAL_TIME
 from validation.core.wait import wait_until
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
@@ -48,8 +49,8 @@ SYNTHETIC_HOST = "stackcheck-synthetic"
 
 @dataclass
 class StackOptions:
-    backend: str = "process"
-    time_scale: float = 1.0
+    backend: str = DEFAULT_BACKEND
+    time_scale: float = REAL_TIME
     run_root: Path | None = None
     keep_run_dir: bool = False
     ready_timeout: float = 60.0

@@ -97,7 +97,6 @@ class SyntheticTarget:
         self._scraped = threading.Condition(self._lock)
         self._timelines: dict[tuple[str, tuple[tuple[str, str], ...]], Timeline] = {}
         self._types: dict[str, str] = {}
-        self._helps: dict[str, str] = {}
         self._scrapes = 0
         self._http: BackgroundHttpServer | None = None
 
@@ -148,10 +147,6 @@ class SyntheticTarget:
         with self._lock:
             self._types[family] = kind
 
-    def set_help(self, family: str, text: str) -> None:
-        with self._lock:
-            self._helps[family] = text
-
     def remove_scenario(self, name: str) -> int:
         """Stop serving every series of scenario ``name``; returns how many were removed."""
         with self._lock:
@@ -172,14 +167,14 @@ class SyntheticTarget:
         """The exposition body a scrape at ``now`` (default: the clock) receives."""
         with self._lock:
             timelines = list(self._timelines.values())
-            types, helps = dict(self._types), dict(self._helps)
+            types = dict(self._types)
         moment = self._clock() if now is None else now
         points = []
         for timeline in timelines:
             value = timeline.value_at(moment)
             if value is not None:
                 points.append(Point(timeline.name, timeline.labels, value))
-        return render_exposition(points, types=types, helps=helps)
+        return render_exposition(points, types=types)
 
     # serving --------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 ``--time-scale K`` (K ≥ 1, a float; 1 is real time) divides every duration that defines what an
 expression or a notification means by K, and rewrites what would otherwise change value:
 
-- ``durations``: parse / print Prometheus and Go durations, ``TimeScale`` (÷K in whole ms);
+- ``durations``: ``TimeScale`` (÷K in whole ms; parsing and printing are validation.core.durations);
 - ``promql``: ranges, offsets, subquery range/step ÷K; ``rate``/``irate``/``deriv`` → ``(… / K)``;
   ``predict_linear`` horizon ÷K; ``uncompressible_reasons`` for what no rewrite can fix;
 - ``rules``: group interval, ``for``, ``keep_firing_for``, expr;

@@ -25,8 +25,9 @@ from typing import Any
 
 import yaml
 
+from validation.core.durations import format_duration_ms
 from validation.core.errors import HarnessError
-from validation.timescale.durations import TimeScale, format_duration_ms
+from validation.timescale.durations import TimeScale
 from validation.timescale.promql import compress_promql_noted
 from validation.timescale.rules import compress_rule_groups
 

@@ -18,8 +18,9 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from validation.core.durations import format_duration_ms, parse_duration_ms
 from validation.core.yamlload import line_of
-from validation.timescale.durations import TimeScale, format_duration_ms, parse_duration_ms
+from validation.timescale.durations import TimeScale
 
 GLOBAL_DEFAULTS = {"scrape_interval": "1m", "scrape_timeout": "10s", "evaluation_interval": "1m"}
 FLAG_DEFAULTS = {

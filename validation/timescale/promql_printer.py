@@ -17,8 +17,9 @@ from typing import Any
 
 import promql_parser as pp
 
+from validation.core.durations import format_duration_ms
 from validation.core.errors import ConfigError
-from validation.timescale.durations import TimeScale, format_duration_ms
+from validation.timescale.durations import TimeScale
 
 PER_SECOND = frozenset({"rate", "irate", "deriv"})
 HORIZON_ARG = {"predict_linear": 1}

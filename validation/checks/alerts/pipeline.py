@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 from pathlib import Path
+from typing import ClassVar
 
 from validation.checks.base import Check, CheckContext
+from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
-from validation.core.results import Report
+from validation.core.results import Kind, Report
 from validation.core.yamlload import load_yaml
 from validation.pipeline.coverage import record_coverage
 from validation.pipeline.run import run_pipeline
@@ -24,7 +26,6 @@ from validation.render.rules import rule_name
 from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
 from validation.scenarios.loader import load_scenarios, validate_against
 from validation.scenarios.model import Scenario
-from validation.timescale.durations import parse_duration_seconds
 
 
 def alert_rules(rule_files: list[Path]) -> dict[str, float]:
@@ -64,29 +65,40 @@ def production_timing(ctx: CheckContext, scale: float, routing: AlertmanagerConf
 
 
 class AlertPipelineCheck(Check):
+    """Serves the `alerts` and `notifications` groups: keeps the results of the kinds selected
+    (``reliability`` always) and gates coverage only when both run on every scenario."""
+
     id = "alerts"
     kind = "alert"
+    reports_progress = True  # per scenario, from the pipeline
+    KINDS_OF_GROUP: ClassVar[dict[str, Kind]] = {"alerts": "alert", "notifications": "notification"}
 
     def __init__(
-        self,
-        coverage: bool = True,
-        pattern: str = "",
-        names: set[str] | None = None,
-        slack: float | None = None,
+        self, coverage: bool = True, names: set[str] | None = None, slack: float | None = None
     ) -> None:
-        self.coverage = coverage
-        self.pattern = pattern
-        self.names = names  # exactly these scenarios (a re-run), or every one matching ``pattern``
+        self.coverage = coverage  # False: a measurement that only wants the latencies
+        self.names = names  # exactly these scenarios (a re-run), or every one matching the pattern
         self.slack = slack  # wall seconds added to deadlines (a re-run keeps the first's in production time)
 
     def run(self, ctx: CheckContext, report: Report) -> None:
+        pipeline = Report()
+        self.run_pipeline(ctx, pipeline)
+        wanted = {kind for group, kind in self.KINDS_OF_GROUP.items() if ctx.selected(group)} | {
+            "reliability"
+        }
+        report.checks += [c for c in pipeline.checks if c.kind in wanted]
+        report.coverage.update(pipeline.coverage)
+        report.measurements.update(pipeline.measurements)
+
+    def run_pipeline(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
         scenarios, rules, routing = load_checked_scenarios(ctx)
-        if self.pattern:
-            scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, self.pattern)]
+        pattern = ctx.scenario_pattern
+        if pattern:
+            scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, pattern)]
             if not scenarios:
                 raise HarnessError(
-                    f"no scenario matches {self.pattern!r}",
+                    f"no scenario matches {pattern!r}",
                     place=str(ctx.project.scenarios_dir),
                     hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
                 )
@@ -113,6 +125,6 @@ class AlertPipelineCheck(Check):
         if self.slack is not None:
             timing = dataclasses.replace(timing, slack=self.slack)
         outcome = run_pipeline(stack, runnable, timing, rules, routing, report, progress=ctx.progress)
-        if self.coverage:
+        if self.coverage and all(ctx.selected(g) for g in self.KINDS_OF_GROUP) and not pattern:
             not_here = uncompressible if scale != 1 else set()
             record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)

@@ -22,6 +22,7 @@ import requests
 from validation.checks.base import Check, CheckContext
 from validation.checks.dashboards.session import session_for
 from validation.core.results import Report
+from validation.core.settings import REAL_TIME
 from validation.dashboards.grafana_api import GrafanaClient, locate, series_of_frames, series_of_matrix
 from validation.dashboards.session import DashboardSession, dashboard_key
 
@@ -31,7 +32,7 @@ class GrafanaApiCheck(Check):
     kind = "dashboard"
 
     def run(self, ctx: CheckContext, report: Report) -> None:
-        scale = ctx.stack.options.time_scale if ctx.stack is not None else 1.0
+        scale = ctx.stack.options.time_scale if ctx.stack is not None else REAL_TIME
         self.evaluate(session_for(ctx), report, scale=scale)
 
     def evaluate(
@@ -39,7 +40,7 @@ class GrafanaApiCheck(Check):
         session: DashboardSession,
         report: Report,
         *,
-        scale: float = 1.0,
+        scale: float = REAL_TIME,
         env: Mapping[str, str] | None = None,
     ) -> None:
         where = locate(env)

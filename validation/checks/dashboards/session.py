@@ -1,8 +1,8 @@
 """Where the dashboard checks find the project's dashboards, and the one session they share.
 
-Every ``dashboards_*`` check reads the same ``DashboardSession`` (loaded once per context, kept in
-``ctx.options["dashboards_session"]``); checks that need query results find them there once
-``dashboards_run.run_dashboard_checks`` (or a test) executed it.
+Every dashboard check reads the same ``DashboardSession`` (loaded once per context, kept in
+``ctx.dashboard_session``); checks that need query results find them there once
+``DashboardFixtureCheck`` (or a test) executed it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from validation.core.project import Project
 from validation.core.results import Report
 from validation.dashboards.session import DashboardSession, project_dashboard_files
 
-KEY = "dashboards_session"
-
 
 def grafana_paths(project: Project) -> tuple[Path, Path]:
     """(dashboards folder, provisioning folder) of the project's Grafana."""
@@ -28,13 +26,12 @@ def grafana_paths(project: Project) -> tuple[Path, Path]:
 
 
 def session_for(ctx: CheckContext) -> DashboardSession:
-    session = ctx.options.get(KEY)
-    if isinstance(session, DashboardSession):
-        return session
-    dashboards, provisioning = grafana_paths(ctx.project)
-    session = DashboardSession.load(project_dashboard_files(dashboards), provisioning / "datasources")
-    ctx.options[KEY] = session
-    return session
+    if ctx.dashboard_session is None:
+        dashboards, provisioning = grafana_paths(ctx.project)
+        ctx.dashboard_session = DashboardSession.load(
+            project_dashboard_files(dashboards), provisioning / "datasources"
+        )
+    return ctx.dashboard_session
 
 
 class SessionCheck(Check):

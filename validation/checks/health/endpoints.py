@@ -6,8 +6,6 @@ Catches: a component that started but is not serving (storage, config reload, cl
 
 from __future__ import annotations
 
-import time
-
 import requests
 
 from validation.checks.base import Check, CheckContext
@@ -26,27 +24,19 @@ class HealthCheck(Check):
                 ("healthy", inst.component.healthy_path),
                 ("ready", inst.component.ready_path),
             ):
-                check_id = f"{self.id}/{inst.name}/{probe}"
-                start = time.monotonic()
+                timing = report.timed(f"{self.id}/{inst.name}/{probe}", self.kind)
                 try:
                     response = requests.get(inst.url + path, auth=auth, timeout=5)
                 except requests.RequestException as exc:
-                    report.failed(
-                        check_id,
-                        self.kind,
+                    timing.failed(
                         f"GET {path}: {exc.__class__.__name__}: {exc}. Hint: see "
-                        f"`stackcheck` logs of {inst.name}",
-                        time.monotonic() - start,
+                        f"`stackcheck` logs of {inst.name}"
                     )
                     continue
-                seconds = time.monotonic() - start
                 if response.status_code == 200:
-                    report.passed(check_id, self.kind, seconds=seconds)
+                    timing.passed()
                 else:
-                    report.failed(
-                        check_id,
-                        self.kind,
+                    timing.failed(
                         f"GET {path}: exp: 200, got: {response.status_code} "
-                        f"{response.text[:200]!r}. Hint: the component log says why",
-                        seconds,
+                        f"{response.text[:200]!r}. Hint: the component log says why"
                     )

@@ -7,8 +7,6 @@ upgrade — which would make the alert silently never fire.
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext
 from validation.core.promql_names import selected_metrics
 from validation.core.results import Report
@@ -31,7 +29,7 @@ class NodeFamiliesCheck(Check):
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
-        start = time.monotonic()
+        timing = report.timed(self.id, self.kind)
         families = sorted(node_families_used(ctx.project.rule_files()))
         if not families:
             report.skipped(self.id, self.kind, "the rules use no node_* metric")
@@ -46,23 +44,13 @@ class NodeFamiliesCheck(Check):
             present.setdefault(sample.labels.get("__name__", ""), set()).add(host)
         missing = {f: sorted(set(nodes) - present.get(f, set())) for f in families}
         missing = {f: hosts for f, hosts in missing.items() if hosts}
-        seconds = time.monotonic() - start
         if missing:
             lines = [f"{f} (missing on {', '.join(h)})" for f, h in sorted(missing.items())]
-            report.failed(
-                self.id,
-                self.kind,
+            timing.failed(
                 f"exp: {len(families)} node_* families on each of {len(nodes)} nodes, "
                 f"got {len(missing)} missing: "
                 + "; ".join(lines)
-                + ". Hint: enable the collector or fix the metric name in the rule",
-                seconds,
+                + ". Hint: enable the collector or fix the metric name in the rule"
             )
         else:
-            report.passed(
-                self.id,
-                self.kind,
-                f"{len(families)} families on {len(nodes)} nodes",
-                seconds,
-                families=families,
-            )
+            timing.passed(f"{len(families)} families on {len(nodes)} nodes", families=families)

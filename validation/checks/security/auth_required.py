@@ -7,8 +7,6 @@ the admin surface of Prometheus, Alertmanager or the Pushgateway to anyone on th
 
 from __future__ import annotations
 
-import time
-
 import requests
 
 from validation.checks.base import Check, CheckContext
@@ -25,7 +23,7 @@ class AuthRequiredCheck(Check):
             if not inst.component.auth_protected:
                 continue
             check_id = f"{self.id}/{inst.name}/auth-required"
-            start = time.monotonic()
+            timing = report.timed(check_id, self.kind)
             if not inst.user:
                 report.failed(
                     check_id,
@@ -49,14 +47,10 @@ class AuthRequiredCheck(Check):
                         seen.append(f"{label} {path}: {exc.__class__.__name__}")
                     if code != 401:
                         seen.append(f"{label} GET {path} → {code}")
-            seconds = time.monotonic() - start
             if seen:
-                report.failed(
-                    check_id,
-                    self.kind,
+                timing.failed(
                     f"exp: 401 for every request without valid credentials, got: "
-                    f"{'; '.join(seen)}. Hint: check --web.config.file and basic_auth_users",
-                    seconds,
+                    f"{'; '.join(seen)}. Hint: check --web.config.file and basic_auth_users"
                 )
             else:
-                report.passed(check_id, self.kind, seconds=seconds)
+                timing.passed()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from validation.checks.base import Check, CheckContext, relative, tool_line
+from validation.checks.base import Check, CheckContext, config_file, relative, tool_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -14,21 +12,18 @@ class AlertmanagerConfigCheck(Check):
     kind = "static"
 
     def run(self, ctx: CheckContext, report: Report) -> None:
-        config = ctx.project.components.get("alertmanager")
-        if config is None or config.config is None:
+        path = config_file(ctx.project, "alertmanager")
+        if path is None:
             return
-        start = time.monotonic()
-        result = run_tool("amtool", ["check-config", str(config.config)], cwd=config.config.parent)
-        where = relative(ctx.project, config.config)
+        timing = report.timed(self.id, self.kind)
+        result = run_tool("amtool", ["check-config", str(path)], cwd=path.parent)
+        where = relative(ctx.project, path)
         if result.ok:
-            report.passed(self.id, self.kind, seconds=time.monotonic() - start)
+            timing.passed()
         else:
-            output = result.output.replace(str(config.config), where)
-            report.failed(
-                self.id,
-                self.kind,
+            output = result.output.replace(str(path), where)
+            timing.failed(
                 f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names",
-                time.monotonic() - start,
                 file=where,
                 line=tool_line(output, where),
             )

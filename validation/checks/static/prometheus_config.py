@@ -9,7 +9,6 @@ SD); rule files stay the originals, so promtool names the user's files.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from validation.checks.base import Check, CheckContext, relative
@@ -32,7 +31,7 @@ class PrometheusConfigCheck(Check):
         if config.config is None:
             report.failed(self.id, self.kind, "components.prometheus.config is not set in stack/stack.yaml")
             return
-        start = time.monotonic()
+        timing = report.timed(self.id, self.kind)
         addresses = AddressMap.allocate()
         try:
             render_ctx = RenderContext(ctx.work_dir / "static-prometheus", addresses)
@@ -46,24 +45,20 @@ class PrometheusConfigCheck(Check):
             )
         except StackcheckError as exc:
             file, line = split_place(exc.place)
-            report.failed(self.id, self.kind, exc.render(), time.monotonic() - start, file=file, line=line)
+            timing.failed(exc.render(), file=file, line=line)
             return
         finally:
             addresses.release()
         result = run_tool("promtool", ["check", "config", "--lint=all", str(rendered.path)])
         output = result.output.replace(str(rendered.path), relative(ctx.project, config.config))
         output = output.replace(f"{ctx.project.root}/", "")
-        seconds = time.monotonic() - start
         if result.ok:
-            report.passed(self.id, self.kind, "; ".join(render_ctx.warnings), seconds)
+            timing.passed("; ".join(render_ctx.warnings))
         else:
-            report.failed(
-                self.id,
-                self.kind,
-                # promtool lists every file it checked; what failed follows its last "FAILED:"
+            # promtool lists every file it checked; what failed follows its last "FAILED:"
+            timing.failed(
                 f"promtool check config failed: {output.rsplit('FAILED:', 1)[-1].strip()}. Hint: fix the file and line "
                 "promtool names; run `promtool check config` on it for details",
-                seconds,
                 **_place(output, relative(ctx.project, config.config)),
             )
 

@@ -7,9 +7,7 @@ no one; a critical alert that could end only in a silent receiver.
 
 from __future__ import annotations
 
-import time
-
-from validation.checks.base import Check, CheckContext, relative
+from validation.checks.base import Check, CheckContext, config_file, relative
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
 from validation.routing.cases import check_results, run_routes_cases
@@ -22,32 +20,29 @@ class RoutesCheck(Check):
     kind = "static"
 
     def run(self, ctx: CheckContext, report: Report) -> None:
-        config_path = ctx.project.components.get("alertmanager")
-        if config_path is None or config_path.config is None:
+        path = config_file(ctx.project, "alertmanager")
+        if path is None:
             return
-        start = time.monotonic()
-        where = relative(ctx.project, config_path.config)
+        timing = report.timed(f"{self.id}/properties", self.kind)
+        where = relative(ctx.project, path)
         try:
-            config = load_alertmanager_config(config_path.config)
+            config = load_alertmanager_config(path)
         except StackcheckError as exc:
             report.failed(f"{self.id}/properties", self.kind, exc.render(), file=where)
             return
         problems = check_routing_properties(config, example_label_sets(config))
         if problems:
-            report.failed(
-                f"{self.id}/properties",
-                self.kind,
+            timing.failed(
                 "; ".join(problems[:10]) + ". Hint: every alert must reach a receiver that notifies someone",
-                time.monotonic() - start,
                 file=where,
             )
         else:
-            report.passed(f"{self.id}/properties", self.kind, seconds=time.monotonic() - start)
+            timing.passed()
         cases = ctx.project.fixtures_dir / "routes.yml"
         if not cases.is_file():
             report.skipped(
                 f"{self.id}/cases", self.kind, "no fixtures/routes.yml (label set → expected receivers)"
             )
             return
-        for result in check_results(run_routes_cases(config_path.config, cases)):
+        for result in check_results(run_routes_cases(path, cases)):
             report.add(result)

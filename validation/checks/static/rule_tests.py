@@ -5,8 +5,6 @@ Catches: a rule whose exact timing or labels changed (promtool prints exp:/got:)
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
 from validation.core.results import Report
@@ -27,16 +25,13 @@ class RuleTestsCheck(Check):
             )
             return
         for path in files:
-            start = time.monotonic()
-            result = run_tool("promtool", ["test", "rules", path.name], cwd=path.parent, timeout=120)
             check_id = f"{self.id}/{path.name}"
+            timing = report.timed(check_id, self.kind)
+            result = run_tool("promtool", ["test", "rules", path.name], cwd=path.parent, timeout=120)
             if result.ok:
-                report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+                timing.passed()
             else:
-                report.failed(
-                    check_id,
-                    self.kind,
+                timing.failed(
                     f"{relative(ctx.project, path)}: promtool test rules failed:\n{result.output}",
-                    time.monotonic() - start,
                     file=relative(ctx.project, path),
                 )

@@ -8,8 +8,6 @@ Duplicate rules (same name and labels) promtool reports as lint with exit code 0
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext, relative, tool_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
@@ -30,21 +28,18 @@ class RulesCheck(Check):
             )
             return
         for path in files:
-            start = time.monotonic()
+            check_id = f"{self.id}/{path.name}"
+            timing = report.timed(check_id, self.kind)
             name = relative(ctx.project, path)
             result = run_tool("promtool", ["check", "rules", "--lint=all", str(path)], cwd=ctx.project.root)
-            check_id = f"{self.id}/{path.name}"
             if result.ok:
-                report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+                timing.passed()
                 self._lint(check_id, name, result.output, report)
             else:
                 detail = result.output.replace(str(path), name).split("FAILED:", 1)[-1].strip()
-                report.failed(
-                    check_id,
-                    self.kind,
+                timing.failed(
                     f"{name}: promtool check rules failed: {detail}. Hint: fix the "
                     "expression at that line (the position after the line is inside the expression)",
-                    time.monotonic() - start,
                     file=name,
                     line=tool_line(detail, name),
                 )

@@ -8,11 +8,10 @@ renders every notification with the empty default ("" subject, "" Slack text).
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
-from validation.checks.base import Check, CheckContext, relative
+from validation.checks.base import Check, CheckContext, config_file, relative
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
@@ -40,13 +39,13 @@ class TemplatesCheck(Check):
     kind = "static"
 
     def run(self, ctx: CheckContext, report: Report) -> None:
-        config = ctx.project.components.get("alertmanager")
-        if config is None or config.config is None:
+        path = config_file(ctx.project, "alertmanager")
+        if path is None:
             return
-        start = time.monotonic()
-        where = relative(ctx.project, config.config)
+        timing = report.timed(self.id, self.kind)
+        where = relative(ctx.project, path)
         try:
-            data = load_yaml(config.config) or {}
+            data = load_yaml(path) or {}
         except StackcheckError as exc:
             report.failed(self.id, self.kind, exc.render(), file=where)
             return
@@ -56,7 +55,7 @@ class TemplatesCheck(Check):
         entries = data.get("templates") or []
         lines = getattr(entries, "item_lines", [0] * len(entries))
         for pattern, line in zip(entries, lines, strict=False):
-            base = Path(pattern) if Path(pattern).is_absolute() else config.config.parent / pattern
+            base = Path(pattern) if Path(pattern).is_absolute() else path.parent / pattern
             matches = sorted(base.parent.glob(base.name)) if base.parent.is_dir() else []
             if not matches:
                 problems.append(f"templates entry {pattern!r} (line {line}) matches no file")
@@ -68,17 +67,14 @@ class TemplatesCheck(Check):
         if missing:
             problems.append(f"receivers use templates that no template file defines: {', '.join(missing)}")
         if problems:
-            report.failed(
-                self.id,
-                self.kind,
+            timing.failed(
                 f"{where}: " + "; ".join(problems) + ". Hint: fix the path (relative "
                 "to alertmanager.yml) or add the {{ define }} — amtool does not catch this",
-                time.monotonic() - start,
                 file=where,
                 line=first_line,
             )
         else:
-            report.passed(self.id, self.kind, seconds=time.monotonic() - start)
+            timing.passed()
 
 
 def _strings(node: Any) -> str:

@@ -6,8 +6,6 @@ everyone out (or, with no users, let everyone in: reported as a failure too).
 
 from __future__ import annotations
 
-import time
-
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
 from validation.core.errors import StackcheckError
@@ -23,42 +21,33 @@ class WebConfigCheck(Check):
         for name, config in ctx.project.components.items():
             if config.web_config is None:
                 continue
-            start = time.monotonic()
             check_id = f"{self.id}/{name}"
+            timing = report.timed(check_id, self.kind)
             where = relative(ctx.project, config.web_config)
             result = run_tool("promtool", ["check", "web-config", str(config.web_config)])
             if not result.ok:
-                report.failed(
-                    check_id,
-                    self.kind,
+                timing.failed(
                     f"{where}: {result.output}. Hint: see the exporter-toolkit web configuration docs",
-                    time.monotonic() - start,
                     file=where,
                 )
                 continue
             try:
                 users = read_users(config.web_config)
             except StackcheckError as exc:
-                report.failed(check_id, self.kind, exc.render(), time.monotonic() - start, file=where)
+                timing.failed(exc.render(), file=where)
                 continue
             if not users:
-                report.failed(
-                    check_id,
-                    self.kind,
+                timing.failed(
                     f"{where}: no basic_auth_users — {name} would answer anyone. "
                     "Hint: add a user with a bcrypt hash",
-                    time.monotonic() - start,
                     file=where,
                 )
                 continue
             weak = [u for u, h in users.items() if not h.startswith(("$2a$", "$2b$", "$2y$"))]
             if weak:
-                report.failed(
-                    check_id,
-                    self.kind,
+                timing.failed(
                     f"{where}: users {weak} have no bcrypt hash. Hint: hash with `htpasswd -nBC 10 user`",
-                    time.monotonic() - start,
                     file=where,
                 )
                 continue
-            report.passed(check_id, self.kind, seconds=time.monotonic() - start)
+            timing.passed()
