@@ -49,7 +49,6 @@ class RunCommand(Command):
         from validation.runner.runner import RunOptions, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
-        project = load_project()
         progress = ConsoleProgress(verbosity=verbosity(args))
         try:
             options = RunOptions(
@@ -60,8 +59,8 @@ class RunCommand(Command):
                 keep_run_dir=args.keep,
                 scenarios=args.scenarios,
                 progress=progress,
-            )
-            report = run(project, options)
+            )  # refuses a bad --time-scale or --backend before anything starts
+            report = run(load_project(), options)
         finally:
             progress.close()
         return finish(report, args.report, CiOutputs.from_args(args, "stackcheck run"), verbosity(args))
