@@ -38,7 +38,8 @@ def test_every_check_class_is_registered_in_some_group() -> None:
 
 
 def test_the_groups_are_what_only_selects_in_run_order() -> None:
-    assert ALL_GROUPS == ("static", "health", "scrape", "alerts", "notifications", "dashboards")
+    assert ALL_GROUPS == ("static", "health", "scrape", "alerts", "notifications", "dashboards", "faults")
+    assert GROUPS["faults"] == ()  # a job with a stack of its own: validation.checks.faults
 
 
 def test_a_check_serving_two_groups_runs_once() -> None:

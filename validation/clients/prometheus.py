@@ -80,14 +80,12 @@ class PrometheusClient(HttpClient):
             return [Sample({}, float(data["result"][1]))]
         return [Sample(r["metric"], float(r["value"][1])) for r in data["result"]]
 
-    def raw_samples(
-        self, selector: str, seconds: float
-    ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
-        """Every stored sample of ``selector`` in the last ``seconds``, with its timestamp."""
-        data = self._data("/api/v1/query", {"query": f"{selector}[{max(1, round(seconds))}s]"})
-        return [
-            (r["metric"], [(float(ts), float(v)) for ts, v in r.get("values", [])]) for r in data["result"]
-        ]
+    def query_data(self, expr: str, time: float | None = None) -> dict[str, Any]:
+        """The raw ``data`` of an instant query (a range selector gives a matrix of samples)."""
+        params: dict[str, Any] = {"query": expr}
+        if time is not None:
+            params["time"] = time
+        return dict(self._data("/api/v1/query", params))
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
         """/api/v1/query_range: ``{"resultType": "matrix", "result": [...]}``."""

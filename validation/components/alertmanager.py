@@ -3,11 +3,12 @@ onto the harness's sinks)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from validation.components.base import Component, Placement, Rendered, RenderInputs
+from validation.components.base import Component, LaunchInputs, Placement, Rendered, RenderInputs
 from validation.core.errors import HarnessError
 from validation.render.alertmanager import render_alertmanager
+from validation.timescale.component_flags import compress_alertmanager_flags
 
 if TYPE_CHECKING:
     from validation.core.project import ComponentConfig
@@ -35,3 +36,8 @@ class Alertmanager(Component):
             )
         rendered = render_alertmanager(config.config, inputs.ctx, own_host=own.host)
         return Rendered(rendered.path, rendered, tuple(rendered.uncompressible))
+
+    def run_flags(self, flags: dict[str, Any], launch: LaunchInputs) -> dict[str, Any]:
+        if launch.time_scale != 1:
+            return compress_alertmanager_flags(flags, launch.time_scale)
+        return flags

@@ -161,11 +161,12 @@ def synthetic_scrapes(
     window = f"{max(1, round(seconds + 2))}s"
     selector = f'{{job="{SYNTHETIC_JOB}"}}'
     interval = next((t.scrape_interval for t in prom.targets() if t.job == SYNTHETIC_JOB), 0.0)
+    data = prom.query_data(f"up{selector}[{window}]")
     samples = sorted(
-        (ts - origin_wall, value)
-        for _, values in prom.raw_samples(f"up{selector}", seconds + 2)
-        for ts, value in values
-        if ts >= origin_wall - interval
+        (float(ts) - origin_wall, float(value))
+        for series in data["result"]
+        for ts, value in series.get("values", [])
+        if float(ts) >= origin_wall - interval
     )
     slowest = max(
         (s.value for s in prom.query(f"max_over_time(scrape_duration_seconds{selector}[{window}])")),

@@ -162,7 +162,7 @@ def covered(troubles: Sequence[Trouble], start: float, end: float) -> float:
 def verdict_kind(check_id: str, delivered_elsewhere: bool, alert_seen: bool) -> dict[str, Any]:
     """What may explain a failed verdict (``FailedVerdict`` fields), from what it checked."""
     what = check_id.rsplit("/", 1)[-1]
-    if what in ("content", "annotations"):
+    if what in ("content", "annotations", "recipients", "labels"):
         return {"explained_by": []}
     if what == "delivered" and delivered_elsewhere:
         return {"explained_by": ["sinks"]}

@@ -15,9 +15,11 @@ from validation.core.project import Project
 from validation.core.results import Report
 from validation.core.settings import Settings
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
-from validation.runner.attempts import Rerun, rerun_on_new_stack, settle
+from validation.runner.attempts import rerun_on_new_stack, settle
 from validation.runner.progress import NULL_PROGRESS, Progress
 from validation.stack.stack import Stack, StackOptions
+
+STACK_GROUPS = tuple(g for g in ALL_GROUPS if g not in ("static", "faults"))  # on the run's stack
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def run(project: Project, options: RunOptions) -> Report:
         )
     waivers = load_waivers(project.root, project.rule_files())
     report = Report()
-    if {"alerts", "notifications"} & set(options.only):
+    if {"alerts", "notifications", "faults"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
         load_checked_scenarios(CheckContext(project, Path(".")))
     backend = resolve_backend(options.backend, project)
@@ -81,54 +83,87 @@ def run(project: Project, options: RunOptions) -> Report:
         project,
         StackOptions(backend=backend, time_scale=options.time_scale, keep_run_dir=options.keep_run_dir),
     )
-    with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp, ThreadPoolExecutor(1) as pool:
+    with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp, ThreadPoolExecutor(2) as pool:
         static: Future[None] | None = None
         static_report = Report()
         if "static" in options.only:
             # static checks overlap with the stack's start-up and first scrape
             static = pool.submit(run_static, project, static_report, Path(tmp), options.progress)
-        started = time.monotonic()
-        rerun: Rerun | None = None
+        faults: Future[None] | None = None
+        faults_report = Report()
+        fault_stacks: list[Stack] = []
+        interrupted = False
+        if "faults" in options.only:
+            # the faults group runs on a stack of its own, beside the run's
+            from validation.checks.faults import FaultOptions, run_faults
+
+            fault_options = FaultOptions(backend, options.time_scale, options.keep_run_dir)
+            if set(options.only) & set(STACK_GROUPS):
+                faults = pool.submit(run_faults, project, fault_options, faults_report, fault_stacks)
         try:
-            with stack:
-                report.measurements["startup_s"] = round(time.monotonic() - started, 3)
-                report.measurements["component_startup_s"] = {
-                    i.name: round(i.startup_seconds, 3) for i in stack.instances()
-                }
-                ctx = CheckContext(
-                    project,
-                    Path(tmp),
-                    stack=stack,
-                    groups=options.only,
-                    scenario_pattern=options.scenarios,
-                    report_dir=options.report_dir,
-                    progress=options.progress,
-                )
-                runtime = [g for g in options.only if g != "static"]
-                static_done = GROUPS["static"] if "static" in options.only else ()
-                run_checks(checks_for(runtime, already_run=static_done), ctx, report)
-                if {"alerts", "notifications"} & set(options.only):
-                    coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
-                    rerun = rerun_on_new_stack(
-                        project, backend, options.keep_run_dir, coverage, options.progress, options.time_scale
-                    )
-                report.environment = stack.environment()
-                if stack.state and stack.state.ctx.warnings:
-                    report.environment["render_warnings"] = list(stack.state.ctx.warnings)
-            if rerun is not None:  # on a quiet machine: this stack is stopped
-                settle(report, options.time_scale, rerun, options.progress)
-        except ConfigError as exc:
-            report.failed("stack/start", "health", exc.render())
-            report.environment = stack.environment()
+            if set(options.only) & set(STACK_GROUPS):
+                _run_stack_groups(project, options, stack, report, Path(tmp))
+            elif "faults" in options.only:
+                run_faults(project, fault_options, faults_report)
+        except BaseException:
+            interrupted = True
+            for fault_stack in fault_stacks:  # Ctrl-C, SIGTERM: do not wait for the faults group
+                fault_stack.stop()
+            raise
         finally:
             if static is not None:
                 static.result()
                 report.checks[:0] = static_report.checks
+            if faults is not None and not interrupted:
+                faults.result()
+            report.checks += faults_report.checks
+            report.measurements.update(faults_report.measurements)
+            if not report.environment:
+                report.environment = faults_report.environment or {"backend": backend}
     finalize(
         report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
     )
     report.write(options.report_dir)
     return report
+
+
+def _run_stack_groups(project: Project, options: RunOptions, stack: Stack, report: Report, tmp: Path) -> None:
+    started = time.monotonic()
+    try:
+        with stack:
+            report.measurements["startup_s"] = round(time.monotonic() - started, 3)
+            report.measurements["component_startup_s"] = {
+                i.name: round(i.startup_seconds, 3) for i in stack.instances()
+            }
+            ctx = CheckContext(
+                project,
+                tmp,
+                stack=stack,
+                groups=options.only,
+                scenario_pattern=options.scenarios,
+                report_dir=options.report_dir,
+                progress=options.progress,
+            )
+            runtime = [g for g in options.only if g in STACK_GROUPS]
+            static_done = GROUPS["static"] if "static" in options.only else ()
+            run_checks(checks_for(runtime, already_run=static_done), ctx, report)
+            report.environment = stack.environment()
+            if stack.state and stack.state.ctx.warnings:
+                report.environment["render_warnings"] = list(stack.state.ctx.warnings)
+        if {"alerts", "notifications"} & set(options.only):  # on a quiet machine: this stack is stopped
+            coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
+            rerun = rerun_on_new_stack(
+                project,
+                stack.options.backend,
+                options.keep_run_dir,
+                coverage,
+                options.progress,
+                options.time_scale,
+            )
+            settle(report, options.time_scale, rerun, options.progress)
+    except ConfigError as exc:
+        report.failed("stack/start", "health", exc.render())
+        report.environment = stack.environment()
 
 
 def resolve_backend(name: str, project: Project) -> str:

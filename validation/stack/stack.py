@@ -35,6 +35,8 @@ from validation.core.ports import ensure_free, free_port
 from validation.core.project import Project
 from validation.core.settings import DEFAULT_BACKEND, REAL_TIME
 from validation.core.wait import wait_until
+from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
+from validation.fixtures.endpoints import load_endpoints
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
 from validation.render.web_config import render_web_config
@@ -179,8 +181,9 @@ class Stack:
             self.synthetic = SyntheticTarget(*state.synthetic_address).start()
             self._servers.append(self.synthetic)
         if state.alertmanager is not None:
+            endpoints = load_endpoints(self.project.fixtures_dir / ENDPOINTS_FILE)
             self.sinks = Sinks(
-                self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password)
+                self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password, endpoints)
             )
             self.sinks.start()
         hosts = {i.host for i in state.instances.values()}
@@ -328,9 +331,21 @@ class Stack:
             handle.kill()
 
     def restart(self, name: str) -> None:
+        """Graceful stop (SIGTERM), then start again with the same arguments and data."""
+        self.stop_component(name)
+        self.start_component(name)
+
+    def stop_component(self, name: str) -> None:
+        """Graceful stop (SIGTERM, SIGKILL after the backend's grace); ``start_component`` revives it."""
+        handle = self.instance(name).handle
+        if handle is not None:
+            handle.stop()
+
+    def start_component(self, name: str) -> None:
+        """Launch a stopped or killed instance again (same arguments, same data) and wait until ready."""
         inst = self.instance(name)
-        if inst.handle is not None:
-            inst.handle.stop()
+        if inst.handle is not None and inst.handle.alive():
+            raise HarnessError(f"{name} is still running", hint="stop or kill it first")
         assert inst.launch is not None
         inst.started_at = time.monotonic()
         inst.ready_at = 0.0
