@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
 
 from validation.checks import ALL_GROUPS
 from validation.commands.base import (
@@ -46,7 +48,7 @@ class RunCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         from validation.runner.progress import ConsoleProgress
-        from validation.runner.runner import RunOptions, run
+        from validation.runner.runner import RunOptions, choose_backend, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
         progress = ConsoleProgress(verbosity=verbosity(args))
@@ -60,7 +62,11 @@ class RunCommand(Command):
                 scenarios=args.scenarios,
                 progress=progress,
             )  # refuses a bad --time-scale or --backend before anything starts
-            report = run(load_project(), options)
+            project = load_project()
+            backend, why = choose_backend(options.backend, project)
+            if why:
+                print(f"stackcheck run: --backend {options.backend} → {backend}: {why}", file=sys.stderr)
+            report = run(project, dataclasses.replace(options, backend=backend))
         finally:
             progress.close()
         return finish(report, args.report, CiOutputs.from_args(args, "stackcheck run"), verbosity(args))
