@@ -208,3 +208,42 @@ def test_a_job_is_one_group_of_one_item():
     progress.job_finished("service", report, 3.0)
     assert stream.getvalue().splitlines() == ["[0s] service 0/1, elapsed 0s", "PASS health/prometheus/ready"]
     assert progress.groups["service"].done == 1 and progress.groups["service"].finished == clock.now
+
+
+def test_a_job_line_is_taken_over_by_its_scenario_group_and_finished_once():
+    progress, stream, clock = _plain(interval=0.0)
+    progress.job_started("scenarios-k60")  # the stack starts: one line, 0/1
+    progress.job_started("faults")
+    clock.now += 5
+    progress.group_started("scenarios-k60", 3, production_s=1800, scale=60)  # the pipeline's
+    for i in range(3):
+        progress.item_done("scenarios-k60", f"s{i}", [_passed(f"alerts/s{i}/X/fires")])
+    progress.group_finished("scenarios-k60")
+    report = Report()
+    report.checks.append(_passed("faults/x"))
+    progress.job_finished("scenarios-k60", report, 10.0)
+    progress.job_finished("faults", report, 10.0)
+    assert progress.groups["scenarios-k60"].done == 3  # the job's end adds no item to the group's
+    assert progress.groups["faults"].done == 1
+    assert all(g.finished is not None for g in progress.groups.values())
+    progress.close()
+    assert "scenarios-k60 0/1" in stream.getvalue()
+    assert "scenarios-k60 3/3" in stream.getvalue() or "scenarios-k60 2/3" in stream.getvalue()
+
+
+def test_the_summary_has_a_row_per_job_and_counts_untrusted_verdicts_apart():
+    report = Report()
+    report.checks += [
+        CheckResult("alerts/a/X/fires", "alert", "passed", details={"job": "scenarios-k60"}),
+        CheckResult(
+            "alerts/b/X/fires", "alert", "failed", details={"job": "scenarios-k600", "untrusted": True}
+        ),
+        CheckResult("static/promtool", "static", "passed"),
+    ]
+    report.measurements["jobs"] = {"scenarios-k60": {"scenario_seconds": {"a": 12.5}}}
+    stream = io.StringIO()
+    print_summary(report, stream)
+    text = stream.getvalue()
+    assert re.search(r"scenarios-k600\s.*\b1\b", text)
+    assert "untrusted" in text
+    assert "a 12.5s" in text  # the slowest scenarios of every job

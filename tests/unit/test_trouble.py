@@ -96,8 +96,11 @@ def test_merge_joins_close_windows_of_one_kind_only():
         ("synthetic-scrapes", 1.0, 2.0, "2 findings between 1.00s and 2.00s (first: a)"),
         ("synthetic-scrapes", 9.0, 9.25, "c"),
     ]
-    assert merged[1].to_json() == {"what": "synthetic-scrapes", "window_s": [1.0, 2.0],
-                                   "detail": "2 findings between 1.00s and 2.00s (first: a)"}
+    assert merged[1].to_json() == {
+        "what": "synthetic-scrapes",
+        "window_s": [1.0, 2.0],
+        "detail": "2 findings between 1.00s and 2.00s (first: a)",
+    }
 
 
 def test_a_failure_outside_every_trouble_window_is_genuine():
@@ -149,7 +152,9 @@ def test_an_alert_never_seen_at_all_is_suspect_only_when_trouble_covers_half_its
     kind = verdict_kind("alerts/a/X/fires", delivered_elsewhere=False, alert_seen=False)
     verdict = FailedVerdict("alerts/a/X/fires", "a", 0, 10, None, kind["trouble_coverage"])
     assert decide([verdict], [Trouble("synthetic-scrapes", 2, 2.25, "one failed scrape")]).trusted
-    assert decide([verdict], [Trouble("rule-evaluations", 1, 4, "a"), Trouble("synthetic-scrapes", 3, 7, "b")]).rerun == {"a"}
+    assert decide(
+        [verdict], [Trouble("rule-evaluations", 1, 4, "a"), Trouble("synthetic-scrapes", 3, 7, "b")]
+    ).rerun == {"a"}
 
 
 def test_timing_verdicts_can_be_explained_by_any_trouble():
@@ -164,3 +169,15 @@ def test_timing_verdicts_can_be_explained_by_any_trouble():
 )
 def test_covered_share_of_a_window(windows, share):
     assert covered([Trouble("x", a, b, "") for a, b in windows], 0, 10) == pytest.approx(share)
+
+
+def test_a_recipients_verdict_whose_pinned_integration_got_nothing_is_a_late_delivery():
+    silent = verdict_kind("notifications/a/oncall:X/recipients", False, True, pinned_integration_silent=True)
+    assert silent == {"explained_by": ["sinks"]}
+    verdict = FailedVerdict(
+        "notifications/a/oncall:X/recipients", "a", 0, 10, frozenset(silent["explained_by"])
+    )
+    assert decide([verdict], [Trouble("sinks", 2, 3, "slow")]).rerun == {"a"}
+    assert decide([verdict], [Trouble("synthetic-scrapes", 2, 3, "late")]).trusted
+    wrong_address = verdict_kind("notifications/a/oncall:X/recipients", False, True)
+    assert wrong_address == {"explained_by": []}

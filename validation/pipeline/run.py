@@ -172,6 +172,19 @@ def _add_windows(
             target.partition(":") if check.id.startswith("notifications/") else ("", "", target)
         )
         alerts = {alert} if alert else {a.alertname for a in state.scenario.exp_alerts if not a.absent}
+        arrived = {
+            n.kind
+            for n in inbox
+            if n.receiver == receiver
+            and n.status != "resolved"
+            and n.received_at >= state.start
+            and state.scope.owns_notification(n)
+        }
+        pinned = [
+            e
+            for e in state.scenario.exp_notifications
+            if (f"{e.receiver}:{e.alertname}" if e.alertname else e.receiver) == target
+        ]
         check.details.update(
             scenario=state.scenario.name,
             window_s=[round(state.start - start, 3), round(until - start, 3)],
@@ -186,6 +199,10 @@ def _add_windows(
                     for n in inbox
                 ),
                 alert_seen=bool(state.traces(traces, alert)),
+                pinned_integration_silent=any(
+                    (e.to and "email" not in arrived) or (e.channel and "slack" not in arrived)
+                    for e in pinned
+                ),
             ),
         )
 

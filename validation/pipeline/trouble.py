@@ -159,9 +159,16 @@ def covered(troubles: Sequence[Trouble], start: float, end: float) -> float:
     return total / (end - start) if end > start else 1.0
 
 
-def verdict_kind(check_id: str, delivered_elsewhere: bool, alert_seen: bool) -> dict[str, Any]:
-    """What may explain a failed verdict (``FailedVerdict`` fields), from what it checked."""
+def verdict_kind(
+    check_id: str, delivered_elsewhere: bool, alert_seen: bool, pinned_integration_silent: bool = False
+) -> dict[str, Any]:
+    """What may explain a failed verdict (``FailedVerdict`` fields), from what it checked.
+    ``pinned_integration_silent``: a recipients verdict whose pinned email or Slack integration
+    received nothing at all — a delivery not made (yet), which only a slow sink explains, not
+    a wrong address."""
     what = check_id.rsplit("/", 1)[-1]
+    if what == "recipients" and pinned_integration_silent:
+        return {"explained_by": ["sinks"]}
     if what in ("content", "annotations", "recipients", "labels"):
         return {"explained_by": []}
     if what == "delivered" and delivered_elsewhere:

@@ -295,20 +295,37 @@ def group_of(check_id: str) -> str:
     return check_id.partition("/")[0]
 
 
-COLUMNS = ("passed", "failed", "skipped", "warnings", "waived")
+COLUMNS = ("passed", "failed", "skipped", "warnings", "untrusted", "waived")
 
 
-def summary_rows(checks: Iterable[CheckResult]) -> list[tuple[str, dict[str, int]]]:
+def summary_rows(
+    checks: Iterable[CheckResult], key: Callable[[CheckResult], str] | None = None
+) -> list[tuple[str, dict[str, int]]]:
     """(group, counts per column) in the order groups first appear; a failed warning counts as a
-    warning only, an untrusted verdict nowhere (the run's ``untrusted`` says why)."""
+    warning only, an untrusted verdict as ``untrusted`` (the run's ``untrusted`` says why).
+    ``key``: what a row is (default: the check group, the id's first part)."""
     rows: dict[str, dict[str, int]] = {}
     for check in checks:
-        row = rows.setdefault(group_of(check.id), dict.fromkeys(COLUMNS, 0))
+        row = rows.setdefault((key or (lambda c: group_of(c.id)))(check), dict.fromkeys(COLUMNS, 0))
         if check.warned:
             row["warnings"] += 1
-        elif not (check.failed and check.untrusted):
+        elif check.failed and check.untrusted:
+            row["untrusted"] += 1
+        else:
             row[check.status if check.status in row else "failed"] += 1
     return list(rows.items())
+
+
+def _table(title: str, rows: list[tuple[str, dict[str, int]]]) -> Table:
+    optional = ("waived", "untrusted")
+    columns = [c for c in COLUMNS if c not in optional or any(r[c] for _, r in rows)]
+    table = Table(show_edge=False)
+    table.add_column(title)
+    for column in columns:
+        table.add_column(column, justify="right")
+    for group, counts in rows:
+        table.add_row(group, *(str(counts[c]) for c in columns))
+    return table
 
 
 def print_summary(report: Report, stream: IO[str] | None = None, slowest: int = 5) -> None:
@@ -317,16 +334,13 @@ def print_summary(report: Report, stream: IO[str] | None = None, slowest: int = 
     stream = stream if stream is not None else sys.stdout
     terminal = _is_terminal(stream)
     console = Console(file=stream, force_terminal=terminal, highlight=False, width=None if terminal else 120)
-    rows = summary_rows(report.checks)
-    columns = [c for c in COLUMNS if c != "waived" or any(r["waived"] for _, r in rows)]
-    table = Table(show_edge=False)
-    table.add_column("checks")
-    for column in columns:
-        table.add_column(column, justify="right")
-    for group, counts in rows:
-        table.add_row(group, *(str(counts[c]) for c in columns))
-    console.print(table)
-    seconds = report.measurements.get("scenario_seconds") or {}
+    console.print(_table("checks", summary_rows(report.checks)))
+    if any("job" in c.details for c in report.checks):  # `run`: which stack judged what
+        by_job = summary_rows(report.checks, key=lambda c: str(c.details.get("job", "static")))
+        console.print(_table("job", by_job))
+    seconds = dict(report.measurements.get("scenario_seconds") or {})
+    for figures in (report.measurements.get("jobs") or {}).values():
+        seconds.update(figures.get("scenario_seconds") or {})
     if seconds:
         top = sorted(seconds.items(), key=lambda kv: kv[1], reverse=True)[:slowest]
         console.print(
