@@ -143,7 +143,9 @@ def run_pipeline(
     report.measurements["alert_latency_summary"] = summarize(latencies)
     for check in report.checks[before:]:
         if check.warned:
-            progress.warning(f"{check.id}: {check.message}")
+            # a scenario group's harness ids end in its name (runner/scenario_jobs.py)
+            label = check.id if progress_group == "alerts" else f"{check.id}/{progress_group}"
+            progress.warning(f"{label}: {check.message}")
     _add_windows(outcome, report, start, observer.snapshot(), stack.inbox.all())
     report.measurements["scenario_seconds"] = {k: round(v, 2) for k, v in outcome.closed.items()}
     progress.group_finished(progress_group)
