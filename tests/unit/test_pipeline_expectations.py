@@ -133,9 +133,22 @@ def test_distinct_keeps_a_repeat_after_the_window():
     assert distinct([a, b, c], window=5.0) == [a, c]
 
 
-def test_timing_floor_is_for_plus_group_wait_compressed():
-    assert TIMING.floor(300) == pytest.approx((300 + 30) / 60)
+def test_timing_floor_is_for_plus_group_wait_plus_one_evaluation_compressed():
+    assert TIMING.floor(300, 30) == pytest.approx((300 + 30 + 15) / 60)
+    assert TIMING.floor(0, 10) == pytest.approx((10 + 15) / 60)
     assert TIMING.real(60) == 1.0
+
+
+def test_content_waits_for_the_window_end_before_failing_and_passes_once_there():
+    # two groups (say one per node) flushed in either order: the first alone must not fail it
+    state = _state()
+    exp = state.scenario.exp_notifications[0]
+    first = [_note("oncall-critical", "something on gpu-node-7-s3", 110.0)]
+    assert judge_notification(state, exp, first, 111.0, False, deadline=120.0)["content"] is None
+    both = [*first, _note("oncall-critical", "NodeMemoryExhausted on gpu-node-7-s3", 112.0)]
+    assert judge_notification(state, exp, both, 113.0, False, deadline=120.0)["content"] == ("passed", "")
+    late = judge_notification(state, exp, first, state.window_end + 0.1, False, deadline=120.0)["content"]
+    assert late[0] == "failed"
 
 
 def _pinned(extra: str):

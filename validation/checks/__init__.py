@@ -128,12 +128,38 @@ def checks_for(groups: Iterable[str], *, already_run: Iterable[CheckType] = ()) 
 
 def run_checks(check_types: Sequence[CheckType], ctx: CheckContext, report: Report) -> None:
     """Run each check in order (``run_check``: its severity stamped on its results); what they
-    deferred (``ctx.defer``) runs at the end, even on error."""
+    deferred (``ctx.defer``) runs at the end, even on error. ``ctx.progress`` hears each group
+    start, each check finish with its results, each group end (a check reporting its own
+    progress, the alert pipeline's per scenario, is left to it)."""
     try:
-        for check_type in check_types:
-            run_check(check_type(), ctx, report)
+        for group, members in _by_group(check_types, ctx.groups):
+            own = [t for t in members if getattr(t, "reports_progress", False)]
+            if len(own) < len(members):
+                ctx.progress.group_started(group, len(members) - len(own))
+            for check_type in members:
+                before = len(report.checks)
+                run_check(check_type(), ctx, report)
+                if check_type not in own:
+                    ctx.progress.item_done(group, check_type.id, report.checks[before:])
+            if len(own) < len(members):
+                ctx.progress.group_finished(group)
     finally:
         ctx.close()
+
+
+def _by_group(
+    check_types: Sequence[CheckType], groups: Iterable[str] | None
+) -> list[tuple[str, list[CheckType]]]:
+    """Consecutive checks under the first selected group listing them, in order."""
+    selected = [g for g in GROUPS if groups is None or g in set(groups)]
+    out: list[tuple[str, list[CheckType]]] = []
+    for check_type in check_types:
+        group = next((g for g in selected if check_type in GROUPS[g]), check_type.id)
+        if out and out[-1][0] == group:
+            out[-1][1].append(check_type)
+        else:
+            out.append((group, [check_type]))
+    return out
 
 
 __all__ = ["ALL_GROUPS", "GROUPS", "SECURITY_STATIC", "Check", "CheckContext", "checks_for", "run_checks"]

@@ -20,6 +20,7 @@ from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.core.results import Kind, Report, Severity
 from validation.core.settings import DEFAULT_REPORT_DIR
+from validation.runner.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from validation.dashboards.session import DashboardSession
@@ -44,6 +45,7 @@ class CheckContext:
     dashboard_session: DashboardSession | None = None
     backend: str = "process"  # what will run the components: the versions check compares against it
     _deferred: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    progress: Progress = NULL_PROGRESS  # the console display (runner/progress.py)
 
     def require_stack(self) -> Stack:
         if self.stack is None:

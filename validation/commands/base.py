@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from validation.core.project import Project
 from validation.core.settings import BACKENDS, DEFAULT_BACKEND, DEFAULT_REPORT_DIR, DEFAULT_TIME_SCALE
+from validation.runner.progress import Verbosity
 
 
 class Command(abc.ABC):
@@ -56,3 +57,13 @@ def add_time_scale_option(
         metavar="K",
         help=help or f"run K times faster than production (default {default:g}; 1 = real time)",
     )
+
+
+def add_verbosity_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quiet", "-q", action="store_true", help="print only failures and the final line")
+    group.add_argument("--verbose", "-v", action="store_true", help="print every check as it finishes")
+
+
+def verbosity(args: argparse.Namespace) -> Verbosity:
+    return "quiet" if args.quiet else "verbose" if args.verbose else "normal"

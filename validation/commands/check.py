@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from validation.commands.base import Command, add_report_option, load_project
+from validation.commands.base import (
+    Command,
+    add_report_option,
+    add_verbosity_options,
+    load_project,
+    verbosity,
+)
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
 
@@ -16,10 +22,16 @@ class CheckCommand(Command):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_report_option(parser)
         add_ci_options(parser)
+        add_verbosity_options(parser)
 
     def run(self, args: argparse.Namespace) -> int:
+        from validation.runner.progress import ConsoleProgress
         from validation.runner.runner import check
 
-        return finish(
-            check(load_project(), args.report), args.report, CiOutputs.from_args(args, "stackcheck check")
-        )
+        project = load_project()
+        progress = ConsoleProgress(verbosity=verbosity(args))
+        try:
+            report = check(project, args.report, progress)
+        finally:
+            progress.close()
+        return finish(report, args.report, CiOutputs.from_args(args, "stackcheck check"), verbosity(args))

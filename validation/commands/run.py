@@ -12,7 +12,9 @@ from validation.commands.base import (
     add_backend_option,
     add_report_option,
     add_time_scale_option,
+    add_verbosity_options,
     load_project,
+    verbosity,
 )
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
@@ -50,22 +52,29 @@ class RunCommand(Command):
         parser.add_argument(
             "--keep", action="store_true", help="keep the run directory (rendered configs, logs)"
         )
+        add_verbosity_options(parser)
 
     def run(self, args: argparse.Namespace) -> int:
+        from validation.runner.progress import ConsoleProgress
         from validation.runner.runner import RunOptions, choose_backend, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
-        options = RunOptions(
-            backend=args.backend,
-            time_scale=args.time_scale,
-            only=only,
-            report_dir=args.report,
-            keep_run_dir=args.keep,
-            scenarios=args.scenarios,
-        )
-        project = load_project()
-        backend, why = choose_backend(options.backend, project)
-        if why:
-            print(f"stackcheck run: --backend {options.backend} → {backend}: {why}", file=sys.stderr)
-        options = dataclasses.replace(options, backend=backend)
-        return finish(run(project, options), args.report, CiOutputs.from_args(args, "stackcheck run"))
+        progress = ConsoleProgress(verbosity=verbosity(args))
+        try:
+            options = RunOptions(
+                backend=args.backend,
+                time_scale=args.time_scale,
+                only=only,
+                report_dir=args.report,
+                keep_run_dir=args.keep,
+                scenarios=args.scenarios,
+                progress=progress,
+            )  # refuses a bad --time-scale or --backend before anything starts
+            project = load_project()
+            backend, why = choose_backend(options.backend, project)
+            if why:
+                print(f"stackcheck run: --backend {options.backend} → {backend}: {why}", file=sys.stderr)
+            report = run(project, dataclasses.replace(options, backend=backend))
+        finally:
+            progress.close()
+        return finish(report, args.report, CiOutputs.from_args(args, "stackcheck run"), verbosity(args))

@@ -54,8 +54,21 @@ class CheckResult:
     def level(self) -> Severity:
         return self.severity or "error"
 
+    @property
+    def warned(self) -> bool:
+        return self.failed and self.level == "warning"
+
+    @property
+    def untrusted(self) -> bool:
+        """A verdict formed while the harness itself was behind, twice: not the config's (exit 2)."""
+        return bool(self.details.get("untrusted"))
+
     def fatal(self, strict: bool = False) -> bool:
-        """Whether this result fails the build: a failed error, or a failed warning under ``--strict``."""
+        """Whether this result fails the build: a failed error, or a failed warning under ``--strict``.
+        Never the harness's own trouble (a ``reliability`` warning, an untrusted verdict): that
+        says nothing about the config."""
+        if self.untrusted or (self.kind == "reliability" and self.level == "warning"):
+            return False
         return self.failed and (strict or self.level == "error")
 
 
@@ -68,6 +81,10 @@ class Report:
     coverage: dict[str, Any] = field(default_factory=dict)
     measurements: dict[str, Any] = field(default_factory=dict)
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    # earlier attempts of re-run scenarios (their checks replaced in ``checks``), oldest first
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    # why the harness could not produce a trustworthy verdict (exit 2), with what to do
+    untrusted: str = ""
 
     def add(self, result: CheckResult) -> CheckResult:
         self.checks.append(result)
@@ -97,6 +114,10 @@ class Report:
     def skipped(self, id: str, kind: Kind, message: str, **details: Any) -> CheckResult:
         return self.add(CheckResult(id, kind, "skipped", 0.0, message, details))
 
+    def warning(self, id: str, kind: Kind, message: str, **details: Any) -> CheckResult:
+        """A finding reported in results.json and the summary that does not fail the run."""
+        return self.failed(id, kind, message, severity="warning", **details)
+
     def timed(self, id: str, kind: Kind) -> TimedCheck:
         """Start timing check ``id``: its ``passed`` / ``failed`` record the seconds since now."""
         return TimedCheck(self, id, kind)
@@ -111,7 +132,14 @@ class Report:
         warnings = sum(1 for c in self.checks if c.failed and c.level == "warning")
         if warnings:
             counts["warnings"] = warnings
+        untrusted = sum(1 for c in self.checks if c.failed and c.untrusted)
+        if untrusted:
+            counts["untrusted"] = untrusted
         return counts
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [check for check in self.checks if check.warned]
 
     @property
     def ok(self) -> bool:
@@ -155,6 +183,10 @@ class Report:
             data["measurements"] = self.measurements
         if self.waivers:
             data["waivers"] = self.waivers
+        if self.attempts:
+            data["attempts"] = self.attempts
+        if self.untrusted:
+            data["untrusted"] = self.untrusted
         return data
 
     def write(self, report_dir: Path) -> Path:

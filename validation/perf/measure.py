@@ -224,7 +224,9 @@ class RoundSampler:
 
 
 def measure_alert_latency(stack: Stack, project: Project) -> tuple[Figures, dict[str, object]]:
-    """One run of the alert pipeline: injection → delivery p50/p95 and its ratio to the floor."""
+    """One run of the alert pipeline: per alert and receiver, Prometheus' activeAt → first delivery
+    (p50/p95) and its ratio to the floor (for + the route's group_wait + one evaluation): p50, p95
+    and max (the goal is ≤ 1.25 for every alert)."""
     from validation.checks.alerts.pipeline import AlertPipelineCheck
     from validation.checks.base import CheckContext
 
@@ -240,8 +242,9 @@ def measure_alert_latency(stack: Stack, project: Project) -> tuple[Figures, dict
         figures.add("alert_latency_s/p95", "latency", percentile(delays, 95))
         figures.add("alert_latency_ratio_to_floor/p50", "ratio", percentile(ratios, 50))
         figures.add("alert_latency_ratio_to_floor/p95", "ratio", percentile(ratios, 95))
+        figures.add("alert_latency_ratio_to_floor/max", "ratio", max(ratios))
     failed = [c.id for c in report.checks if c.failed]
-    return figures, {"scenarios": latencies, "failed_checks": failed}
+    return figures, {"alerts": latencies, "failed_checks": failed}
 
 
 def measure_running(

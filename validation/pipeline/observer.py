@@ -1,5 +1,7 @@
 """Watch Prometheus' alerts while scenarios run: when each alert was first pending, firing,
-and when it stopped — polled at half the evaluation interval on a background thread."""
+and when it stopped — polled at half the evaluation interval on a background thread — and
+Prometheus' own ``activeAt`` of the activation that fired (the evaluation that first saw the
+condition, exact where the poll is not), converted to the observer's clock."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from validation.clients.http import ApiError
 from validation.clients.prometheus import PrometheusClient
@@ -21,15 +24,21 @@ class AlertTrace:
     first_firing: float | None = None
     last_seen: float = 0.0
     gone_at: float | None = None
+    active_at: float | None = None  # Prometheus' activeAt, on the observer's clock
 
 
 class AlertObserver:
     def __init__(
-        self, client: PrometheusClient, interval: float, clock: Callable[[], float] = time.monotonic
+        self,
+        client: PrometheusClient,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.interval = max(0.05, interval)
         self.clock = clock
+        self.wall = wall
         self.traces: dict[tuple[tuple[str, str], ...], AlertTrace] = {}
         self.errors = 0
         self._stop = threading.Event()
@@ -51,6 +60,7 @@ class AlertObserver:
         except ApiError:
             self.errors += 1
             return
+        wall_minus_clock = self.wall() - self.clock()
         seen = set()
         with self._lock:
             for alert in alerts:
@@ -60,6 +70,12 @@ class AlertObserver:
                 trace.annotations = dict(alert.annotations)
                 trace.last_seen = now
                 trace.gone_at = None
+                if trace.first_firing is None and alert.active_at:
+                    # the activation that fires is the one to time: an earlier pending one may
+                    # have ended before its `for` ran out
+                    active = _epoch(alert.active_at)
+                    if active is not None:
+                        trace.active_at = active - wall_minus_clock
                 if alert.state == "pending" and trace.first_pending is None:
                     trace.first_pending = now
                 if alert.state == "firing" and trace.first_firing is None:
@@ -76,3 +92,10 @@ class AlertObserver:
         while not self._stop.is_set():
             self.poll()
             self._stop.wait(self.interval)
+
+
+def _epoch(rfc3339: str) -> float | None:
+    try:
+        return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -12,14 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validation.core.errors import HarnessError
-from validation.core.results import Kind, Report
+from validation.core.results import CheckResult, Kind, Report
 from validation.pipeline.coverage import FiredAlert, ScenarioObservation
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
+from validation.pipeline.harness_health import HarnessMonitor, record_health
 from validation.pipeline.inject import Poster, Pusher, serve_scenario
-from validation.pipeline.observer import AlertObserver
+from validation.pipeline.latency import Latency, alert_latencies, external_labels, mark_trouble, summarize
+from validation.pipeline.observer import AlertObserver, AlertTrace
 from validation.pipeline.timing import Timing
+from validation.pipeline.trouble import verdict_kind
 from validation.routing.config import AlertmanagerConfig
+from validation.runner.progress import NULL_PROGRESS, Progress
 from validation.scenarios.model import Scenario
+from validation.sinks import Notification
 from validation.stack.stack import Stack
 
 
@@ -30,8 +35,10 @@ class PipelineOutcome:
     fired: dict[str, set[str]] = field(default_factory=dict)  # alert → scenarios where it fired
     delivered: dict[str, set[str]] = field(default_factory=dict)  # alert → receivers
     label_sets: list[dict[str, str]] = field(default_factory=list)
-    latencies: dict[str, dict[str, float]] = field(default_factory=dict)
+    latencies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alert_latencies: list[Latency] = field(default_factory=list)
     observations: list[ScenarioObservation] = field(default_factory=list)  # what coverage reads
+    closed: dict[str, float] = field(default_factory=dict)  # scenario → wall seconds to its verdicts
 
 
 @dataclass
@@ -52,6 +59,8 @@ def run_pipeline(
     routing: AlertmanagerConfig,
     report: Report,
     clock: Callable[[], float] = time.monotonic,
+    progress: Progress = NULL_PROGRESS,
+    progress_group: str = "alerts",
 ) -> PipelineOutcome:
     if stack.synthetic is None:
         raise HarnessError("the stack runs without a synthetic target", hint="start it with synthetic=True")
@@ -65,6 +74,7 @@ def run_pipeline(
             hint="see the Prometheus log in the run directory (--keep)",
         )
     start = clock() + 0.05
+    origin_wall = time.time() + (start - clock())
     states = [ScenarioState(s.isolate(i), start, timing, rule_for) for i, s in enumerate(scenarios)]
     pusher = Pusher(stack.pushgateway(), clock) if any(s.push_series for s in scenarios) else None
     poster = Poster(stack.alertmanager(), timing.real(60), clock)
@@ -89,12 +99,14 @@ def run_pipeline(
     observer = AlertObserver(
         stack.prometheus(), max(0.25, timing.real(timing.evaluation_interval)), clock
     ).start()
+    monitor = HarnessMonitor(stack.prometheus(), stack.alertmanager(), origin_wall).start()
     if pusher:
         pusher.start()
     poster.start()
     outcome = PipelineOutcome(states)
     end = max((s.window_end + timing.real(timing.group_interval) for s in states), default=start)
     end = max([end] + [s.alert_deadline(a) for s in states for a in s.scenario.exp_alerts])
+    progress.group_started(progress_group, len(states), (end - start) * timing.scale, timing.scale)
     try:
         am = stack.alertmanager()
         while True:
@@ -111,11 +123,12 @@ def run_pipeline(
                     am.expire_silence(silence.id)
                     silence.done = True
             final = now >= end
-            open_ = _judge(outcome, observer, stack, now, final)
+            open_ = _judge(outcome, observer, stack, now, final, progress, progress_group)
             if not open_ or final:
                 break
             time.sleep(0.25)
     finally:
+        monitor.stop()
         observer.stop()
         poster.stop()
         if pusher:
@@ -123,46 +136,102 @@ def run_pipeline(
         for state in states:
             stack.synthetic.remove_scenario(state.scenario.name)
     _record(outcome, observer, stack, report, routing)
-    _synthetic_health(stack, clock() - start, report)
+    before = len(report.checks)
+    health = monitor.health(clock() - start)
+    record_health(health, report)
+    latencies = mark_trouble(outcome.alert_latencies, health.troubles, start)
+    outcome.latencies = {lat.key: lat.to_json() for lat in latencies}
+    report.measurements["alert_latency"] = outcome.latencies
+    report.measurements["alert_latency_summary"] = summarize(latencies)
+    for check in report.checks[before:]:
+        if check.warned:
+            # a scenario group's harness ids end in its name (runner/scenario_jobs.py)
+            label = check.id if progress_group == "alerts" else f"{check.id}/{progress_group}"
+            progress.warning(f"{label}: {check.message}")
+    _add_windows(outcome, report, start, observer.snapshot(), stack.inbox.all())
+    report.measurements["scenario_seconds"] = {k: round(v, 2) for k, v in outcome.closed.items()}
+    progress.group_finished(progress_group)
     return outcome
 
 
-def _synthetic_health(stack: Stack, seconds: float, report: Report) -> None:
-    """If the harness's own target failed scrapes, every timing in this run is suspect: say so."""
-    window = f"{max(1, round(seconds + 1))}s"
-    selector = '{job="stackcheck-synthetic"}'
-    prom = stack.prometheus()
-    total = sum(s.value for s in prom.query(f"count_over_time(up{selector}[{window}])"))
-    ok = sum(s.value for s in prom.query(f"sum_over_time(up{selector}[{window}])"))
-    slowest = max(
-        (s.value for s in prom.query(f"max_over_time(scrape_duration_seconds{selector}[{window}])")),
-        default=0.0,
-    )
-    report.measurements["synthetic_scrapes"] = {
-        "total": total,
-        "failed": total - ok,
-        "slowest_s": round(slowest, 3),
-    }
-    if total - ok > 0:
-        report.failed(
-            "harness/synthetic-scrapes",
-            "reliability",
-            f"{total - ok:g} of {total:g} scrapes of the harness's synthetic target failed (slowest "
-            f"{slowest:.3f}s): series went stale, so alert timing in this run is unreliable. Hint: the "
-            "machine is overloaded for this --time-scale; lower it or run on a quieter machine",
+def _add_windows(
+    outcome: PipelineOutcome,
+    report: Report,
+    start: float,
+    traces: list[AlertTrace],
+    inbox: list[Notification],
+) -> None:
+    """A failed verdict says when it was formed (seconds since the pipeline started) and what
+    could explain it: harness trouble of that kind in that window makes it suspect
+    (``pipeline/trouble.py``)."""
+    states = {state.scenario.name: state for state in outcome.states}
+    for check in report.checks:
+        state = states.get(scenario_of(check.id))
+        if not check.failed or state is None:
+            continue
+        until = max([state.window_end] + [state.alert_deadline(a) for a in state.scenario.exp_alerts])
+        until += state.timing.real(state.timing.group_interval)
+        target = check.id.split("/")[2] if check.id.count("/") >= 3 else ""
+        receiver, _, alert = (
+            target.partition(":") if check.id.startswith("notifications/") else ("", "", target)
         )
-    else:
-        report.passed(
-            "harness/synthetic-scrapes", "reliability", f"{total:g} scrapes, slowest {slowest:.3f}s"
+        alerts = {alert} if alert else {a.alertname for a in state.scenario.exp_alerts if not a.absent}
+        arrived = {
+            n.kind
+            for n in inbox
+            if n.receiver == receiver
+            and n.status != "resolved"
+            and n.received_at >= state.start
+            and state.scope.owns_notification(n)
+        }
+        pinned = [
+            e
+            for e in state.scenario.exp_notifications
+            if (f"{e.receiver}:{e.alertname}" if e.alertname else e.receiver) == target
+        ]
+        check.details.update(
+            scenario=state.scenario.name,
+            window_s=[round(state.start - start, 3), round(until - start, 3)],
+            **verdict_kind(
+                check.id,
+                delivered_elsewhere=any(
+                    n.receiver != receiver
+                    and n.status != "resolved"
+                    and n.received_at >= state.start
+                    and state.scope.owns_notification(n)
+                    and alerts & state.scope.alertnames(n)
+                    for n in inbox
+                ),
+                alert_seen=bool(state.traces(traces, alert)),
+                pinned_integration_silent=any(
+                    (e.to and "email" not in arrived) or (e.channel and "slack" not in arrived)
+                    for e in pinned
+                ),
+            ),
         )
 
 
-def _judge(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, now: float, final: bool) -> int:
+def scenario_of(check_id: str) -> str:
+    """``alerts/<scenario>/…`` and ``notifications/<scenario>/…`` → the scenario's name."""
+    group, _, rest = check_id.partition("/")
+    return rest.partition("/")[0] if group in ("alerts", "notifications") else ""
+
+
+def _judge(
+    outcome: PipelineOutcome,
+    observer: AlertObserver,
+    stack: Stack,
+    now: float,
+    final: bool,
+    progress: Progress = NULL_PROGRESS,
+    progress_group: str = "alerts",
+) -> int:
     traces = observer.snapshot()
     inbox = stack.inbox.all()
     open_ = 0
     for state in outcome.states:
         name = state.scenario.name
+        open_before = open_
         for exp in state.scenario.exp_alerts:
             for what, verdict in judge_alert(state, exp, traces, now, final).items():
                 open_ += _keep(outcome, f"alerts/{name}/{exp.alertname}/{what}", verdict)
@@ -178,7 +247,20 @@ def _judge(outcome: PipelineOutcome, observer: AlertObserver, stack: Stack, now:
             for what, verdict in judge_notification(state, note, inbox, now, final, deadline).items():
                 target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
                 open_ += _keep(outcome, f"notifications/{name}/{target}/{what}", verdict)
+        if open_ == open_before and name not in outcome.closed:
+            outcome.closed[name] = now - state.start
+            progress.item_done(progress_group, name, _verdicts_of(outcome, name))
     return open_
+
+
+def _verdicts_of(outcome: PipelineOutcome, scenario: str) -> list[CheckResult]:
+    return [
+        CheckResult(
+            check_id, "alert" if check_id.startswith("alerts/") else "notification", status, 0.0, message
+        )
+        for check_id, (status, message) in sorted(outcome.verdicts.items())
+        if scenario_of(check_id) == scenario
+    ]
 
 
 def _keep(outcome: PipelineOutcome, check_id: str, verdict: Verdict | None) -> int:
@@ -241,13 +323,6 @@ def _record(
             ):
                 outcome.fired.setdefault(trace.name, set()).add(state.scenario.name)
                 outcome.label_sets.append(trace.labels)
-        firsts = [
-            t.first_pending or t.first_firing
-            for t in traces
-            if state.scope.owns_labels(t.labels)
-            and t.name in positive
-            and (t.first_pending or t.first_firing)
-        ]
         observation = ScenarioObservation(state.scenario, receivers=delivered_to)
         observation.fired = [
             FiredAlert(dict(t.labels), dict(t.annotations))
@@ -261,19 +336,7 @@ def _record(
                 for alert in state.scope.alertnames(note) & positive:
                     outcome.delivered.setdefault(alert, set()).add(note.receiver)
         outcome.observations.append(observation)
-        deliveries = [
-            n.received_at
-            for n in inbox
-            if n.received_at >= state.start and state.scope.owns_notification(n) and n.status != "resolved"
-        ]
-        if firsts and deliveries:
-            active = min(f for f in firsts if f is not None)
-            for_s = max((state.rule_for.get(a, 0.0) for a in positive), default=0.0)
-            outcome.latencies[state.scenario.name] = {
-                "active_to_delivery_s": round(min(deliveries) - active, 3),
-                "start_to_delivery_s": round(min(deliveries) - state.start, 3),
-                "floor_s": round(state.timing.floor(for_s), 3),
-                "ratio_to_floor": round((min(deliveries) - active) / max(state.timing.floor(for_s), 1e-9), 3),
-            }
-    report.measurements["alert_latency"] = outcome.latencies
+    outcome.alert_latencies = alert_latencies(
+        outcome.states, traces, inbox, routing, external_labels(stack.prometheus())
+    )
     report.measurements["observer_errors"] = observer.errors

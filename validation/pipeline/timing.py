@@ -27,7 +27,8 @@ class Timing:
         """Production time after the data for a consequence to show: scrape, evaluation, group_wait."""
         return self.scrape_interval + 2 * self.evaluation_interval + self.group_wait
 
-    def floor(self, for_seconds: float) -> float:
-        """The least time from an alert turning active (pending) to its delivery, in real seconds:
-        its ``for`` then the route's ``group_wait``."""
-        return self.real(for_seconds + self.group_wait)
+    def floor(self, for_seconds: float, group_wait: float) -> float:
+        """What the config itself costs from an alert's ``activeAt`` to its delivery, in real
+        seconds: its ``for``, the delivering route's ``group_wait``, and up to one evaluation
+        interval until the evaluation that finds ``for`` over."""
+        return self.real(for_seconds + group_wait + self.evaluation_interval)

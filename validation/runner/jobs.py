@@ -60,6 +60,8 @@ class Job:
     # False: the body starts its own stacks (and lists them in ``stacks`` for ``stop_all``)
     own_stack: bool = True
     stacks: list[Stack] = field(default_factory=list)
+    # runs once the job's stack stopped (a re-run on a fresh stack then has the machine to itself)
+    after_stop: Callable[[Report], None] | None = None
 
 
 @dataclass
@@ -159,6 +161,8 @@ class JobRunner:
                     result.environment["render_warnings"] = list(stack.state.ctx.warnings)
             finally:
                 stack.__exit__(None, None, None)
+            if job.after_stop is not None:
+                job.after_stop(result.report)
         except ConfigError as exc:
             result.report.failed("stack/start", "health", exc.render())
         except BaseException as exc:  # handed to the main thread by wait()

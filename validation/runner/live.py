@@ -54,12 +54,12 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
         remove_labelled(orphans_only=True)  # containers of a harness that was SIGKILLed
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp, ThreadPoolExecutor(1) as pool:
         plan_ctx = JobPlanContext(project, options, backend, Path(tmp), exact_k(project, options), report)
-        runner = JobRunner(project, progress)
+        runner = JobRunner(project, progress or options.progress)
         jobs = [job for factory in JOB_FACTORIES for job in factory(plan_ctx, runner)]
         static: Future[None] | None = None
         static_report = Report()
         if "static" in options.only:
-            static = pool.submit(run_static, project, static_report, Path(tmp), backend)
+            static = pool.submit(run_static, project, static_report, Path(tmp), backend, options.progress)
         try:
             for job in jobs:
                 runner.add(job)
@@ -71,6 +71,7 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
         report.checks = static_report.checks + _job_checks(results) + checks
         for finish in plan_ctx.finishers:
             finish(report, results)
+    _attempts(report, results)
     _environment(report, options, results)
     _measurements(report, results, time.monotonic() - started)
     finalize(
@@ -103,6 +104,18 @@ def _job_checks(results: list[JobResult]) -> list[Any]:
                 seen.add(check.message)
             checks.append(check)
     return checks
+
+
+def _attempts(report: Report, results: list[JobResult]) -> None:
+    """Each group settled its own re-runs (``scenario_jobs``): their attempts, named by group,
+    and every group's reason to distrust its verdicts (exit 2)."""
+    reasons = []
+    for result in results:
+        report.attempts += [{"group": result.job.name} | a for a in result.report.attempts]
+        if result.report.untrusted:
+            reasons.append(f"{result.job.name}: {result.report.untrusted}")
+    if reasons:
+        report.untrusted = " | ".join(reasons)
 
 
 def _environment(report: Report, options: RunOptions, results: list[JobResult]) -> None:

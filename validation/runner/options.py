@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from validation.checks import ALL_GROUPS
 from validation.core.settings import Settings
 from validation.pipeline.grouping import DEFAULT_BUDGET_S, DEFAULT_FLOOR_S
+from validation.runner.progress import NULL_PROGRESS, Progress
 
 DEFAULT_TIME_SCALE_CAP = 600.0
 """`run --time-scale` is a cap: no group compresses time more than this (README, "speed")."""
@@ -22,3 +23,4 @@ class RunOptions(Settings):
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
     interval_floor: float = DEFAULT_FLOOR_S  # wall seconds: no scrape/evaluation interval below it
     group_budget: float = DEFAULT_BUDGET_S  # wall seconds a scenario group aims for
+    progress: Progress = NULL_PROGRESS  # the console display (runner/progress.py)

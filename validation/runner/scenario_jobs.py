@@ -9,6 +9,7 @@ group ever waits for another. At the end the outcomes of every group feed one co
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import threading
 import time
@@ -27,6 +28,7 @@ from validation.pipeline.coverage import compute_coverage, record_coverage
 from validation.pipeline.grouping import GroupSpec, Planner, default_cache_dir, group_timing, promtool_oracle
 from validation.pipeline.run import PipelineOutcome, run_pipeline
 from validation.pipeline.timing import Timing
+from validation.runner.attempts import Rerun, settle, untrust_coverage
 from validation.runner.jobs import Job, JobPlanContext, JobResult, JobRunner
 from validation.scenarios.model import Scenario
 from validation.sinks import Notification
@@ -47,6 +49,9 @@ class GroupRun:
     inbox: list[Notification] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     spans: dict[str, float] = field(default_factory=dict)  # production seconds per scenario
+    reruns: list[PipelineOutcome] = field(default_factory=list)  # second attempts (coverage)
+    harness: dict[str, Any] = field(default_factory=dict)  # the harness's health, this group's
+    pipeline: Report | None = None  # the first attempt's checks, until settled
 
     def describe(self, wall_s: float, startup_s: float) -> dict[str, Any]:
         span = max(self.spans.values(), default=0.0)
@@ -138,6 +143,7 @@ class ScenarioJobs:
         self._lock = threading.Lock()
         self.coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
         self.kinds = {PIPELINE_KINDS[g] for g in options.only if g in PIPELINE_KINDS} | {"reliability"}
+        self.progress = options.progress
 
     @property
     def exact_k(self) -> float:
@@ -170,8 +176,13 @@ class ScenarioJobs:
                 group.notes = [n for n in notes if n.startswith(tuple(f"{s.name}:" for s in chosen))]
             self._run_group(group, chosen, stack, report)
 
+        def after_stop(report: Report) -> None:
+            self._settle_group(group, report, job.stacks)
+
         options = self.plan_ctx.stack_options(spec.k, 0.0 if spec.exact else spec.interval_s)
-        return Job(name, options, body, {"k": spec.k, "production_sampling_s": spec.sampling_s})
+        job = Job(name, options, body, {"k": spec.k, "production_sampling_s": spec.sampling_s})
+        job.after_stop = after_stop
+        return job
 
     def _prove(self, runner: JobRunner) -> None:
         started = time.monotonic()
@@ -202,9 +213,32 @@ class ScenarioJobs:
         timing = group_timing(self.production, group.spec)
         pipeline = Report()
         started = time.monotonic()
-        group.outcome = run_pipeline(stack, scenarios, timing, self.rules, self.routing, pipeline)
+        group.outcome = run_pipeline(
+            stack,
+            scenarios,
+            timing,
+            self.rules,
+            self.routing,
+            pipeline,
+            progress=self.progress,
+            progress_group=group.name,
+        )
         report.measurements["pipeline_s"] = round(time.monotonic() - started, 3)
         group.inbox = stack.inbox.all()
+        group.harness = dict(pipeline.measurements.get("harness") or {})
+        group.pipeline = pipeline
+
+    def _settle_group(self, group: GroupRun, report: Report, stacks: list[Stack]) -> None:
+        """Once the group's stack stopped: its failures formed in harness trouble re-run on a
+        fresh stack at half its K (``attempts.settle``), then its checks and figures join the
+        job's report. Trouble windows are relative to this group's start, so each group is
+        settled on its own, before anything is merged."""
+        pipeline = group.pipeline
+        if pipeline is None:
+            return
+        settle(pipeline, group.spec.k, self._rerun(group, stacks), self.progress)
+        report.attempts += pipeline.attempts
+        report.untrusted = pipeline.untrusted
         pipeline.stamp_severity(AlertPipelineCheck.severity)
         for check in pipeline.checks:
             if check.kind in self.kinds:
@@ -212,6 +246,52 @@ class ScenarioJobs:
                     check.id = f"{check.id}/{group.name}"
                 report.checks.append(check)
         report.measurements.update(pipeline.measurements)
+
+    def gentler_spec(self, spec: GroupSpec, k: float) -> GroupSpec:
+        """A group's spec at the re-run's smaller ``k``. An exact group stays exact (its wall
+        interval only grows). A coarse group takes the production sampling when that is above the
+        floor at ``k``; otherwise it keeps the sampling the oracle proved for it: exact sampling
+        there would put the intervals under the floor the machine sustains, the trouble the re-run
+        is meant to escape, while the proven sampling's wall interval doubles."""
+        production = self.production.scrape_interval
+        if spec.exact or production / k >= self.plan_ctx.options.interval_floor:
+            return GroupSpec(k, production, True)
+        return GroupSpec(k, spec.sampling_s, False)
+
+    def _rerun(self, group: GroupRun, stacks: list[Stack]) -> Rerun:
+        """Re-run the named scenarios of ``group`` on a fresh stack at ``k`` (``attempts.settle``);
+        deadlines keep the first attempt's margin in production time."""
+
+        def rerun(names: set[str], k: float) -> Report:
+            spec = self.gentler_spec(group.spec, k)
+            scenarios = [s for s in group.scenarios if s.name in names]
+            timing = dataclasses.replace(
+                group_timing(self.production, spec), slack=Timing.slack * group.spec.k / k
+            )
+            second = Report()
+            stack = Stack(
+                self.plan_ctx.project,
+                self.plan_ctx.stack_options(k, 0.0 if spec.exact else spec.interval_s),
+            )
+            stacks.append(stack)  # stop_all stops it on Ctrl-C / SIGTERM
+            with stack:
+                outcome = run_pipeline(
+                    stack,
+                    scenarios,
+                    timing,
+                    self.rules,
+                    self.routing,
+                    second,
+                    progress=self.progress,
+                    progress_group=f"{group.name}-rerun",
+                )
+                with self._lock:
+                    group.reruns.append(outcome)
+                    group.inbox += stack.inbox.all()
+            second.measurements["rerun"] = {"k": k, "interval_s": spec.interval_s, "exact": spec.exact}
+            return second
+
+        return rerun
 
     def record(self, report: Report, results: list[JobResult]) -> None:
         """Coverage over every group at once (a rule covered in any group is covered), and each
@@ -225,24 +305,30 @@ class ScenarioJobs:
         ]
         merged = PipelineOutcome([])
         inbox: list[Notification] = []
+        harness = {}
         for group in self.groups:
             if group.outcome is None:
                 continue
-            merged.states += group.outcome.states
-            merged.verdicts.update(group.outcome.verdicts)
-            for alert, names in group.outcome.fired.items():
-                merged.fired.setdefault(alert, set()).update(names)
-            for alert, receivers in group.outcome.delivered.items():
-                merged.delivered.setdefault(alert, set()).update(receivers)
-            merged.label_sets += group.outcome.label_sets
-            merged.observations += group.outcome.observations
+            harness[group.name] = group.harness
+            # covered in either attempt is covered: the second attempt's outcome joins the first's
+            for outcome in [group.outcome, *group.reruns]:
+                merged.states += outcome.states
+                merged.verdicts.update(outcome.verdicts)
+                for alert, names in outcome.fired.items():
+                    merged.fired.setdefault(alert, set()).update(names)
+                for alert, receivers in outcome.delivered.items():
+                    merged.delivered.setdefault(alert, set()).update(receivers)
+                merged.label_sets += outcome.label_sets
+                merged.observations += outcome.observations
             merged.latencies.update(group.outcome.latencies)
             inbox += group.inbox
         report.measurements["alert_latency"] = merged.latencies
         report.measurements["sampling_oracle_s"] = self.oracle_s
+        report.measurements["harness_by_group"] = harness
         if self.coverage:
             project = self.plan_ctx.project
             rules = load_alert_rules(project.rule_files(), project.root)
             record_coverage(
                 compute_coverage(rules, self.routing, merged.observations, self.uncompressible), report
             )
+            untrust_coverage(report, [c for c in report.checks if c.failed and c.untrusted])

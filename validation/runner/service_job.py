@@ -33,6 +33,7 @@ def service_jobs(ctx: JobPlanContext, runner: JobRunner) -> list[Job]:
             groups=options.only,
             scenario_pattern=options.scenarios,
             report_dir=options.report_dir,
+            progress=options.progress,
         )
         static_done = GROUPS["static"] if "static" in options.only else ()
         started = time.monotonic()

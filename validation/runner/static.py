@@ -9,18 +9,25 @@ from validation.checks import GROUPS, SECURITY_STATIC, CheckContext, run_checks
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
+from validation.runner.progress import NULL_PROGRESS, Progress
 
 
-def run_static(project: Project, report: Report, work_dir: Path, backend: str = "process") -> None:
-    run_checks(GROUPS["static"], CheckContext(project, work_dir, backend=backend), report)
+def run_static(
+    project: Project,
+    report: Report,
+    work_dir: Path,
+    backend: str = "process",
+    progress: Progress = NULL_PROGRESS,
+) -> None:
+    run_checks(GROUPS["static"], CheckContext(project, work_dir, backend=backend, progress=progress), report)
 
 
-def check(project: Project, report_dir: Path) -> Report:
+def check(project: Project, report_dir: Path, progress: Progress = NULL_PROGRESS) -> Report:
     waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": tool_versions()})
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
-        run_static(project, report, Path(tmp))
-        run_checks(SECURITY_STATIC, CheckContext(project, Path(tmp)), report)
+        run_static(project, report, Path(tmp), progress=progress)
+        run_checks(SECURITY_STATIC, CheckContext(project, Path(tmp), progress=progress), report)
     finalize(report, project, waivers)
     report.write(report_dir)
     return report

@@ -9,6 +9,7 @@ Expectations come from fixtures/scenarios/, never from the config under test.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from pathlib import Path
 from typing import ClassVar
@@ -73,10 +74,15 @@ class AlertPipelineCheck(Check):
 
     id = "alerts"
     kind = "alert"
+    reports_progress = True  # per scenario, from the pipeline
     KINDS_OF_GROUP: ClassVar[dict[str, Kind]] = {"alerts": "alert", "notifications": "notification"}
 
-    def __init__(self, coverage: bool = True) -> None:
+    def __init__(
+        self, coverage: bool = True, names: set[str] | None = None, slack: float | None = None
+    ) -> None:
         self.coverage = coverage  # False: a measurement that only wants the latencies
+        self.names = names  # exactly these scenarios (a re-run), or every one matching the pattern
+        self.slack = slack  # wall seconds added to deadlines (a re-run keeps the first's in production time)
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         pipeline = Report()
@@ -100,6 +106,8 @@ class AlertPipelineCheck(Check):
                     place=str(ctx.project.scenarios_dir),
                     hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
                 )
+        if self.names is not None:
+            scenarios = [s for s in scenarios if s.name in self.names]
         scale = stack.options.time_scale
         uncompressible = {rule_name(e) for e in (stack.state.uncompressible if stack.state else [])}
         runnable = []
@@ -118,7 +126,9 @@ class AlertPipelineCheck(Check):
                 continue
             runnable.append(scenario)
         timing = production_timing(ctx, scale, routing)
-        outcome = run_pipeline(stack, runnable, timing, rules, routing, report)
+        if self.slack is not None:
+            timing = dataclasses.replace(timing, slack=self.slack)
+        outcome = run_pipeline(stack, runnable, timing, rules, routing, report, progress=ctx.progress)
         record_endpoint_checks(
             list(stack.sinks or []),
             stack.inbox.all(),
