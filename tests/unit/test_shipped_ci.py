@@ -90,7 +90,7 @@ def test_every_stackcheck_command_parses_with_the_real_parser(path: Path) -> Non
 def test_the_extractor_sees_a_bad_option() -> None:
     parser = build_parser()
     with pytest.raises(SystemExit):
-        parser.parse_args(["check", "--changed-since", "main"])
+        parser.parse_args(["check", "--changed-after", "main"])
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from validation.commands.base import Command, add_report_option, load_project
+from validation.commands.base import (
+    Command,
+    add_changed_since_option,
+    add_report_option,
+    changed_since,
+    load_project,
+)
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
 
@@ -16,10 +22,12 @@ class CheckCommand(Command):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_report_option(parser)
         add_ci_options(parser)
+        add_changed_since_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         from validation.runner.runner import check
 
-        return finish(
-            check(load_project(), args.report), args.report, CiOutputs.from_args(args, "stackcheck check")
-        )
+        # the static gate is the smoke set: it always runs whole (seconds; its checks cross files)
+        selection = changed_since(args.changed_since)
+        report = check(load_project(), args.report, selection.to_json() if selection else None)
+        return finish(report, args.report, CiOutputs.from_args(args, "stackcheck check"))

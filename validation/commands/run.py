@@ -8,8 +8,10 @@ from validation.checks import ALL_GROUPS
 from validation.commands.base import (
     Command,
     add_backend_option,
+    add_changed_since_option,
     add_report_option,
     add_time_scale_option,
+    changed_since,
     load_project,
 )
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
@@ -37,6 +39,7 @@ class RunCommand(Command):
             metavar="PATTERN",
             help="only the scenarios whose name matches (shell pattern); disables the coverage gate",
         )
+        add_changed_since_option(parser)
         parser.add_argument(
             "--keep", action="store_true", help="keep the run directory (rendered configs, logs)"
         )
@@ -45,6 +48,9 @@ class RunCommand(Command):
         from validation.runner.runner import RunOptions, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
+        selection = changed_since(args.changed_since)
+        if selection is not None:
+            only = tuple(g for g in only if g in selection.groups)
         options = RunOptions(
             backend=args.backend,
             time_scale=args.time_scale,
@@ -52,5 +58,7 @@ class RunCommand(Command):
             report_dir=args.report,
             keep_run_dir=args.keep,
             scenarios=args.scenarios,
+            scenario_names=selection.scenario_filter() if selection else None,
+            selection=selection.to_json() if selection else None,
         )
         return finish(run(load_project(), options), args.report, CiOutputs.from_args(args, "stackcheck run"))

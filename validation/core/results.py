@@ -68,6 +68,7 @@ class Report:
     coverage: dict[str, Any] = field(default_factory=dict)
     measurements: dict[str, Any] = field(default_factory=dict)
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    selection: dict[str, Any] = field(default_factory=dict)  # `--changed-since`: what ran and why
 
     def add(self, result: CheckResult) -> CheckResult:
         self.checks.append(result)
@@ -155,6 +156,8 @@ class Report:
             data["measurements"] = self.measurements
         if self.waivers:
             data["waivers"] = self.waivers
+        if self.selection:
+            data["selection"] = self.selection
         return data
 
     def write(self, report_dir: Path) -> Path:

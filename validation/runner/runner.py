@@ -7,6 +7,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from validation.checks import ALL_GROUPS, GROUPS, CheckContext, checks_for, run_checks
 from validation.checks.alerts.pipeline import load_checked_scenarios
@@ -27,15 +28,18 @@ class RunOptions(Settings):
     only: tuple[str, ...] = ALL_GROUPS
     keep_run_dir: bool = False
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
+    scenario_names: frozenset[str] | None = None  # `--changed-since`: only these scenarios
+    selection: dict[str, Any] | None = None  # `--changed-since`: recorded in results.json
 
 
 def run_static(project: Project, report: Report, work_dir: Path) -> None:
     run_checks(GROUPS["static"], CheckContext(project, work_dir), report)
 
 
-def check(project: Project, report_dir: Path) -> Report:
+def check(project: Project, report_dir: Path, selection: dict[str, Any] | None = None) -> Report:
     waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": _tool_versions()})
+    report.selection = selection or {}
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
     finalize(report, project, waivers)
@@ -67,7 +71,7 @@ def run(project: Project, options: RunOptions) -> Report:
             f"unknown check group(s) {', '.join(unknown)}", hint=f"choose from {', '.join(ALL_GROUPS)}"
         )
     waivers = load_waivers(project.root, project.rule_files())
-    report = Report()
+    report = Report(selection=options.selection or {})
     if {"alerts", "notifications", "faults"} & set(options.only):
         # a malformed scenario stops the run before anything starts (exit 2)
         load_checked_scenarios(CheckContext(project, Path(".")))
@@ -117,9 +121,10 @@ def run(project: Project, options: RunOptions) -> Report:
             report.measurements.update(faults_report.measurements)
             if not report.environment:
                 report.environment = faults_report.environment or {"backend": backend}
-    finalize(
-        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    complete = (
+        set(options.only) == set(ALL_GROUPS) and not options.scenarios and options.scenario_names is None
     )
+    finalize(report, project, waivers, complete=complete)
     report.write(options.report_dir)
     return report
 
@@ -138,6 +143,7 @@ def _run_stack_groups(project: Project, options: RunOptions, stack: Stack, repor
                 stack=stack,
                 groups=options.only,
                 scenario_pattern=options.scenarios,
+                scenario_names=options.scenario_names,
                 report_dir=options.report_dir,
             )
             runtime = [g for g in options.only if g in STACK_GROUPS]

@@ -96,6 +96,8 @@ class AlertPipelineCheck(Check):
                     place=str(ctx.project.scenarios_dir),
                     hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
                 )
+        if ctx.scenario_names is not None:
+            scenarios = [s for s in scenarios if s.name in ctx.scenario_names]
         scale = stack.options.time_scale
         uncompressible = {rule_name(e) for e in (stack.state.uncompressible if stack.state else [])}
         runnable = []
@@ -115,6 +117,11 @@ class AlertPipelineCheck(Check):
             runnable.append(scenario)
         timing = production_timing(ctx, scale, routing)
         outcome = run_pipeline(stack, runnable, timing, rules, routing, report)
-        if self.coverage and all(ctx.selected(g) for g in self.KINDS_OF_GROUP) and not pattern:
+        if (
+            self.coverage
+            and all(ctx.selected(g) for g in self.KINDS_OF_GROUP)
+            and not pattern
+            and ctx.scenario_names is None
+        ):
             not_here = uncompressible if scale != 1 else set()
             record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)
