@@ -126,7 +126,7 @@ def test_a_malformed_scenario_stops_before_anything_starts(pipeline_copy, tmp_pa
 
 @pytest.mark.containers
 def test_the_pipeline_passes_in_containers_too(pipeline_copy, tmp_path):
-    from validation.backends.containers import engine_available
+    from validation.docker.client import engine_available
 
     if not engine_available():
         if __import__("os").environ.get("CI") == "true":

@@ -1,37 +1,39 @@
-"""Containers backend without an engine: names, mounts, labels, PIDs, cleanup (fake docker client)."""
+"""Containers backend without an engine: names, volumes, labels, the testcontainers description,
+the ``HttpReady`` wait strategy against a real HTTP server with basic auth, parallel launch."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
-import socket
-import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import docker.errors
 import pytest
 
-from validation.backends import containers
-from validation.backends.base import LaunchSpec
+from validation.backends.base import LaunchSpec, ReadyProbe
 from validation.backends.containers import (
-    INSTANCE_LABEL,
-    OWNER_LABEL,
-    RUN_LABEL,
     ContainersBackend,
     bind_volumes,
+    container_for,
     container_name,
-    engine_available,
-    engine_client,
-    owner_alive,
     pids_from_top,
-    remove_labelled,
+    run_labels,
 )
+from validation.backends.readiness import HttpReady, InstanceExited, LaunchCancelled, answers
 from validation.core.errors import ComponentUnavailable
+from validation.core.httpserver import BackgroundHttpServer
+from validation.core.wait import WaitTimeout
+from validation.docker.client import INSTANCE_LABEL, OWNER_LABEL, RUN_LABEL
 
 pytestmark = pytest.mark.unit
 
 DOCKER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+# a client that never contacts an engine: a fixed API version, a socket nobody serves
+NO_ENGINE = {"version": "1.43", "environment": {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}}
 
 
 @pytest.mark.parametrize(
@@ -44,16 +46,23 @@ def test_container_name_is_valid_for_docker_and_unique_per_launch(instance: str)
     assert first != second
 
 
-def _spec(tmp_path: Path, workdir: str = "run/prometheus", mounts: tuple[str, ...] = ("run",)) -> LaunchSpec:
+def _spec(
+    tmp_path: Path,
+    workdir: str = "run/prometheus",
+    mounts: tuple[str, ...] = ("run",),
+    ready: ReadyProbe | None = None,
+) -> LaunchSpec:
     return LaunchSpec(
         name="node_exporter/gpu-node-1",
         component="node_exporter",
         binary="",
-        image="prom/node-exporter:v1.5.0",
+        image="stackcheck-local/node_exporter:1.5.0",
         args=["--web.listen-address=127.0.0.1:9100"],
         workdir=tmp_path / workdir,
         listen=("127.0.0.1", 9100),
+        env={"TZ": "UTC"},
         mounts=[tmp_path / m for m in mounts],
+        ready=ready,
     )
 
 
@@ -66,13 +75,43 @@ def _spec(tmp_path: Path, workdir: str = "run/prometheus", mounts: tuple[str, ..
         ("workdir is the mount", "run", ("run",), ["run"]),
     ],
 )
-def test_bind_volumes_mount_at_the_same_path_read_write(
+def test_bind_volumes_cover_the_workdir_once(
     tmp_path: Path, case: str, workdir: str, mounts: tuple[str, ...], expected: list[str]
 ) -> None:
-    volumes = bind_volumes(_spec(tmp_path, workdir, mounts))
-    paths = [str((tmp_path / e).resolve()) for e in expected]
-    assert list(volumes) == paths, case
-    assert all(v == {"bind": k, "mode": "rw"} for k, v in volumes.items())
+    assert bind_volumes(_spec(tmp_path, workdir, mounts)) == [(tmp_path / e).resolve() for e in expected], (
+        case
+    )
+
+
+def test_run_labels_name_the_run_the_instance_and_this_harness(tmp_path: Path) -> None:
+    labels = run_labels("run-1", _spec(tmp_path))
+    assert labels[RUN_LABEL] == "run-1"
+    assert labels[INSTANCE_LABEL] == "node_exporter/gpu-node-1"
+    assert labels[OWNER_LABEL].endswith(f":{os.getpid()}")
+
+
+def test_container_for_describes_a_host_network_root_container_with_same_path_binds(tmp_path: Path) -> None:
+    probe = ReadyProbe("http://127.0.0.1:9100/-/ready", ("admin", "pw"), 30.0)
+    spec = _spec(tmp_path, workdir="work", ready=probe)
+    labels = run_labels("run-1", spec)
+    container = container_for(spec, "stackcheck-run-1-x-1", labels, docker_client_kw=NO_ENGINE)
+    assert container.image == spec.image
+    assert container._command == spec.args
+    assert container._name == "stackcheck-run-1-x-1"
+    assert container.env == {"HOME": str(spec.workdir), "TZ": "UTC"}
+    run, work = str((tmp_path / "run").resolve()), str((tmp_path / "work").resolve())
+    assert container.volumes == {run: {"bind": run, "mode": "rw"}, work: {"bind": work, "mode": "rw"}}
+    assert container.ports == {}, "host networking: nothing is published"
+    assert container._kwargs == {
+        "network_mode": "host",
+        "network": None,
+        "labels": labels,
+        "user": "root",
+        "working_dir": str(spec.workdir),
+    }
+    strategy = container._wait_strategy
+    assert isinstance(strategy, HttpReady) and strategy.probe == probe
+    assert container_for(_spec(tmp_path), "n", labels, docker_client_kw=NO_ENGINE)._wait_strategy is None
 
 
 @pytest.mark.parametrize(
@@ -89,170 +128,155 @@ def test_pids_from_top(top: dict[str, Any], pids: list[int]) -> None:
     assert pids_from_top(top) == pids
 
 
-def test_owner_alive_tells_a_live_harness_from_a_dead_one() -> None:
-    host = socket.gethostname()
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    assert owner_alive(f"{host}:{os.getpid()}")
-    assert not owner_alive(f"{host}:{dead.pid}")
-    assert owner_alive("another-host:1"), "another host's PID cannot be checked: assume alive"
-    assert not owner_alive(f"{host}:garbage")
-
-
-def test_engine_down_is_a_clear_component_unavailable(
+def test_launch_without_an_engine_is_a_clear_component_unavailable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
-    assert engine_available(timeout=1) is False
-    with pytest.raises(ComponentUnavailable, match="dockerd --bridge=none") as info:
-        engine_client(timeout=1)
-    assert "no Docker engine answers" in info.value.render()
+    with pytest.raises(ComponentUnavailable, match="no Docker engine answers") as info:
+        ContainersBackend(run_id="r").launch(_spec(tmp_path))
+    assert "provision --docker" in info.value.render()
 
 
-# ---------------------------------------------------------------- fake engine
-class FakeContainer:
-    def __init__(self, store: FakeContainers, name: str, image: str, **kwargs: Any) -> None:
-        self.store = store
-        self.name = name
-        self.image = image
-        self.kwargs = kwargs
-        self.labels: dict[str, str] = kwargs.get("labels") or {}
-        self.running = False
-        self.exit = 0
-        self.signals: list[str] = []
-        self.attrs: dict[str, Any] = {}
+# ---------------------------------------------------------------- the wait strategy
+class ReadyServer:
+    """/-/ready behind basic auth (admin:secret); 503 for the first ``not_ready`` requests."""
+
+    def __init__(self, not_ready: int = 0) -> None:
+        self.not_ready = not_ready
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests += 1
+                good = "Basic " + base64.b64encode(b"admin:secret").decode()
+                if self.headers.get("Authorization") != good:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="x"')
+                elif server.requests <= server.not_ready:
+                    self.send_response(503)
+                else:
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.http = BackgroundHttpServer("127.0.0.1", 0, Handler, "ready server")
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http.port}/-/ready"
+
+
+@pytest.fixture
+def server() -> Iterator[ReadyServer]:
+    server = ReadyServer(not_ready=3)
+    server.http.start()
+    yield server
+    server.http.stop()
+
+
+class Target:
+    """What a wait strategy asks of a container: ``reload`` and ``status``."""
+
+    def __init__(self, status: str = "running") -> None:
+        self.status = status
 
     def reload(self) -> None:
-        if self.name not in self.store.by_name:
-            raise docker.errors.NotFound(self.name)
-        self.attrs = {
-            "State": {"Running": self.running, "ExitCode": self.exit, "Pid": 777 if self.running else 0}
-        }
-
-    def start(self) -> None:
-        self.running = True
-
-    def _exit(self, code: int) -> None:
-        self.running = False
-        self.exit = code
-
-    def kill(self, signal: str = "SIGKILL") -> None:
-        self.signals.append(signal)
-        self._exit(137 if signal == "SIGKILL" else 0)
-
-    def stop(self, timeout: int = 10) -> None:
-        self.signals.append("SIGTERM")
-        self._exit(0)
-
-    def wait(self, timeout: float | None = None) -> dict[str, int]:
-        return {"StatusCode": self.exit}
-
-    def logs(self, **_: Any) -> bytes:
-        return f"log of {self.name}\n".encode()
-
-    def top(self) -> dict[str, Any]:
-        return {"Titles": ["UID", "PID"], "Processes": [["root", "777"]]}
-
-    def remove(self, force: bool = False) -> None:
-        self.store.by_name.pop(self.name, None)
-        self.store.removed.append(self.name)
+        pass
 
 
-class FakeContainers:
-    def __init__(self, missing_images: tuple[str, ...] = ()) -> None:
-        self.by_name: dict[str, FakeContainer] = {}
-        self.removed: list[str] = []
-        self.missing_images = missing_images
-
-    def create(self, image: str, *, name: str, **kwargs: Any) -> FakeContainer:
-        if image in self.missing_images:
-            raise docker.errors.ImageNotFound(image)
-        container = FakeContainer(self, name, image, **kwargs)
-        self.by_name[name] = container
-        return container
-
-    def list(self, all: bool = False, filters: dict[str, str] | None = None, **_: Any) -> list[FakeContainer]:
-        key, _, value = (filters or {}).get("label", "").partition("=")
-        return [c for c in self.by_name.values() if key in c.labels and (not value or c.labels[key] == value)]
+def test_http_ready_waits_through_not_ready_answers_with_basic_auth(server: ReadyServer) -> None:
+    HttpReady(ReadyProbe(server.url(), ("admin", "secret"), 10.0), "pushgateway").wait_until_ready(Target())
+    assert server.requests == 4, "three 503s, then 200"
 
 
-class FakeClient:
-    def __init__(self, missing_images: tuple[str, ...] = ()) -> None:
-        self.containers = FakeContainers(missing_images)
-
-
-def test_launch_runs_the_image_on_the_host_network_as_root_with_run_labels(tmp_path: Path) -> None:
-    client = FakeClient()
-    backend = ContainersBackend(client, run_id="run-1")
-    spec = _spec(tmp_path)
-    handle = backend.launch(spec)
-    (container,) = client.containers.by_name.values()
-    kwargs = container.kwargs
-    assert container.image == "prom/node-exporter:v1.5.0"
-    assert kwargs["command"] == spec.args
-    assert kwargs["network_mode"] == "host"
-    assert kwargs["user"] == "root"
-    assert kwargs["working_dir"] == str(spec.workdir)
-    assert kwargs["labels"][RUN_LABEL] == "run-1"
-    assert kwargs["labels"][INSTANCE_LABEL] == spec.name
-    assert kwargs["labels"][OWNER_LABEL].endswith(f":{os.getpid()}")
-    assert "ports" not in kwargs and "network" not in kwargs
-    assert handle.alive() and handle.exit_code() is None
-    assert handle.pids() == [777]
-
-
-def test_launch_of_a_missing_image_points_at_provision(tmp_path: Path) -> None:
-    backend = ContainersBackend(FakeClient(missing_images=("prom/node-exporter:v1.5.0",)), run_id="r")
-    with pytest.raises(ComponentUnavailable, match="stackcheck provision"):
-        backend.launch(_spec(tmp_path))
-
-
-def test_kill_is_sigkill_and_keeps_the_logs_in_the_workdir(tmp_path: Path) -> None:
-    client = FakeClient()
-    handle = ContainersBackend(client, run_id="r").launch(_spec(tmp_path))
-    handle.kill()
-    (container,) = client.containers.by_name.values()
-    assert container.signals == ["SIGKILL"]
-    assert not handle.alive() and handle.exit_code() == 137
-    assert (
-        tmp_path / "run/prometheus/node_exporter_gpu-node-1.log"
-    ).read_text() == f"log of {container.name}\n"
-
-
-def test_stop_all_removes_every_container_of_the_run_and_no_other(tmp_path: Path) -> None:
-    client = FakeClient()
-    backend = ContainersBackend(client, run_id="mine")
-    other = ContainersBackend(client, run_id="theirs")
-    first = backend.launch(_spec(tmp_path))
-    backend.launch(_spec(tmp_path, workdir="run/other"))
-    theirs = other.launch(_spec(tmp_path, workdir="run/theirs"))
-    # a container whose launch was interrupted before a handle existed
-    client.containers.create("img", name="orphan", labels={RUN_LABEL: "mine"})
-    backend.stop_all()
-    assert [c.labels[RUN_LABEL] for c in client.containers.by_name.values()] == ["theirs"]
-    assert "orphan" in client.containers.removed
-    assert first.logs().startswith("log of ")
-    backend.stop_all()  # safe twice
-    assert theirs.alive()
-
-
-def test_remove_labelled_orphans_only_spares_live_harnesses() -> None:
-    client = FakeClient()
-    host = socket.gethostname()
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    client.containers.create(
-        "img", name="live", labels={RUN_LABEL: "a", OWNER_LABEL: f"{host}:{os.getpid()}"}
-    )
-    client.containers.create("img", name="dead", labels={RUN_LABEL: "b", OWNER_LABEL: f"{host}:{dead.pid}"})
-    client.containers.create("img", name="not-ours", labels={"other": "x"})
-    assert remove_labelled(orphans_only=True, client=client) == ["dead"]
-    assert remove_labelled(client=client) == ["live"]
-    assert list(client.containers.by_name) == ["not-ours"]
-
-
-def test_remove_labelled_without_an_engine_removes_nothing(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("auth", [None, ("admin", "wrong")])
+def test_http_ready_times_out_naming_the_url_when_the_credentials_are_refused(
+    server: ReadyServer, auth: tuple[str, str] | None
 ) -> None:
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
-    assert containers.remove_labelled() == []
+    strategy = HttpReady(ReadyProbe(server.url(), auth, 0.5, log_hint="/run/x"), "pushgateway")
+    with pytest.raises(WaitTimeout, match=r"pushgateway to answer http://127\.0\.0\.1") as info:
+        strategy.wait_until_ready(Target())
+    assert "/run/x" in info.value.render()
+    assert answers(server.url(), ("admin", "secret"))
+
+
+def test_http_ready_stops_at_once_when_the_container_exits(server: ReadyServer) -> None:
+    # InstanceExited, not WaitTimeout: it did not wait for the deadline
+    strategy = HttpReady(ReadyProbe(server.url(), ("admin", "wrong"), 60.0), "alertmanager")
+    with pytest.raises(InstanceExited, match="alertmanager exited before it answered"):
+        strategy.wait_until_ready(Target("exited"))
+
+
+def test_http_ready_stops_when_the_launch_is_cancelled(server: ReadyServer) -> None:
+    cancel = threading.Event()
+    strategy = HttpReady(ReadyProbe(server.url(), None, 60.0), "prometheus", cancel)
+    threading.Timer(0.2, cancel.set).start()
+    with pytest.raises(LaunchCancelled):
+        strategy.wait_until_ready(Target())
+
+
+def test_http_ready_against_a_closed_port_times_out() -> None:
+    from validation.core.ports import free_port
+
+    url = f"http://127.0.0.1:{free_port('127.0.0.1')}/-/ready"
+    with pytest.raises(WaitTimeout, match="to answer"):
+        HttpReady(ReadyProbe(url, None, 0.3), "x").wait_until_ready(Target())
+
+
+# ---------------------------------------------------------------- parallel launch
+class ScriptedLaunches(ContainersBackend):
+    """``_launch`` replaced by a script (seconds to take, or an error): launch_all's own logic."""
+
+    def __init__(self, script: dict[str, float | Exception]) -> None:
+        super().__init__(run_id="scripted")
+        self.script = script
+        self.running = 0
+        self.most_at_once = 0
+        self.finished: list[str] = []
+        self.cancelled: list[str] = []
+        self.guard = threading.Lock()
+        self.all_started = threading.Barrier(len(script), timeout=30)
+
+    def _launch(self, spec: LaunchSpec, cancel: threading.Event) -> Any:
+        with self.guard:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            self.all_started.wait()
+            step = self.script[spec.name]
+            if isinstance(step, Exception):
+                raise step
+            if cancel.wait(step):
+                self.cancelled.append(spec.name)
+                raise LaunchCancelled(f"{spec.name} cancelled")
+            return spec.name
+        finally:
+            with self.guard:
+                self.running -= 1
+                self.finished.append(spec.name)
+
+
+def _named(tmp_path: Path, *names: str) -> list[LaunchSpec]:
+    return [
+        LaunchSpec(n, "c", "", "img", [], tmp_path / n, ("127.0.0.1", 1), mounts=[tmp_path]) for n in names
+    ]
+
+
+def test_launch_all_runs_launches_at_once_and_keeps_the_order(tmp_path: Path) -> None:
+    backend = ScriptedLaunches({"a": 0.3, "b": 0.1, "c": 0.2})
+    assert backend.launch_all(_named(tmp_path, "a", "b", "c")) == ["a", "b", "c"]
+    assert backend.most_at_once == 3
+
+
+def test_launch_all_raises_the_first_failure_after_cancelling_and_joining_the_rest(tmp_path: Path) -> None:
+    failure = ComponentUnavailable("image x is not present", place="b")
+    backend = ScriptedLaunches({"a": 30.0, "b": failure, "c": 30.0})
+    with pytest.raises(ComponentUnavailable) as info:
+        backend.launch_all(_named(tmp_path, "a", "b", "c"))
+    assert info.value is failure, "the cause, not a cancellation it led to"
+    assert sorted(backend.cancelled) == ["a", "c"], "the others stop waiting"
+    assert sorted(backend.finished) == ["a", "b", "c"] and backend.running == 0, (
+        "no launch may still run when launch_all returns"
+    )

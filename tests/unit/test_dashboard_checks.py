@@ -193,8 +193,10 @@ def test_a_file_that_is_not_a_dashboard_fails_with_a_clear_message(
          "datasource 'nope' is not provisioned"),
         (lambda d: _panel(d, 2)["targets"][0].__setitem__("datasource", {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}),
          "datasource variable $DS_PROMETHEUS is not defined"),
+        (lambda d: _panel(d, 6).__setitem__("datasource", {"type": "prometheus", "uid": "gone"}),
+         "datasource 'gone' is not provisioned"),
     ],
-    ids=["unknown uid", "export placeholder"],
+    ids=["unknown uid", "export placeholder", "panel uid while targets use ${datasource}"],
 )  # fmt: skip
 def test_an_unresolvable_datasource_fails_naming_dashboard_and_panel(
     tmp_path: Path, change: Any, message: str
@@ -206,6 +208,56 @@ def test_an_unresolvable_datasource_fails_naming_dashboard_and_panel(
     assert (
         message in check.message and "stackcheck-node-detail" in check.message and "panel '" in check.message
     )
+
+
+class ConstantPrometheus(DataPrometheus):
+    """Every query of a known metric returns ``value`` throughout, for every node."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(SERIES)
+        self.value = value
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
+        answer = super().query_range(expr, start, end, step)
+        for series in answer["result"]:
+            series["values"] = [[t, str(self.value)] for t, _ in series["values"]]
+        return answer
+
+
+def _units(path: Path, value: float) -> list[CheckResult]:
+    session = DashboardSession.load([path], GRAFANA / "provisioning" / "datasources")
+    session.execute(ConstantPrometheus(value), now=1.7e9)
+    report = Report()
+    DashboardUnitsCheck().evaluate(session, report)
+    return report.checks
+
+
+def _percent(d: dict[str, Any]) -> None:
+    _panel(d, 6)["fieldConfig"]["defaults"]["unit"] = "percent"
+
+
+def _times_100(d: dict[str, Any]) -> None:
+    _panel(d, 6)["targets"][0]["expr"] = "100 * (" + _panel(d, 6)["targets"][0]["expr"] + ")"
+
+
+def test_a_ratio_shown_as_percent_fails_with_the_value_it_would_read(tmp_path: Path) -> None:
+    (check,) = _units(_broken(tmp_path, _percent), 0.9)
+    assert check.status == "failed" and "unit percent on a 0–1 ratio" in check.message
+    assert "(id 6)" in check.message and '"0.9 %"' in check.message
+
+
+def test_a_percent_panel_whose_query_multiplies_by_100_is_not_a_ratio(tmp_path: Path) -> None:
+    (check,) = _units(_broken(tmp_path, lambda d: (_percent(d), _times_100(d))), 0.9)
+    assert check.status == "passed"
+
+
+def test_a_percentage_times_100_shown_as_percentunit_fails(tmp_path: Path) -> None:
+    (check,) = _units(_broken(tmp_path, _times_100), 90.0)
+    assert check.status == "failed" and '"9000 %"' in check.message
+
+
+def test_the_reference_units_fit_ratio_data(tmp_path: Path) -> None:
+    assert [c.status for c in _units(NODE_DETAIL, 0.9)] == ["passed"]
 
 
 def test_duplicate_panel_ids_fail(tmp_path: Path) -> None:
@@ -272,11 +324,12 @@ RULE_TEXT = """groups:
 """
 
 
-def _panel_json(expr: str, unit: str, steps: list[float]) -> str:
-    thresholds = {"mode": "absolute", "steps": [{"color": "green", "value": None}] +
-                  [{"color": "red", "value": v} for v in steps]}  # fmt: skip
+def _panel_json(expr: str, unit: str, steps: list[float], low_is_bad: bool = False, **defaults: Any) -> str:
+    base, step = ("red", "green") if low_is_bad else ("green", "red")
+    thresholds = {"mode": "absolute", "steps": [{"color": base, "value": None}] +
+                  [{"color": step, "value": v} for v in steps]}  # fmt: skip
     panel = {"id": 1, "type": "timeseries", "title": "p", "targets": [{"refId": "A", "expr": expr}],
-             "fieldConfig": {"defaults": {"unit": unit, "thresholds": thresholds}}}  # fmt: skip
+             "fieldConfig": {"defaults": {"unit": unit, "thresholds": thresholds, **defaults}}}  # fmt: skip
     return json.dumps({"uid": "u", "schemaVersion": 39, "panels": [panel]})
 
 
@@ -298,8 +351,9 @@ def test_a_complemented_panel_needs_one_minus_the_alert_value(value: Any, comple
         recorded, alerts = load_rules([path])
     expr = "1 - avail / total" if complemented else "avail / total"
     expected = 1 - float(value) if complemented else float(value)
+    # available below the value: red low on the available panel, red high on the used one
     (match,) = cross_check(
-        parse_dashboard(_panel_json(expr, "percentunit", [expected])),
+        parse_dashboard(_panel_json(expr, "percentunit", [expected], low_is_bad=not complemented)),
         alert_thresholds(recorded, alerts),
         recorded,
     )
@@ -322,6 +376,7 @@ def test_a_complemented_panel_needs_one_minus_the_alert_value(value: Any, comple
 def test_threshold_matching_follows_complements_and_scaling(
     tmp_path: Path, expr: str, unit: str, steps: list[float], alert: str, ok: bool
 ) -> None:
+    low_is_bad = expr == "avail / total"
     rules = tmp_path / "r.rules.yml"
     rules.write_text(RULE_TEXT)
     from validation.dashboards.alert_thresholds import load_rules
@@ -329,7 +384,7 @@ def test_threshold_matching_follows_complements_and_scaling(
     recorded, alerts = load_rules([rules])
     watched = alert_thresholds(recorded, alerts)
     assert {a.alert for a in watched} == {"Full", "Hot"}  # "> 0" is an event, not a threshold
-    (match,) = cross_check(parse_dashboard(_panel_json(expr, unit, steps)), watched, recorded)
+    (match,) = cross_check(parse_dashboard(_panel_json(expr, unit, steps, low_is_bad)), watched, recorded)
     assert (match.alert.alert, match.ok) == (alert, ok)
 
 
@@ -577,22 +632,23 @@ EXPORTED = {
     "rows": [{"title": "r", "panels": [{"id": 20, "type": "singlestat", "title": "CPU Busy", "format": "percent",
               "datasource": "${DS_LOCALHOST}", "targets": [{"refId": "A", "expr": 'node_load1{job=~"$job"}'}]}]}],
     "templating": {"list": [{"name": "job", "type": "query", "datasource": "${DS_LOCALHOST}",
-                             "query": "label_values(node_boot_time_seconds, job)", "refresh": 1}]},
+                             "query": "label_values(node_load1, job)", "refresh": 1}]},
 }  # fmt: skip
 
 
-def test_a_dashboard_exported_for_sharing_externally_fails_with_the_import_placeholder_hint(
-    tmp_path: Path,
-) -> None:
+def test_a_dashboard_exported_for_sharing_is_reported_once_and_every_panel_checked(tmp_path: Path) -> None:
     path = tmp_path / "exported.json"
     path.write_text(json.dumps(EXPORTED))
     report = Report()
     session = _session([path])
-    DashboardDatasourcesCheck().evaluate(session, report)
-    DashboardVariablesCheck().evaluate(session, report)
+    for check in (DashboardDatasourcesCheck(), DashboardVariablesCheck(), DashboardDataCheck()):
+        check.evaluate(session, report)
     failed = {c.id: c.message for c in _by_status(report, "failed")}
-    assert sorted(failed) == ["dashboards/exported/datasources", "dashboards/exported/variables"]
-    assert all("${DS_LOCALHOST} is an import placeholder" in message for message in failed.values())
+    assert list(failed) == ["dashboards/exported/datasources"]
+    assert failed["dashboards/exported/datasources"].count("exported for sharing externally") == 1
+    assert "${DS_LOCALHOST} → 'prometheus'" in failed["dashboards/exported/datasources"]
+    # mapped to the stack's datasource, the variable resolves and the panel runs
+    assert ("dashboards/exported/20", "passed") in [(c.id, c.status) for c in report.checks]
 
 
 def test_an_old_schema_dashboard_without_uid_is_keyed_by_its_file_name(tmp_path: Path) -> None:

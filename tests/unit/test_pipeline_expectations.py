@@ -136,3 +136,76 @@ def test_distinct_keeps_a_repeat_after_the_window():
 def test_timing_floor_is_for_plus_group_wait_compressed():
     assert TIMING.floor(300) == pytest.approx((300 + 30) / 60)
     assert TIMING.real(60) == 1.0
+
+
+def _pinned(extra: str):
+    text = SCENARIO.replace("    count: 1\n", "    count: 1\n" + extra)
+    scenario = parse_scenarios(text, source="mem.yaml")[0].isolate(3)
+    return ScenarioState(scenario, 100.0, TIMING, {"NodeMemoryExhausted": 300.0})
+
+
+def _addressed(kind, **meta):
+    text = "NodeMemoryExhausted on gpu-node-7-s3"
+    return Notification(kind=kind, receiver="oncall-critical", received_at=110.0, status="firing", subject=text,
+                        text=text, raw=b"", meta=meta)
+
+
+def test_pinned_recipients_pass_when_every_email_and_message_is_addressed_so():
+    state = _pinned('    to: Oncall@cluster.example\n    channel: "#oncall-critical"\n')
+    exp = state.scenario.exp_notifications[0]
+    notes = [_addressed("email", to=["oncall@cluster.example"], rcpt_tos=["oncall@cluster.example"]),
+             _addressed("slack", channel="#oncall-critical")]
+    assert judge_notification(state, exp, notes, 111.0, True, deadline=120.0)["recipients"] == ("passed", "")
+
+
+def test_a_wrong_mailbox_or_channel_fails_the_pinned_recipients():
+    state = _pinned('    to: [oncall@cluster.example]\n    channel: "#oncall-critical"\n')
+    exp = state.scenario.exp_notifications[0]
+    notes = [_addressed("email", to=["ml-oncall@cluster.example"], rcpt_tos=["ml-oncall@cluster.example"]),
+             _addressed("slack", channel="#alerts")]
+    status, message = judge_notification(state, exp, notes, 111.0, True, deadline=120.0)["recipients"]
+    assert status == "failed"
+    assert "['ml-oncall@cluster.example'], not ['oncall@cluster.example']" in message
+    assert "['#alerts'], not #oncall-critical" in message
+
+
+def test_a_notification_without_the_scenarios_node_is_reported_as_lacking_it_not_as_missing():
+    state = _state()
+    exp = state.scenario.exp_notifications[0]
+    notes = [_note("oncall-critical", "NodeMemoryExhausted on a node", 110.0)]
+    status, message = judge_notification(state, exp, notes, 999.0, True, deadline=120.0)["delivered"]
+    assert status == "failed"
+    assert "arrived at 'oncall-critical' (slack) but lacked ['gpu-node-7-s3']" in message
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ("    to: oncall\n", "is not an email address"),
+        ("    channel: oncall\n", "is not a Slack channel"),
+        ("    chanel: '#x'\n", "did you mean 'channel'?"),
+    ],
+)
+def test_pinned_recipients_are_parsed_strictly(extra, error):
+    from validation.core.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        _pinned(extra)
+    assert error in caught.value.what + caught.value.hint and "mem.yaml:" in caught.value.place
+
+
+def _webhook(labels):
+    return Notification(kind="webhook", receiver="oncall-critical", received_at=110.0, status="firing",
+                        subject="k", text="NodeMemoryExhausted", raw=b"", structured=True,
+                        alerts=({"alertname": "NodeMemoryExhausted", "node": "gpu-node-7-s3", **labels},))
+
+
+def test_pinned_labels_are_asserted_on_every_alert_of_the_webhook_notifications():
+    state = _pinned("    labels: {cluster: ai-compute}\n")
+    exp = state.scenario.exp_notifications[0]
+    judge = lambda notes: judge_notification(state, exp, notes, 111.0, True, deadline=120.0)["labels"]  # noqa: E731
+    assert judge([_webhook({"cluster": "ai-compute"})]) == ("passed", "")
+    status, message = judge([_webhook({})])
+    assert status == "failed" and "cluster=None" in message and "external_labels" in message
+    status, message = judge([_addressed("slack", channel="#x")])
+    assert status == "failed" and "only webhooks carry them" in message

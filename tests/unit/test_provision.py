@@ -1,45 +1,26 @@
-"""`stackcheck provision`: ldd parsing, build contexts, the apt decision and image outcomes (no engine)."""
+"""`stackcheck provision`: the apt decision, binaries, the table and which image runs use (no engine).
+
+Image names, build contexts and the image choice are tested in test_docker_images.py.
+"""
 
 from __future__ import annotations
 
 import io
-import json
-import stat
 from pathlib import Path
 from typing import Any
 
-import docker.errors
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from validation.components import COMPONENTS
+from tests.fake_engine import FakeClient, FakeImages
+from validation.components import COMPONENTS, Component
 from validation.core.project import ComponentConfig
-from validation.docker.images.build import (
-    ensure_image,
-    package_data_files,
-    recipe_for,
-    tag_version,
-)
-from validation.docker.images.context import (
-    LABEL_BUILT_FROM,
-    LABEL_VERSION,
-    ImageRecipe,
-    context_layout,
-    dockerfile,
-    is_static,
-    parse_ldd,
-    write_context,
-)
+from validation.docker.images.context import LABEL_BUILT_FROM, LABEL_VERSION
 from validation.provision.apt import Apt, HostFacts, is_debian_package
 from validation.provision.provision import (
     Provisioned,
     ensure_binary,
     format_table,
-    image_for,
-    image_tag,
-    image_versions,
-    missing_images,
+    images_summary,
     provision,
 )
 
@@ -52,172 +33,6 @@ DEBIAN_LDD = """\
 """
 ROOT = HostFacts(is_root=True, is_debian=True, has_apt=True)
 USER = HostFacts(is_root=False, is_debian=True, has_apt=True)
-
-
-# ---------------------------------------------------------------- ldd and build context
-@pytest.mark.parametrize(
-    ("case", "output", "expected"),
-    [
-        (
-            "debian go binary: libc and the loader, vdso skipped",
-            DEBIAN_LDD,
-            ["/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"],
-        ),
-        ("duplicates are listed once", DEBIAN_LDD + DEBIAN_LDD, None),
-        ("static binary has no libraries", "\tnot a dynamic executable\n", []),
-        (
-            "arrow without address line is ignored",
-            "\tlibfoo.so => (0x0)\n\tlibc.so.6 => /lib/libc.so.6 (0x1)\n",
-            ["/lib/libc.so.6"],
-        ),
-    ],
-)
-def test_parse_ldd(case: str, output: str, expected: list[str] | None) -> None:
-    if expected is None:
-        expected = ["/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"]
-    assert [str(p) for p in parse_ldd(output)] == expected, case
-
-
-def test_parse_ldd_names_a_library_that_is_not_found() -> None:
-    with pytest.raises(ValueError, match=r"libssl\.so\.3"):
-        parse_ldd("\tlibssl.so.3 => not found\n" + DEBIAN_LDD)
-
-
-@pytest.mark.parametrize(
-    ("output", "static"),
-    [("\tnot a dynamic executable\n", True), ("\tstatically linked\n", True), (DEBIAN_LDD, False)],
-)
-def test_is_static(output: str, static: bool) -> None:
-    assert is_static(output) is static
-
-
-def _recipe(tmp_path: Path, **labels: str) -> ImageRecipe:
-    binary = tmp_path / "host" / "prometheus"
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    binary.write_bytes(b"\x7fELF fake")
-    binary.chmod(0o755)
-    return ImageRecipe(
-        tag="prom/prometheus:v2.42.0",
-        binary=binary,
-        entrypoint="/bin/prometheus",
-        labels=labels or {LABEL_BUILT_FROM: f"{binary}@2.42.0", LABEL_VERSION: "2.42.0"},
-    )
-
-
-def test_dockerfile_is_from_scratch_with_the_official_entrypoint(tmp_path: Path) -> None:
-    lines = dockerfile(_recipe(tmp_path)).splitlines()
-    assert lines[0] == "FROM scratch"
-    assert lines[-1] == 'ENTRYPOINT ["/bin/prometheus"]'
-    assert "COPY rootfs/ /" in lines
-
-
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40))
-def test_dockerfile_label_values_survive_quoting(value: str) -> None:
-    recipe = ImageRecipe(tag="t:1", binary=Path("/b"), entrypoint="/bin/b", labels={"k": value})
-    label_line = next(line for line in dockerfile(recipe).splitlines() if line.startswith("LABEL "))
-    key, _, quoted = label_line.removeprefix("LABEL ").partition("=")
-    assert json.loads(key) == "k"
-    assert json.loads(quoted) == value
-
-
-def test_context_layout_puts_libraries_at_their_own_path_and_the_binary_at_the_entrypoint(
-    tmp_path: Path,
-) -> None:
-    recipe = ImageRecipe(
-        tag="t:1",
-        binary=Path("/usr/bin/prometheus"),
-        entrypoint="/bin/prometheus",
-        libraries=(Path("/lib/x86_64-linux-gnu/libc.so.6"),),
-        extra_binaries=((Path("/usr/bin/promtool"), "/bin/promtool"),),
-    )
-    assert context_layout(recipe) == {
-        "bin/prometheus": Path("/usr/bin/prometheus"),
-        "bin/promtool": Path("/usr/bin/promtool"),
-        "lib/x86_64-linux-gnu/libc.so.6": Path("/lib/x86_64-linux-gnu/libc.so.6"),
-    }
-
-
-def test_write_context_copies_symlink_targets_and_adds_a_minimal_etc(tmp_path: Path) -> None:
-    real_lib = tmp_path / "host" / "libc-2.36.so"
-    real_lib.parent.mkdir(parents=True)
-    real_lib.write_bytes(b"libc bytes")
-    link = tmp_path / "host" / "libc.so.6"
-    link.symlink_to(real_lib)
-    base = _recipe(tmp_path)
-    recipe = ImageRecipe(
-        tag=base.tag, binary=base.binary, entrypoint=base.entrypoint, libraries=(link,), labels=base.labels
-    )
-    context = write_context(recipe, tmp_path / "ctx")
-    rootfs = context / "rootfs"
-    copied = rootfs / str(link).lstrip("/")
-    assert not copied.is_symlink() and copied.read_bytes() == b"libc bytes"
-    assert (rootfs / "bin" / "prometheus").stat().st_mode & stat.S_IXUSR
-    assert (rootfs / "etc" / "passwd").read_text().startswith("root:x:0:0:")
-    assert stat.S_IMODE((rootfs / "tmp").stat().st_mode) == 0o1777
-    assert (context / "Dockerfile").read_text() == dockerfile(recipe)
-
-
-def test_package_data_files_keep_share_data_and_drop_docs() -> None:
-    listing = "\n".join(
-        [
-            "/.",
-            "/usr/bin/prometheus-alertmanager",
-            "/usr/share",
-            "/usr/share/prometheus/alertmanager/default.tmpl",
-            "/usr/share/prometheus/alertmanager/ui",
-            "/usr/share/doc/prometheus-alertmanager/changelog.gz",
-            "/usr/share/man/man1/prometheus-alertmanager.1.gz",
-        ]
-    )
-    files = {
-        "/usr/share/prometheus/alertmanager/default.tmpl",
-        "/usr/share/doc/prometheus-alertmanager/changelog.gz",
-    }
-    got = package_data_files(listing, is_file=lambda p: str(p) in files)
-    assert got == [Path("/usr/share/prometheus/alertmanager/default.tmpl")]
-
-
-def test_recipe_for_collects_libraries_of_every_binary_and_labels_the_version(tmp_path: Path) -> None:
-    calls: list[list[str]] = []
-
-    def run(argv: list[str]) -> tuple[int, str]:
-        calls.append(argv)
-        if argv[0] == "ldd":
-            return 0, DEBIAN_LDD
-        return 1, "dpkg-query: package not installed"
-
-    recipe = recipe_for(
-        component="prometheus",
-        tag="prom/prometheus:v2.42.0",
-        binary=Path("/usr/bin/prometheus"),
-        version="2.42.0",
-        entrypoint="/bin/prometheus",
-        extra_binaries=((Path("/usr/bin/promtool"), "/bin/promtool"),),
-        debian_package="prometheus",
-        run=run,
-    )
-    assert [c[:2] for c in calls] == [
-        ["ldd", "/usr/bin/prometheus"],
-        ["ldd", "/usr/bin/promtool"],
-        ["dpkg", "-L"],
-    ]
-    assert len(recipe.libraries) == 2
-    assert recipe.labels[LABEL_BUILT_FROM] == "/usr/bin/prometheus@2.42.0"
-    assert recipe.labels[LABEL_VERSION] == "2.42.0"
-    assert recipe.data_files == ()
-
-
-@pytest.mark.parametrize(
-    ("tag", "version"),
-    [
-        ("prom/prometheus:v2.42.0", "2.42.0"),
-        ("grafana/grafana:10.4.2", "10.4.2"),
-        ("localhost:5000/prom/prometheus", ""),
-        ("localhost:5000/prom/prometheus:v1.0.0", "1.0.0"),
-    ],
-)
-def test_tag_version(tag: str, version: str) -> None:
-    assert tag_version(tag) == version
 
 
 # ---------------------------------------------------------------- apt decision
@@ -347,131 +162,6 @@ def test_is_debian_package(name: str, package: bool) -> None:
     assert is_debian_package(name) is package
 
 
-# ---------------------------------------------------------------- images with a fake engine
-class FakeImage:
-    def __init__(self, labels: dict[str, str]) -> None:
-        self.attrs = {"Config": {"Labels": labels}}
-
-
-class FakeImages:
-    def __init__(self, present: dict[str, dict[str, str]], pull_error: str = "no such host") -> None:
-        self.present = present
-        self.pull_error = pull_error
-        self.built: list[tuple[str, str]] = []
-        self.pulled: list[str] = []
-
-    def get(self, tag: str) -> FakeImage:
-        if tag not in self.present:
-            raise docker.errors.ImageNotFound(tag)
-        return FakeImage(self.present[tag])
-
-    def pull(self, repository: str, tag: str) -> FakeImage:
-        self.pulled.append(f"{repository}:{tag}")
-        if self.pull_error:
-            raise docker.errors.APIError(self.pull_error)
-        self.present[f"{repository}:{tag}"] = {}
-        return FakeImage({})
-
-    def build(self, *, path: str, tag: str, **_: Any) -> tuple[FakeImage, list[Any]]:
-        self.built.append((tag, (Path(path) / "Dockerfile").read_text()))
-        self.present[tag] = {}
-        return FakeImage({}), []
-
-
-class FakeRunContainers:
-    """``containers.run(tag, ["--version"])`` as a built image answers it."""
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.runs: list[tuple[str, dict[str, Any]]] = []
-
-    def run(self, tag: str, command: list[str], **kwargs: Any) -> bytes:
-        self.runs.append((tag, kwargs))
-        return self.answer.encode()
-
-
-class FakeClient:
-    def __init__(self, images: FakeImages, version_answer: str = "prometheus, version 2.42.0+ds") -> None:
-        self.images = images
-        self.containers = FakeRunContainers(version_answer)
-
-
-TAG = "prom/prometheus:v2.42.0"
-
-
-@pytest.mark.parametrize(
-    ("case", "present", "pull_error", "with_recipe", "status", "built"),
-    [
-        ("official image present: kept", {TAG: {}}, "", True, "present", False),
-        ("absent, pull works: pulled", {}, "", True, "pulled", False),
-        ("absent, offline: built from the binary", {}, "no such host", True, "built", True),
-        ("absent, offline, no binary: absent", {}, "no such host", False, "absent", False),
-        ("ours from the same binary: kept", {TAG: "same"}, "no such host", True, "present", False),
-        ("ours from another binary: rebuilt", {TAG: "other"}, "no such host", True, "rebuilt", True),
-    ],
-)
-def test_ensure_image_keeps_pulls_or_builds(
-    tmp_path: Path,
-    case: str,
-    present: dict[str, Any],
-    pull_error: str,
-    with_recipe: bool,
-    status: str,
-    built: bool,
-) -> None:
-    recipe = _recipe(tmp_path)
-    labels = {
-        "same": recipe.labels,
-        "other": {LABEL_BUILT_FROM: "/opt/prometheus@2.41.0", LABEL_VERSION: "2.41.0"},
-    }
-    images = FakeImages(
-        {t: labels.get(v, v) if isinstance(v, str) else v for t, v in present.items()}, pull_error
-    )
-    outcome = ensure_image(FakeClient(images), TAG, recipe=(lambda: recipe) if with_recipe else None)
-    assert outcome.status == status, case
-    assert bool(images.built) is built
-    if built:
-        assert outcome.version == "2.42.0"
-        assert images.built[0][0] == TAG
-    if status == "absent":
-        assert "no such host" in outcome.reason
-
-
-def test_a_built_image_that_does_not_start_with_the_right_version_is_an_error(tmp_path: Path) -> None:
-    recipe = _recipe(tmp_path)
-    client = FakeClient(FakeImages({}), version_answer="exec /bin/prometheus: no such file or directory")
-    with pytest.raises(RuntimeError, match="no such file"):
-        ensure_image(client, TAG, recipe=lambda: recipe)
-    ok = FakeClient(FakeImages({}))
-    ensure_image(ok, TAG, recipe=lambda: recipe)
-    assert ok.containers.runs == [
-        (TAG, {"network_mode": "none", "remove": True, "stdout": True, "stderr": True})
-    ]
-
-
-def test_image_for_names_provision_when_the_image_is_missing() -> None:
-    with pytest.raises(Exception, match="stackcheck provision") as info:
-        image_for(
-            COMPONENTS["prometheus"], ComponentConfig("prometheus", version="2.42.0"), FakeClient(FakeImages({}))
-        )
-    assert info.type.__name__ == "ComponentUnavailable"
-
-
-@pytest.mark.parametrize(
-    ("config", "tag"),
-    [
-        (
-            ComponentConfig("prometheus", version="2.42.0", image="registry.local/prom:x"),
-            "registry.local/prom:x",
-        ),
-        (ComponentConfig("prometheus", version="2.42.0"), "prom/prometheus:v2.42.0"),
-        (ComponentConfig("prometheus"), "prom/prometheus:latest"),
-    ],
-)
-def test_image_tag_prefers_the_pinned_image(config: ComponentConfig, tag: str) -> None:
-    assert image_tag(COMPONENTS["prometheus"], config) == tag
-
-
 # ---------------------------------------------------------------- provision end to end (fakes)
 def _provision(
     tmp_path: Path, present: set[str], host: HostFacts, client: Any = None
@@ -504,22 +194,44 @@ def test_provision_exits_2_naming_the_package_to_install(tmp_path: Path) -> None
     assert "error: pushgateway:" in err and "apt-get install prometheus-pushgateway" in err
 
 
-def test_provision_accepts_a_missing_binary_when_its_image_exists(tmp_path: Path) -> None:
-    present_images = {f"{COMPONENTS[n].image}:v{v}": {} for n, v in [("pushgateway", "1.5.1")]}
-    images = FakeImages(present_images)
-    for name, version in [("prometheus", "2.42.0"), ("alertmanager", "0.25.0"), ("node_exporter", "1.5.0")]:
-        images.present[f"{COMPONENTS[name].image}:v{version}"] = {}
+def test_provision_accepts_a_missing_binary_when_its_official_image_exists(tmp_path: Path) -> None:
+    images = FakeImages(
+        {
+            "prom/pushgateway:v1.5.1": {},
+            "prom/prometheus:v2.42.0": {},
+            "prom/alertmanager:v0.25.0": {},
+            "prom/node-exporter:v1.5.0": {},
+        }
+    )
     code, out, _ = _provision(tmp_path, ALL_BINARIES - {"prometheus-pushgateway"}, USER, FakeClient(images))
     assert code == 0
-    assert "prom/pushgateway:v1.5.1" in out
+    assert "prom/pushgateway:v1.5.1    official, present" in out
+    assert images.built == [], "official images present: nothing is built"
+    assert "containers runs use — official: node_exporter, pushgateway, alertmanager, prometheus" in out
 
 
-def test_provision_builds_offline_images_from_the_binaries(tmp_path: Path) -> None:
+LOCAL_TAGS = [
+    "stackcheck-local/alertmanager:0.25.0",
+    "stackcheck-local/node_exporter:1.5.0",
+    "stackcheck-local/prometheus:2.42.0",
+    "stackcheck-local/pushgateway:1.5.1",
+]
+
+
+def _provision_offline(
+    tmp_path: Path, images: FakeImages, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     for name in ALL_BINARIES:
         (bin_dir / name).write_bytes(b"fake")
-    images = FakeImages({})
+    versions = {
+        "prometheus": "2.42.0",
+        "alertmanager": "0.25.0",
+        "pushgateway": "1.5.1",
+        "node_exporter": "1.5.0",
+    }
+    monkeypatch.setattr(Component, "version", lambda self, binary: versions[self.name])
     out, err = io.StringIO(), io.StringIO()
     code = provision(
         tmp_path,
@@ -529,41 +241,56 @@ def test_provision_builds_offline_images_from_the_binaries(tmp_path: Path) -> No
         run=lambda argv: (1, "\tnot a dynamic executable\n") if argv[0] == "ldd" else (1, ""),
         which=lambda name: str(bin_dir / name) if name in ALL_BINARIES else None,
         client=FakeClient(images),
+        pull=False,
     )
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_provision_builds_local_images_under_the_projects_own_name_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    images = FakeImages({})
+    code, out, err = _provision_offline(tmp_path, images, monkeypatch)
     assert code == 0, err
-    assert sorted(t for t, _ in images.built) == [
-        "prom/alertmanager:v0.25.0",
-        "prom/node-exporter:v1.5.0",
-        "prom/prometheus:v2.42.0",
-        "prom/pushgateway:v1.5.1",
-    ]
+    assert sorted(t for t, _ in images.built) == LOCAL_TAGS
+    assert not any(t.startswith("prom/") for t in images.present), "never an official name on a local build"
     assert all("ENTRYPOINT" in text for _, text in images.built)
+    assert "stackcheck-local/prometheus:2.42.0    local build, built" in out
+    assert "containers runs use — local build: node_exporter, pushgateway, alertmanager, prometheus" in out
+    assert (
+        "note: prometheus: prom/prometheus:v2.42.0 not pulled (pulling is off: `stackcheck provision --pull` "
+        "to try); runs use the local build stackcheck-local/prometheus:2.42.0"
+    ) in err
+
+
+def test_provision_never_uses_an_official_name_an_older_release_put_on_a_local_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mistagged = {LABEL_BUILT_FROM: "/usr/bin/prometheus@2.42.0", LABEL_VERSION: "2.42.0"}
+    images = FakeImages({"prom/prometheus:v2.42.0": mistagged})
+    code, _, err = _provision_offline(tmp_path, images, monkeypatch)
+    assert code == 0, err
+    assert "stackcheck-local/prometheus:2.42.0" in [t for t, _ in images.built]
+    assert "`docker rmi prom/prometheus:v2.42.0`" in err
+    assert images.present["prom/prometheus:v2.42.0"] == mistagged, "the user's engine is not modified"
 
 
 def test_format_table_aligns_columns_and_shows_a_version_mismatch() -> None:
     items = [
-        Provisioned("prometheus", True, "/usr/bin/prometheus", "2.42.0", "found", TAG, "built", "2.42.0"),
-        Provisioned("alertmanager", True, "", "", "missing", "prom/alertmanager:v0.25.0", "pulled", "0.25.0"),
-    ]
+        Provisioned(
+            "prometheus", True, "/usr/bin/prometheus", "2.42.0", "found",
+            "stackcheck-local/prometheus:2.42.0", "built", "local build", "2.42.0",
+        ),
+        Provisioned(
+            "alertmanager", True, "", "", "missing", "prom/alertmanager:v0.25.0", "pulled", "official", "0.25.0"
+        ),
+    ]  # fmt: skip
     lines = format_table(items).splitlines()
     assert lines[0].split() == ["component", "binary", "version", "image", "image", "status"]
     assert lines[1].index("/usr/bin") == lines[2].index("(missing)") == lines[0].index("binary")
+    assert lines[1].endswith("local build, built") and lines[2].endswith("official, pulled")
     assert "- (image 0.25.0)" in lines[2]
-
-
-def test_image_versions_read_the_built_label_else_the_tag_and_missing_images_lists_the_rest() -> None:
-    images = FakeImages({TAG: {LABEL_VERSION: "2.42.0"}, "prom/alertmanager:v0.25.0": {}})
-    configs = {
-        "prometheus": ComponentConfig("prometheus", version="2.42.0", image=TAG),
-        "alertmanager": ComponentConfig("alertmanager", version="0.25.0"),
-        "pushgateway": ComponentConfig("pushgateway", version="1.5.1"),
-    }
-    assert image_versions(configs, FakeClient(images)) == {
-        "prometheus": "2.42.0",
-        "alertmanager": "0.25.0",
-        "pushgateway": "",
-    }
-    assert missing_images(configs, FakeClient(images)) == ["prom/pushgateway:v1.5.1"]
+    assert images_summary(items) == "containers runs use — local build: prometheus; official: alertmanager\n"
 
 
 def test_provision_notes_a_binary_whose_version_differs_from_the_pin(

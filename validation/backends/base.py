@@ -12,6 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+@dataclass(frozen=True)
+class ReadyProbe:
+    """How to tell an instance is ready: ``url`` answers 200 (basic ``auth`` when given)."""
+
+    url: str
+    auth: tuple[str, str] | None = None
+    timeout: float = 60.0
+    log_hint: str = ""  # where its log is, for the timeout message
+
+
 @dataclass
 class LaunchSpec:
     """One instance to start.
@@ -19,7 +29,8 @@ class LaunchSpec:
     ``binary`` is the resolved executable (process backend); ``image`` the container image
     (containers backend); ``args`` exclude the executable. Paths in ``args`` are absolute
     paths inside ``workdir`` or ``mounts``; the containers backend bind-mounts them at the
-    same path, so one argument list serves both backends.
+    same path, so one argument list serves both backends. ``ready``, when given, lets a
+    backend that waits per instance (containers) wait until the instance answers.
     """
 
     name: str
@@ -31,13 +42,16 @@ class LaunchSpec:
     listen: tuple[str, int]
     env: dict[str, str] = field(default_factory=dict)
     mounts: list[Path] = field(default_factory=list)
+    ready: ReadyProbe | None = None
 
 
 class Handle(abc.ABC):
-    """A running instance."""
+    """A running instance. ``ready_at`` (monotonic) is when it answered ``spec.ready``, for a
+    backend that waited for it; 0.0 otherwise."""
 
     def __init__(self, spec: LaunchSpec) -> None:
         self.spec = spec
+        self.ready_at = 0.0
 
     @property
     def name(self) -> str:
@@ -70,6 +84,11 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def launch(self, spec: LaunchSpec) -> Handle: ...
+
+    def launch_all(self, specs: list[LaunchSpec]) -> list[Handle]:
+        """Launch every spec; handles in the order of ``specs``. One after another here:
+        a backend whose launches take long (containers) overrides it to launch in parallel."""
+        return [self.launch(spec) for spec in specs]
 
     @abc.abstractmethod
     def stop_all(self) -> None:

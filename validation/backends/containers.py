@@ -1,79 +1,57 @@
-"""Containers backend: each instance is a Docker container on the host network.
+"""Containers backend: each instance is a testcontainers ``DockerContainer`` on the host network.
 
-Containers run ``spec.image`` with ``spec.args`` as the command (the image's entrypoint is the
-binary), ``network_mode=host`` (never a bridge: they listen only on the loopback address the
-arguments name), every path of ``spec.mounts`` and ``spec.workdir`` bind-mounted read-write at
-the same path, as root. Logs are kept by the engine and copied to ``<workdir>/<name>.log``
-when an instance stops.
+A container runs ``spec.image`` with ``spec.args`` as the command (the image's entrypoint is
+the binary), host networking (never a bridge: it listens only on the loopback address its
+arguments name), every path of ``spec.mounts`` and ``spec.workdir`` bind-mounted read-write
+at the same path, as root. ``start()`` returns once the instance answers ``spec.ready``
+(``HttpReady``). ``launch_all`` launches on a small thread pool: a container takes
+0.2–0.8 s to create and start, most of it waiting on the engine.
 
-Cleanup: every container carries the labels ``stackcheck.run`` (one id per backend),
-``stackcheck.instance`` and ``stackcheck.owner`` (host:pid of the harness). ``stop_all``
-removes every container of its run id — also one whose launch was interrupted before a
-handle existed — and ignores SIGINT while it does, so Ctrl-C cannot leave one behind.
-``remove_labelled`` removes what a crashed run left.
-
-The engine is driven through the docker SDK that testcontainers wraps, not through
-testcontainers' ``DockerContainer``: its ``create`` pulls a missing image (a slow, pointless
-failure offline) and may attach a custom network when it detects docker-in-docker, which
-conflicts with host networking. Ryuk is disabled for the same offline reason
-(``TESTCONTAINERS_RYUK_DISABLED=true``); the labels above replace it.
+Images are never pulled here (``DockerContainer`` would pull a missing one): a missing image
+is a ``ComponentUnavailable`` pointing at ``stackcheck provision``. Ryuk is off; every
+container carries the labels of validation/docker/client.py. ``stop_all`` removes every
+container of its run id — also one whose launch was interrupted before a handle existed —
+and ignores SIGINT while it does, so Ctrl-C cannot leave one behind; ``remove_labelled``
+removes what a SIGKILLed run left. Logs are copied to ``<workdir>/<name>.log`` on stop.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 import signal
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+import docker.errors
+import requests
+from testcontainers.core.config import testcontainers_config
+from testcontainers.core.container import DockerContainer
+
 from validation.backends.base import Backend, Handle, LaunchSpec
+from validation.backends.readiness import HttpReady, InstanceExited
 from validation.core.errors import ComponentUnavailable
-
-os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-
-RUN_LABEL = "stackcheck.run"
-INSTANCE_LABEL = "stackcheck.instance"
-OWNER_LABEL = "stackcheck.owner"
-ENGINE_HINT = (
-    "start the Docker engine: `nohup dockerd --bridge=none --iptables=false --ip6tables=false "
-    ">/tmp/dockerd.log 2>&1 &` (apt-get install docker.io when missing), or use --backend process"
+from validation.docker.client import (
+    ENGINE_HINT,
+    INSTANCE_LABEL,
+    OWNER_LABEL,
+    RUN_LABEL,
+    engine_client,
+    first_line,
+    owner_label,
+    remove_labelled,
 )
+
+testcontainers_config.ryuk_disabled = True  # the labels above replace the reaper
 STOP_GRACE_SECONDS = 5.0
-
-
-def engine_client(timeout: float = 60.0) -> Any:
-    """A docker SDK client whose engine answered a ping; ``ComponentUnavailable`` otherwise."""
-    try:
-        import docker
-
-        client = docker.from_env(timeout=timeout)
-        client.ping()
-    except Exception as exc:
-        raise ComponentUnavailable(
-            f"no Docker engine answers ({exc.__class__.__name__}: {_first_line(exc)})",
-            place="containers backend",
-            hint=ENGINE_HINT,
-        ) from None
-    return client
-
-
-def engine_available(timeout: float = 2.0) -> bool:
-    """True when a Docker engine answers a ping within ``timeout`` seconds; never raises."""
-    try:
-        client = engine_client(timeout)
-    except Exception:
-        return False
-    with contextlib.suppress(Exception):
-        client.close()
-    return True
+LAUNCH_WORKERS = 8
+ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
 
 
 def container_name(run_id: str, instance: str, serial: int) -> str:
@@ -82,13 +60,43 @@ def container_name(run_id: str, instance: str, serial: int) -> str:
     return f"stackcheck-{run_id[:12]}-{safe}-{serial}"
 
 
-def bind_volumes(spec: LaunchSpec) -> dict[str, dict[str, str]]:
-    """Every mount, and the workdir unless a mount already holds it, at the same path (rw)."""
+def bind_volumes(spec: LaunchSpec) -> list[Path]:
+    """Every mount, and the workdir unless a mount already holds it; each binds at its own path."""
     paths = [Path(p).resolve() for p in spec.mounts]
     workdir = Path(spec.workdir).resolve()
     if not any(workdir == p or p in workdir.parents for p in paths):
         paths.append(workdir)
-    return {str(p): {"bind": str(p), "mode": "rw"} for p in paths}
+    return paths
+
+
+def run_labels(run_id: str, spec: LaunchSpec) -> dict[str, str]:
+    return {RUN_LABEL: run_id, INSTANCE_LABEL: spec.name, OWNER_LABEL: owner_label()}
+
+
+def container_for(
+    spec: LaunchSpec,
+    name: str,
+    labels: dict[str, str],
+    cancel: threading.Event | None = None,
+    docker_client_kw: dict[str, Any] | None = None,
+) -> DockerContainer:
+    """The testcontainers description of one instance (nothing is created yet)."""
+    container = DockerContainer(spec.image, docker_client_kw=docker_client_kw)
+    container.with_command(list(spec.args)).with_name(name)
+    container.with_envs(**{"HOME": str(spec.workdir), **spec.env})
+    for path in bind_volumes(spec):
+        container.with_volume_mapping(path, str(path), "rw")
+    container.with_kwargs(
+        network_mode="host",
+        # a network is chosen (the host's): testcontainers must not attach one it detects
+        network=None,
+        labels=labels,
+        user="root",
+        working_dir=str(spec.workdir),
+    )
+    if spec.ready is not None:
+        container.waiting_for(HttpReady(spec.ready, spec.name, cancel))
+    return container
 
 
 def pids_from_top(top: dict[str, Any]) -> list[int]:
@@ -104,64 +112,24 @@ def pids_from_top(top: dict[str, Any]) -> list[int]:
     return pids
 
 
-def owner_alive(owner: str, hostname: str | None = None) -> bool:
-    """Whether the harness named by an ``OWNER_LABEL`` value (host:pid) still runs.
-
-    An owner on another host is assumed alive: its PID cannot be checked from here.
-    """
-    host, _, pid_text = owner.rpartition(":")
-    if host != (hostname or socket.gethostname()):
-        return True
-    try:
-        pid = int(pid_text)
-        os.kill(pid, 0)
-    except ValueError:
-        return False
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_labelled(
-    run_id: str | None = None, *, orphans_only: bool = False, client: Any = None
-) -> list[str]:
-    """Force-remove containers labelled by stackcheck; returns their names.
-
-    ``run_id`` limits it to one run; ``orphans_only`` to containers whose harness process
-    (``OWNER_LABEL``) no longer runs on this host — safe while other runs are going on.
-    Returns [] when no engine answers.
-    """
-    try:
-        client = client or engine_client(timeout=10)
-    except ComponentUnavailable:
-        return []
-    label = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
-    removed = []
-    for container in client.containers.list(all=True, filters={"label": label}, ignore_removed=True):
-        labels = container.labels or {}
-        if orphans_only and owner_alive(labels.get(OWNER_LABEL, "")):
-            continue
-        with contextlib.suppress(Exception):
-            container.remove(force=True)
-            removed.append(container.name)
-    return removed
-
-
 class ContainerHandle(Handle):
-    def __init__(self, spec: LaunchSpec, container: Any, log_path: Path) -> None:
+    def __init__(self, spec: LaunchSpec, container: DockerContainer, log_path: Path) -> None:
         super().__init__(spec)
         self.container = container
         self.log_path = log_path
         self._final_logs: str | None = None
         self._last_state: dict[str, Any] = {}
 
+    @property
+    def wrapped(self) -> Any:
+        """The docker SDK container; None until the engine created it."""
+        return self.container._container
+
     def _state(self) -> dict[str, Any]:
         try:
-            self.container.reload()
-            self._last_state = dict(self.container.attrs.get("State") or {})
-        except Exception:  # removed: keep the last state seen
+            self.wrapped.reload()
+            self._last_state = dict(self.wrapped.attrs.get("State") or {})
+        except Exception:  # not created, or removed: keep the last state seen
             self._last_state = {**self._last_state, "Running": False}
         return self._last_state
 
@@ -177,25 +145,33 @@ class ContainerHandle(Handle):
     def stop(self, timeout: float = 10.0) -> None:
         """``docker stop``: SIGTERM, SIGKILL after ``timeout`` seconds."""
         with contextlib.suppress(Exception):
-            self.container.stop(timeout=max(1, math.ceil(timeout)))
-        self._wait_exited(timeout + 5)
+            self.wrapped.stop(timeout=max(1, math.ceil(timeout)))
+        self.wait_exited(timeout + 5)
         self.save_logs()
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
-            self.container.kill()
-        self._wait_exited(10)
+            self.wrapped.kill()
+        self.wait_exited(10)
         self.save_logs()
 
-    def _wait_exited(self, timeout: float) -> None:
+    def terminate(self) -> None:
         with contextlib.suppress(Exception):
-            self.container.wait(timeout=timeout)
+            self.wrapped.kill(signal="SIGTERM")
+
+    def wait_exited(self, timeout: float) -> None:
+        with contextlib.suppress(Exception):
+            self.wrapped.wait(timeout=timeout)
+
+    def remove(self) -> None:
+        with contextlib.suppress(Exception):
+            self.container.stop(force=True)  # testcontainers: remove, close its client
 
     def logs(self) -> str:
         if self._final_logs is not None:
             return self._final_logs
         try:
-            return bytes(self.container.logs(stdout=True, stderr=True)).decode("utf-8", "replace")
+            return bytes(self.wrapped.logs(stdout=True, stderr=True)).decode("utf-8", "replace")
         except Exception:
             return ""
 
@@ -208,7 +184,7 @@ class ContainerHandle(Handle):
 
     def pids(self) -> list[int]:
         try:
-            pids = pids_from_top(self.container.top())
+            pids = pids_from_top(self.wrapped.top())
         except Exception:
             pids = []
         if not pids:
@@ -220,71 +196,70 @@ class ContainerHandle(Handle):
 class ContainersBackend(Backend):
     name = "containers"
 
-    def __init__(self, client: Any = None, run_id: str | None = None) -> None:
-        self._client = client
+    def __init__(self, run_id: str | None = None) -> None:
         self.run_id = run_id or uuid.uuid4().hex
         self._handles: list[ContainerHandle] = []
         self._serial = 0
+        self._launched = False
         self._lock = threading.Lock()
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = engine_client()
-        return self._client
 
     def describe(self) -> dict[str, str]:
         return {"backend": self.name, "run_id": self.run_id}
 
-    def labels(self, spec: LaunchSpec) -> dict[str, str]:
-        return {
-            RUN_LABEL: self.run_id,
-            INSTANCE_LABEL: spec.name,
-            OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}",
-        }
-
     def launch(self, spec: LaunchSpec) -> Handle:
-        import docker.errors
+        return self._launch(spec, threading.Event())
 
+    def launch_all(self, specs: list[LaunchSpec]) -> list[Handle]:
+        """Launch on a small thread pool; when one launch fails, or on Ctrl-C, the others stop
+        waiting, and this returns only after every worker is done (so ``stop_all`` sees all)."""
+        if len(specs) < 2:
+            return [self.launch(spec) for spec in specs]
+        cancel = threading.Event()
+        pool = ThreadPoolExecutor(min(LAUNCH_WORKERS, len(specs)), thread_name_prefix="stackcheck-launch")
+        try:
+            futures = [pool.submit(self._launch, spec, cancel) for spec in specs]
+            for future in as_completed(futures):
+                error = future.exception()
+                if error is not None:  # the first to fail is the cause; the rest are cancelled
+                    raise error
+            return [future.result() for future in futures]
+        except BaseException:
+            cancel.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _launch(self, spec: LaunchSpec, cancel: threading.Event) -> Handle:
         spec.workdir.mkdir(parents=True, exist_ok=True)
         with self._lock:
             self._serial += 1
+            self._launched = True
             name = container_name(self.run_id, spec.name, self._serial)
-        env = {"HOME": str(spec.workdir), **spec.env}
         try:
-            container = self.client.containers.create(
-                spec.image,
-                command=list(spec.args),
-                name=name,
-                labels=self.labels(spec),
-                network_mode="host",
-                volumes=bind_volumes(spec),
-                working_dir=str(spec.workdir),
-                environment=env,
-                user="root",
-                detach=True,
-            )
-        except docker.errors.ImageNotFound:
+            container = container_for(spec, name, run_labels(self.run_id, spec), cancel)
+            present = _image_present(container, spec.image)
+        except ENGINE_ERRORS as exc:
+            raise ComponentUnavailable(
+                f"no Docker engine answers ({first_line(exc)})", place=spec.name, hint=ENGINE_HINT
+            ) from None
+        if not present:
+            container.stop()  # nothing was created: this closes its engine client
             raise ComponentUnavailable(
                 f"image {spec.image} is not present in the local Docker engine",
                 place=spec.name,
-                hint="run `stackcheck provision` (pulls it, or builds it from the local binary offline)",
-            ) from None
-        except docker.errors.APIError as exc:
-            raise ComponentUnavailable(
-                f"the Docker engine refused to create {name}: {_first_line(exc)}",
-                place=spec.name,
-                hint="check `docker info` and /tmp/dockerd.log",
-            ) from None
-        log_path = spec.workdir / f"{spec.name.replace('/', '_')}.log"
-        handle = ContainerHandle(spec, container, log_path)
+                hint="run `stackcheck provision --docker` (builds it from the local binary)",
+            )
+        handle = ContainerHandle(spec, container, spec.workdir / f"{spec.name.replace('/', '_')}.log")
         with self._lock:
             self._handles.append(handle)
         try:
             container.start()
-        except docker.errors.APIError as exc:
+            handle.ready_at = time.monotonic() if spec.ready is not None else 0.0
+        except InstanceExited:
+            pass  # the handle reports it dead; the caller explains it with the log
+        except ENGINE_ERRORS as exc:
             raise ComponentUnavailable(
-                f"container {name} did not start: {_first_line(exc)}",
+                f"container {name} did not start: {first_line(exc)}",
                 place=spec.name,
                 hint=f"the image's entrypoint must be the binary; try `docker run --rm {spec.image} --version`",
             ) from None
@@ -293,19 +268,27 @@ class ContainersBackend(Backend):
     def stop_all(self) -> None:
         with self._lock:
             handles, self._handles = self._handles, []
+            launched, self._launched = self._launched, False
         with _sigint_ignored():
             for handle in handles:
-                with contextlib.suppress(Exception):
-                    handle.container.kill(signal="SIGTERM")
+                handle.terminate()
             deadline = time.monotonic() + STOP_GRACE_SECONDS
             for handle in handles:
-                handle._wait_exited(max(0.1, deadline - time.monotonic()))
+                handle.wait_exited(max(0.1, deadline - time.monotonic()))
                 handle.save_logs()
+                handle.remove()
+            if launched:
+                # also what a launch interrupted between create and its handle left behind
                 with contextlib.suppress(Exception):
-                    handle.container.remove(force=True)
-            if handles or self._client is not None:
-                # also what a launch interrupted between create and the handle left behind
-                remove_labelled(self.run_id, client=self._client)
+                    remove_labelled(self.run_id, client=engine_client(timeout=10))
+
+
+def _image_present(container: DockerContainer, image: str) -> bool:
+    try:
+        container.get_docker_client().client.images.get(image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -318,8 +301,3 @@ def _sigint_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else exc.__class__.__name__

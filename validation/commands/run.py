@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
 
 from validation.checks import ALL_GROUPS
 from validation.commands.base import (
@@ -45,7 +47,7 @@ class RunCommand(Command):
         )
 
     def run(self, args: argparse.Namespace) -> int:
-        from validation.runner.runner import RunOptions, run
+        from validation.runner.runner import RunOptions, choose_backend, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
         selection = changed_since(args.changed_since)
@@ -61,4 +63,9 @@ class RunCommand(Command):
             scenario_names=selection.scenario_filter() if selection else None,
             selection=selection.to_json() if selection else None,
         )
-        return finish(run(load_project(), options), args.report, CiOutputs.from_args(args, "stackcheck run"))
+        project = load_project()
+        backend, why = choose_backend(options.backend, project)
+        if why:
+            print(f"stackcheck run: --backend {options.backend} → {backend}: {why}", file=sys.stderr)
+        options = dataclasses.replace(options, backend=backend)
+        return finish(run(project, options), args.report, CiOutputs.from_args(args, "stackcheck run"))

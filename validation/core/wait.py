@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from validation.core.errors import HarnessError
+from validation.core.errors import HarnessError, StackcheckError
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ def wait_until(
     while True:
         try:
             result = check()
-        except HarnessError:
+        except StackcheckError:  # a verdict (a config error, the harness giving up), not "not yet"
             raise
         except Exception as exc:  # a probe that raises is "not yet"; remember why
             result = None

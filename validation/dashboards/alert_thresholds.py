@@ -1,19 +1,26 @@
-"""Cross-check panel thresholds against the alert rules that watch the same quantity.
+"""Cross-check panel thresholds against the alert rules that watch the same series.
 
 An alert "watches" the left side of its top-level comparison with a number (``X > 0.9``; for
 ``A and on (...) B`` the condition ``A``). Recording rules it reads are expanded, so an alert on
 ``node:node_cpu_utilisation:ratio_rate5m`` watches ``node_cpu_seconds_total`` like a panel that
-computes the same formula from the raw series. A panel matches an alert when the metric names of one
-of its targets equal the alert's (after expansion) and the panel has threshold steps.
+computes the same formula from the raw series.
 
-The comparison is made in the panel's value space: ``1 - X`` wrappers are counted on both sides, so
-``(1 - memory_used) < 0.10`` (available below 10 %) corresponds to a threshold of 0.9 on a panel
-plotting memory used; a panel plotting ``X * 100`` compares its threshold divided by 100. The unit
-is reported with both values.
+Both sides are read as ``offset + scale × core``: ``1 - X``, ``100 - X * 100``, ``X * 100``,
+``X / 100`` and ``(X * 100) / Y`` are followed, so the alert's threshold is carried onto the panel's
+own value scale (``(1 - memory_used) < 0.10`` needs 0.9 on a panel plotting memory used, 90 on one
+plotting it × 100 — as Grafana reads the panel's steps, old singlestat ``"65, 90"`` included).
+
+A panel and an alert are compared only when they read the same series: the cores select the same
+metrics with the same label matchers (matchers on scope labels — job, instance, node, … — may be
+present on one side only, as a dashboard variable or a fixed value, but not conflict; dashboard
+variables count as scope), apply the same functions (``rate`` is not ``avg_over_time``), the alert's
+direction is the panel's (a panel that turns red high is not compared with an under-utilisation
+alert that fires low), and the alert's value lies within the panel's scale (min/max, 0–1 for
+``percentunit``, 0–100 for ``percent``).
 
 Limits: alerts comparing with 0 (``> 0``, ``== 0``: "any event", "down") and equality comparisons are
-not state thresholds and are not cross-checked; only absolute threshold steps compare; two
-expressions over the same metrics are assumed to compute the same quantity.
+not state thresholds and are not cross-checked; only absolute threshold steps compare; two cores
+over the same series and functions are assumed to compute the same quantity.
 """
 
 from __future__ import annotations
@@ -32,9 +39,38 @@ _COMPARISONS = {">", "<", ">=", "<="}
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
 
 
+_SCOPE_LABELS = frozenset(
+    {"job", "instance", "node", "cluster", "namespace", "pod", "container", "service", "endpoint",
+     "env", "environment", "region", "zone", "rack", "host", "hostname", "prometheus", "tenant"}
+)  # fmt: skip
+# Functions that change neither the quantity nor its scale.
+_NEUTRAL_FUNCTIONS = frozenset(
+    {"label_replace", "label_join", "sort", "sort_desc", "clamp", "clamp_min", "clamp_max", "abs", "round"}
+)
+_LOW_COLORS = ("red", "#f2495c", "#e02f44", "#c4162a", "#d44a3a", "rgba(245, 54, 54")
+
+
+@dataclass(frozen=True)
+class Series:
+    """What a core expression reads: metrics (recording rules expanded), the functions applied, and
+    per metric the label matchers that choose the quantity (``quantity``) or the place (``scope``)."""
+
+    metrics: frozenset[str]
+    functions: frozenset[str]
+    quantity: frozenset[tuple[str, frozenset[tuple[str, str, str]]]]
+    scope: frozenset[tuple[str, str, str]]
+
+    def same_as(self, other: Series) -> bool:
+        if (self.metrics, self.functions, self.quantity) != (other.metrics, other.functions, other.quantity):
+            return False
+        mine = {(label, op): value for label, op, value in self.scope}
+        return all(mine.get((label, op), value) == value for label, op, value in other.scope)
+
+
 @dataclass(frozen=True)
 class AlertThreshold:
-    """What one alert rule compares: ``metrics`` (recording rules expanded) ``op`` ``value``."""
+    """What one alert rule compares: ``series`` (recording rules expanded) ``op`` ``value``; the
+    same condition on the core quantity is ``core_op`` ``core_value``."""
 
     alert: str
     expr: str
@@ -43,12 +79,15 @@ class AlertThreshold:
     value: float
     complemented: bool
     place: str = ""
+    series: Series | None = None
+    core_op: str = ""
+    core_value: float = 0.0
 
 
 @dataclass(frozen=True)
 class ThresholdMatch:
-    """One panel showing what one alert watches; ``expected`` is the alert's value in the panel's
-    value space, ``found`` the panel's threshold steps there."""
+    """One panel showing what one alert watches; ``expected`` is the alert's value on the panel's
+    own value scale, ``found`` the panel's threshold steps."""
 
     dashboard: str
     panel: Panel
@@ -93,6 +132,9 @@ def alert_thresholds(recorded: dict[str, str], alerts: list[tuple[str, str, str]
         watched, op, value = condition
         if value == 0:
             continue
+        offset, scale, core = _affine(watched, recorded)
+        if scale == 0:
+            continue
         found.append(
             AlertThreshold(
                 alert=name,
@@ -100,8 +142,11 @@ def alert_thresholds(recorded: dict[str, str], alerts: list[tuple[str, str, str]
                 metrics=expanded_metrics(watched, recorded),
                 op=op,
                 value=value,
-                complemented=_complemented(watched, recorded),
+                complemented=scale < 0,
                 place=place,
+                series=series_of(core, recorded),
+                core_op=_FLIP[op] if scale < 0 else op,
+                core_value=(value - offset) / scale,
             )
         )
     return found
@@ -110,37 +155,171 @@ def alert_thresholds(recorded: dict[str, str], alerts: list[tuple[str, str, str]
 def cross_check(
     dashboard: Dashboard, alerts: list[AlertThreshold], recorded: dict[str, str]
 ) -> list[ThresholdMatch]:
-    """Every (panel target, alert) pair showing the same quantity, on panels that have thresholds."""
+    """Every (panel target, alert) pair reading the same series, in the same direction, within the
+    panel's scale, on panels that have thresholds."""
     matches: list[ThresholdMatch] = []
     for panel in dashboard.query_panels():
         steps = [s.value for s in panel.thresholds if s.value is not None and s.mode == "absolute"]
         if not steps:
             continue
+        low_is_bad = _low_is_bad(panel)
+        bounds = _bounds(panel)
         seen: set[str] = set()
         for target in panel.targets:
             try:
                 node = pp.parse(_parsable(target.expr))
             except ValueError:
                 continue  # the queries check reports it
-            factor, inner = _scale_factor(node)
-            metrics = expanded_metrics(inner, recorded)
+            offset, scale, core = _affine(node, recorded)
+            if scale == 0:
+                continue
+            series = series_of(core, recorded)
             for alert in alerts:
-                if alert.alert in seen or not metrics or metrics != alert.metrics:
+                if alert.alert in seen or alert.series is None or not series.metrics:
+                    continue
+                if not series.same_as(alert.series):
+                    continue
+                panel_op = _FLIP[alert.core_op] if scale < 0 else alert.core_op
+                if (panel_op in ("<", "<=")) != low_is_bad:
+                    continue  # fires low on a panel that turns red high, or the other way round
+                expected = round(offset + scale * alert.core_value, 12)
+                if not bounds[0] - 1e-9 <= expected <= bounds[1] + 1e-9:
                     continue
                 seen.add(alert.alert)
-                complemented = _complemented(inner, recorded)
-                expected = 1 - alert.value if complemented != alert.complemented else alert.value
                 matches.append(
                     ThresholdMatch(
                         dashboard=dashboard.uid or Path(dashboard.source).stem,
                         panel=panel,
                         ref_id=target.ref_id,
                         alert=alert,
-                        expected=round(expected, 12),
-                        found=tuple(round(v / factor, 12) for v in steps),
+                        expected=expected,
+                        found=tuple(round(v, 12) for v in steps),
                     )
                 )
     return matches
+
+
+def _low_is_bad(panel: Panel) -> bool:
+    """Whether the panel turns red low: its base step is red and a higher one is not."""
+    colors = [str(t.color).lower() for t in panel.thresholds]
+    if not colors:
+        return False
+    red = [any(c.startswith(r) or r in c for r in _LOW_COLORS) for c in colors]
+    return red[0] and not red[-1]
+
+
+def _bounds(panel: Panel) -> tuple[float, float]:
+    defaults = ((panel.raw.get("fieldConfig") or {}).get("defaults")) or {}
+    low, high = -math.inf, math.inf
+    if panel.unit == "percentunit":
+        low, high = 0.0, 1.0
+    elif panel.unit == "percent":
+        low, high = 0.0, 100.0
+    for key in ("min", "max"):
+        value = defaults.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if key == "min":
+                low = float(value)
+            else:
+                high = max(high, float(value)) if high != math.inf else float(value)
+    return low, high
+
+
+def _affine(node: Any, recorded: dict[str, str], depth: int = 0) -> tuple[float, float, Any]:
+    """``node`` as ``offset + scale × core``: constants added, subtracted, multiplied or divided are
+    peeled off (through parentheses, avg/min/max and recording rules); ``(X * c) / Y`` is ``c × (X / Y)``."""
+    node = _unparen(node)
+    if isinstance(node, pp.BinaryExpr) and str(node.op) in ("+", "-", "*", "/"):
+        op = str(node.op)
+        lhs, rhs = _unparen(node.lhs), _unparen(node.rhs)
+        if isinstance(rhs, pp.NumberLiteral) and not isinstance(lhs, pp.NumberLiteral):
+            a, b, core = _affine(lhs, recorded, depth)
+            c = float(rhs.val)
+            if op == "+":
+                return a + c, b, core
+            if op == "-":
+                return a - c, b, core
+            if op == "*":
+                return a * c, b * c, core
+            if c != 0:
+                return a / c, b / c, core
+        elif isinstance(lhs, pp.NumberLiteral) and not isinstance(rhs, pp.NumberLiteral):
+            a, b, core = _affine(rhs, recorded, depth)
+            c = float(lhs.val)
+            if op == "+":
+                return c + a, b, core
+            if op == "-":
+                return c - a, -b, core
+            if op == "*":
+                return a * c, b * c, core
+        elif op == "/" and not isinstance(lhs, pp.NumberLiteral):
+            a, b, _ = _affine(lhs, recorded, depth)
+            if a == 0 and b not in (0, 1):
+                return 0.0, b, node
+    if isinstance(node, pp.Call) and _function(node) in _NEUTRAL_FUNCTIONS and node.args:
+        # clamp_min(X * 100, 0) shows X * 100; the bound only cuts off noise
+        a, b, core = _affine(node.args[0], recorded, depth)
+        if (a, b) != (0.0, 1.0):
+            return a, b, core
+    if isinstance(node, pp.AggregateExpr) and str(node.op) in ("avg", "min", "max"):
+        a, b, core = _affine(node.expr, recorded, depth)
+        if (a, b) != (0.0, 1.0):
+            return a, b, core
+    if isinstance(node, pp.VectorSelector) and node.name in recorded and depth < 10:
+        try:
+            return _affine(pp.parse(recorded[node.name]), recorded, depth + 1)
+        except ValueError:
+            pass
+    return 0.0, 1.0, node
+
+
+def _function(call: Any) -> str:
+    return str(getattr(call.func, "name", call.func))
+
+
+def series_of(node: Any, recorded: dict[str, str], depth: int = 0) -> Series:
+    """The series a core reads (recording rules expanded); dashboard variables count as scope."""
+    metrics: set[str] = set()
+    functions: set[str] = set()
+    quantity: set[tuple[str, frozenset[tuple[str, str, str]]]] = set()
+    scope: set[tuple[str, str, str]] = set()
+
+    def visit(item: object) -> None:
+        if isinstance(item, pp.Call) and _function(item) not in _NEUTRAL_FUNCTIONS:
+            functions.add(_function(item))
+        if not isinstance(item, pp.VectorSelector):
+            return
+        name = item.name or next(
+            (m.value for m in item.matchers.matchers if m.name == "__name__" and m.op == pp.MatchOp.Equal), ""
+        )
+        if name in recorded and depth < 10:
+            try:
+                inner = series_of(pp.parse(recorded[name]), recorded, depth + 1)
+            except ValueError:
+                inner = None
+            if inner is not None:
+                metrics.update(inner.metrics)
+                functions.update(inner.functions)
+                quantity.update(inner.quantity)
+                scope.update(inner.scope)
+                return
+        if not name:
+            return
+        metrics.add(name)
+        chosen: set[tuple[str, str, str]] = set()
+        for matcher in item.matchers.matchers:
+            if matcher.name == "__name__":
+                continue
+            entry = (str(matcher.name), str(matcher.op), str(matcher.value))
+            if matcher.name in _SCOPE_LABELS or "$" in str(matcher.value) or "[[" in str(matcher.value):
+                if "$" not in str(matcher.value) and "[[" not in str(matcher.value):
+                    scope.add(entry)
+            else:
+                chosen.add(entry)
+        quantity.add((name, frozenset(chosen)))
+
+    pp.walk(node, visit, None)
+    return Series(frozenset(metrics), frozenset(functions), frozenset(quantity), frozenset(scope))
 
 
 def expanded_metrics(node: Any, recorded: dict[str, str], depth: int = 0) -> frozenset[str]:
@@ -183,35 +362,6 @@ def _condition(node: Any) -> tuple[Any, str, float] | None:
     if isinstance(lhs, pp.NumberLiteral):
         return rhs, _FLIP[op], float(lhs.val)
     return None
-
-
-def _complemented(node: Any, recorded: dict[str, str], depth: int = 0) -> bool:
-    """Whether ``node`` is ``1 - X`` (an odd number of times, through parentheses, aggregations and
-    recording rules)."""
-    node = _unparen(node)
-    if isinstance(node, pp.BinaryExpr) and str(node.op) == "-":
-        lhs = _unparen(node.lhs)
-        if isinstance(lhs, pp.NumberLiteral) and lhs.val == 1:
-            return not _complemented(node.rhs, recorded, depth)
-    if isinstance(node, pp.AggregateExpr) and str(node.op) in ("avg", "min", "max"):
-        return _complemented(node.expr, recorded, depth)
-    if isinstance(node, pp.VectorSelector) and node.name in recorded and depth < 10:
-        try:
-            return _complemented(pp.parse(recorded[node.name]), recorded, depth + 1)
-        except ValueError:
-            return False
-    return False
-
-
-def _scale_factor(node: Any) -> tuple[float, Any]:
-    """``X * 100`` → (100, X): a percent panel computing a ratio times 100."""
-    node = _unparen(node)
-    if isinstance(node, pp.BinaryExpr) and str(node.op) == "*":
-        for number, other in ((node.rhs, node.lhs), (node.lhs, node.rhs)):
-            number = _unparen(number)
-            if isinstance(number, pp.NumberLiteral) and number.val not in (0, 1):
-                return float(number.val), other
-    return 1.0, node
 
 
 def _unparen(node: Any) -> Any:

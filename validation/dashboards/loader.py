@@ -208,7 +208,13 @@ def _thresholds(item: dict[str, Any]) -> list[Threshold]:
         ]
     old = item.get("thresholds")
     if isinstance(old, str):
-        return [Threshold(None)] + [Threshold(_float(v)) for v in old.split(",") if v.strip()]
+        # singlestat: "65, 90" are values on the panel's own scale; colors[i] paints from step i on
+        values = [None] + [_float(v) for v in old.split(",") if v.strip()]
+        colors = [str(c) for c in _list(item.get("colors"))]
+        colors = colors if len(colors) == len(values) else [""] * len(values)
+        if item.get("colorValue") is False and not item.get("colorBackground"):
+            colors = [""] * len(values)
+        return [Threshold(v, c) for v, c in zip(values, colors, strict=True)]
     return [
         Threshold(_float(step.get("value")), str(step.get("colorMode") or ""))
         for step in _list(old)

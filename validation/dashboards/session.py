@@ -12,6 +12,7 @@ time-compressed stack the ``ScaledClient`` maps queries and times onto the stack
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from validation.dashboards.client import PrometheusAPI
 from validation.dashboards.datasources import Datasource, load_provisioned_datasources
 from validation.dashboards.execute import PanelResult, execute_dashboard
 from validation.dashboards.interpolate import VariableValue
-from validation.dashboards.loader import load_dashboard
+from validation.dashboards.loader import dashboard_from_json, load_dashboard
 from validation.dashboards.macros import TimeRange
 from validation.dashboards.model import Dashboard
 from validation.dashboards.scaled import RecordedRange, ScaledClient
@@ -70,6 +71,8 @@ class DashboardSession:
     runs: dict[str, DashboardRun] = field(default_factory=dict)
     executed: bool = False
     execute_seconds: float = 0.0
+    # dashboards exported for sharing: key → {input name: the stack's datasource uid it was mapped to}
+    shared_inputs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def dashboards(self) -> list[Dashboard]:
@@ -77,12 +80,6 @@ class DashboardSession:
 
     @classmethod
     def load(cls, paths: list[Path], datasources_dir: Path | None) -> DashboardSession:
-        files: list[DashboardFile] = []
-        for path in paths:
-            try:
-                files.append(DashboardFile(path, load_dashboard(path)))
-            except StackcheckError as exc:
-                files.append(DashboardFile(path, error=exc.render()))
         datasources: list[Datasource] = []
         error = ""
         if datasources_dir is not None and datasources_dir.is_dir():
@@ -93,7 +90,19 @@ class DashboardSession:
         if not datasources:
             # no provisioning (a lone file checked by `stackcheck dashboards`): Grafana's usual default
             datasources = [Datasource("Prometheus", "prometheus", "prometheus", is_default=True)]
-        return cls(files, datasources, error)
+        files: list[DashboardFile] = []
+        shared: dict[str, dict[str, str]] = {}
+        for path in paths:
+            try:
+                dashboard = load_dashboard(path)
+                inputs = shared_inputs(dashboard, datasources)
+                if inputs:
+                    dashboard = with_inputs(dashboard, inputs)
+                    shared[dashboard_key(dashboard)] = inputs
+                files.append(DashboardFile(path, dashboard))
+            except StackcheckError as exc:
+                files.append(DashboardFile(path, error=exc.render()))
+        return cls(files, datasources, error, shared_inputs=shared)
 
     def execute(
         self,
@@ -129,6 +138,31 @@ class DashboardSession:
 
     def run_of(self, dashboard: Dashboard) -> DashboardRun | None:
         return self.runs.get(dashboard_key(dashboard))
+
+
+def shared_inputs(dashboard: Dashboard, datasources: list[Datasource]) -> dict[str, str]:
+    """A dashboard "exported for sharing externally" names its datasources ``${DS_…}`` and lists
+    them in ``__inputs``; Grafana's import dialog maps each to a datasource of its plugin type.
+    The same mapping here: input name → uid of the stack's datasource of that type (the default
+    one first)."""
+    mapped: dict[str, str] = {}
+    ordered = sorted(datasources, key=lambda ds: not ds.is_default)
+    for item in dashboard.raw.get("__inputs") or []:
+        if not isinstance(item, dict) or item.get("type") != "datasource" or not item.get("name"):
+            continue
+        kind = str(item.get("pluginId") or "prometheus")
+        target = next((ds for ds in ordered if ds.type == kind), None)
+        if target is not None:
+            mapped[str(item["name"])] = target.uid or target.name
+    return mapped
+
+
+def with_inputs(dashboard: Dashboard, inputs: dict[str, str]) -> Dashboard:
+    """The dashboard as Grafana's import dialog would save it: each ``${NAME}`` input filled in."""
+    text = json.dumps(dashboard.raw)
+    for name, uid in inputs.items():
+        text = text.replace("${" + name + "}", uid)
+    return dashboard_from_json(json.loads(text), source=dashboard.source)
 
 
 def project_dashboard_files(dashboards_dir: Path) -> list[Path]:

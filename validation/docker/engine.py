@@ -20,7 +20,7 @@ DOCKERD_ARGS = ("--bridge=none", "--iptables=false", "--ip6tables=false")
 
 
 def engine_answers(timeout: float = 2.0) -> bool:
-    from validation.backends.containers import engine_available
+    from validation.docker.client import engine_available
 
     return engine_available(timeout)
 

@@ -185,6 +185,20 @@ def judge_notification(
     if not firing:
         if now < deadline and not final:
             return {"delivered": None}
+        lacking = _unnamed(state, exp, inbox)
+        if lacking:
+            values = sorted({v.rsplit(":", 1)[0] for v in state.scope.values})
+            return {
+                "delivered": (
+                    "failed",
+                    f"exp: a notification at {exp.receiver!r} naming this scenario's {values}, got: "
+                    + "; ".join(
+                        f"arrived at {exp.receiver!r} ({n.kind}) but lacked {values}: {n.summary()}"
+                        for n in lacking[:3]
+                    )
+                    + ". Hint: the receiver's template drops the node / instance label",
+                )
+            }
         elsewhere = sorted({n.receiver for n in inbox if state.scope.owns_notification(n)})
         return {
             "delivered": (
@@ -217,6 +231,10 @@ def judge_notification(
                 + ". Hint: check the receiver's templates (subject, text, title)",
             )
         )
+    if exp.to or exp.channel:
+        out["recipients"] = _judge_recipients(exp, firing)
+    if exp.labels:
+        out["labels"] = _judge_labels(state, exp, firing)
     if exp.count is not None:
         if now < state.window_end and not final:
             out["count"] = None
@@ -250,6 +268,83 @@ def judge_notification(
         else:
             out["resolved"] = None
     return out
+
+
+def _unnamed(state: ScenarioState, exp: ExpNotification, inbox: list[Notification]) -> list[Notification]:
+    """Notifications at the receiver, in this scenario's time, about its alerts, that do not name
+    its node or instance: the delivery happened, its content is what is missing."""
+    wanted = (
+        {exp.alertname} if exp.alertname else {a.alertname for a in state.scenario.exp_alerts if not a.absent}
+    )
+    return [
+        n
+        for n in inbox
+        if n.receiver == exp.receiver
+        and n.received_at >= state.start
+        and n.status != "resolved"
+        and not state.scope.owns_notification(n)
+        and not n.alerts
+        and wanted & state.scope.alertnames(n)
+    ]
+
+
+def _judge_labels(state: ScenarioState, exp: ExpNotification, firing: list[Notification]) -> Verdict:
+    """Every alert of the scenario in a structured notification carries the pinned labels."""
+    structured = [n for n in firing if n.structured and n.alerts]
+    if not structured:
+        return (
+            "failed",
+            f"exp: alerts at {exp.receiver!r} labelled {exp.labels}, got: no notification with alert labels "
+            "(only webhooks carry them). Hint: pin labels on a webhook receiver's expectation",
+        )
+    wrong = sorted(
+        {
+            f"{k}={a.get(k)!r}"
+            for n in structured
+            for a in n.alerts
+            if state.scope.owns_labels(a)
+            for k, v in exp.labels.items()
+            if a.get(k) != v
+        }
+    )
+    if not wrong:
+        return ("passed", "")
+    return (
+        "failed",
+        f"exp: every alert at {exp.receiver!r} labelled {exp.labels}, got: {', '.join(wrong)}. Hint: the "
+        "labels Prometheus adds on the way (global.external_labels, alert_relabel_configs) changed",
+    )
+
+
+def _judge_recipients(exp: ExpNotification, firing: list[Notification]) -> Verdict:
+    """Every email went to the pinned mailboxes and every Slack message to the pinned channel."""
+    problems = []
+    if exp.to:
+        mails = [n for n in firing if n.kind == "email"]
+        if not mails:
+            problems.append(f"no email arrived (to: {list(exp.to)} pinned)")
+        for mail in mails:
+            got = {str(a).lower() for a in [*mail.meta.get("to", []), *mail.meta.get("rcpt_tos", [])]}
+            missing = [a for a in exp.to if a not in got]
+            if missing:
+                problems.append(f"an email went to {sorted(got)}, not {missing}")
+    if exp.channel:
+        posts = [n for n in firing if n.kind == "slack"]
+        if not posts:
+            problems.append(f"no Slack message arrived (channel {exp.channel} pinned)")
+        wrong = sorted(
+            {str(n.meta.get("channel") or "(the webhook's default)") for n in posts} - {exp.channel}
+        )
+        if wrong:
+            problems.append(f"Slack messages went to {wrong}, not {exp.channel}")
+    if not problems:
+        return ("passed", "")
+    return (
+        "failed",
+        f"exp: notifications at {exp.receiver!r} addressed as pinned, got: "
+        + "; ".join(problems)
+        + ". Hint: check the receiver's to: / channel: in alertmanager.yml",
+    )
 
 
 def distinct(notes: list[Notification], window: float) -> list[Notification]:

@@ -88,7 +88,8 @@ class Pusher(_Ticking):
         for scenario, start, interval in self.jobs:
             index = math.floor((now - start) / interval) if now >= start else -1
             wait = min(wait, interval - ((now - start) % interval) if now >= start else start - now)
-            groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+            groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[PushSeries]] = {}
+            samples: dict[int, float] = {}
             for series in scenario.push_series:
                 if index < 0:
                     continue
@@ -97,8 +98,10 @@ class Pusher(_Ticking):
                 groups.setdefault(key, [])
                 if sample is None or sample is STALE:
                     continue
-                groups[key].append(_line(series, float(sample)))
-            for (job, grouping), lines in groups.items():
+                groups[key].append(series)
+                samples[id(series)] = float(sample)
+            for (job, grouping), members in groups.items():
+                lines = _body(members, samples)
                 try:
                     if lines:
                         self.client.push(job, "\n".join(lines), dict(grouping))
@@ -110,6 +113,18 @@ class Pusher(_Ticking):
 
     def tick(self) -> float:
         return self.push_once()
+
+
+def _body(members: list[PushSeries], samples: dict[int, float]) -> list[str]:
+    """Exposition lines of one push: each family's samples together, after its # TYPE if typed."""
+    lines: list[str] = []
+    for name in dict.fromkeys(s.name for s in members):
+        family = [s for s in members if s.name == name]
+        kind = next((s.type for s in family if s.type), "")
+        if kind:
+            lines.append(f"# TYPE {name} {kind}")
+        lines += [_line(s, samples[id(s)]) for s in family]
+    return lines
 
 
 def _line(series: PushSeries, value: float) -> str:

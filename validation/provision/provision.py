@@ -7,10 +7,10 @@ there is no stack/stack.yaml here):
    Debian/Ubuntu, ``apt-get install -y <package>`` (``apt-get update`` once when that fails).
    Grafana has no Debian package: a component with ``required: false`` is reported absent
    with the reason, never an error.
-2. image — only when a Docker engine answers: the image pinned in stack.yaml is kept when
-   present, pulled otherwise, and when the pull fails (no registry reachable) BUILT under the
-   same tag from the local binary (FROM scratch + binary + its shared libraries); such an
-   image carries ``stackcheck.built-from=<binary>@<version>`` and ``stackcheck.version``.
+2. image — only when a Docker engine answers (validation/docker/images/provision.py): the
+   official image pinned in stack.yaml when present or pulled (``--pull``), else a local build
+   ``stackcheck-local/<component>:<version>`` from the local binary; the table says which of
+   the two a containers run uses.
 
 Exit 0 when every required component has a binary or an image; 2 otherwise, naming exactly
 what to install. Limits: installs only Debian packages; never downloads upstream tarballs.
@@ -20,25 +20,16 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from validation.components import COMPONENTS, Component
-from validation.core.errors import EXIT_HARNESS, EXIT_OK, ComponentUnavailable
+from validation.core.errors import EXIT_HARNESS, EXIT_OK
 from validation.core.project import ComponentConfig, Project
-from validation.docker.images.build import (
-    ImageOutcome,
-    Runner,
-    ensure_image,
-    image_labels,
-    local_image,
-    recipe_for,
-    run_command,
-    tag_version,
-)
-from validation.docker.images.context import LABEL_VERSION, ImageRecipe
+from validation.docker.images.build import Runner, run_command
+from validation.docker.images.names import official_image
+from validation.docker.images.provision import provision_images
 from validation.provision.apt import Apt, HostFacts, is_debian_package
 from validation.provision.binaries import Which
 
@@ -52,6 +43,7 @@ class Provisioned:
     binary_status: str = ""  # found | installed | absent | missing
     image: str = ""
     image_status: str = ""  # present | pulled | built | rebuilt | absent | no engine
+    image_source: str = ""  # official | local build: which of the two a containers run uses
     image_version: str = ""
     reasons: list[str] = field(default_factory=list)
 
@@ -98,58 +90,6 @@ def ensure_binary(
     item.reasons.append(reason)
 
 
-def image_tag(spec: Component, config: ComponentConfig) -> str:
-    """The image to run: stack.yaml's ``image``, else the official repository at ``v<version>``."""
-    if config.image:
-        return config.image
-    return f"{spec.image}:v{config.version}" if config.version else f"{spec.image}:latest"
-
-
-def image_for(spec: Component, config: ComponentConfig, client: Any = None) -> str:
-    """The image tag to run for ``spec``; ``ComponentUnavailable`` when the engine lacks it."""
-    from validation.backends.containers import engine_client
-
-    tag = image_tag(spec, config)
-    client = client or engine_client(timeout=10)
-    if local_image(client, tag) is None:
-        raise ComponentUnavailable(
-            f"image {tag} is not present in the local Docker engine",
-            place=spec.name,
-            hint="run `stackcheck provision` (pulls it, or builds it from the local binary when offline)",
-        )
-    return tag
-
-
-def image_version(tag: str, client: Any = None) -> str:
-    """The version that really runs in ``tag``: the built binary's, else the tag's; '' if absent."""
-    from validation.backends.containers import engine_client
-
-    client = client or engine_client(timeout=10)
-    image = local_image(client, tag)
-    if image is None:
-        return ""
-    return image_labels(image).get(LABEL_VERSION) or tag_version(tag)
-
-
-def image_versions(configs: dict[str, ComponentConfig], client: Any = None) -> dict[str, str]:
-    """Component → version really in its local image ('' when the image is absent)."""
-    from validation.backends.containers import engine_client
-
-    client = client or engine_client(timeout=10)
-    return {
-        name: image_version(image_tag(COMPONENTS[name], config), client) for name, config in configs.items()
-    }
-
-
-def missing_images(configs: dict[str, ComponentConfig], client: Any = None) -> list[str]:
-    """Tags of the images ``configs`` need that the local engine lacks (for ``--backend auto``)."""
-    from validation.backends.containers import engine_client
-
-    client = client or engine_client(timeout=10)
-    tags = [image_tag(COMPONENTS[name], config) for name, config in configs.items()]
-    return [tag for tag in tags if local_image(client, tag) is None]
-
-
 def component_configs(root: Path) -> dict[str, ComponentConfig]:
     """stack.yaml's components when ``root`` has one, else every known component at its default."""
     if (root / "stack" / "stack.yaml").is_file():
@@ -158,56 +98,6 @@ def component_configs(root: Path) -> dict[str, ComponentConfig]:
         name: ComponentConfig(name, version=component.default_version, required=component.required_by_default)
         for name, component in COMPONENTS.items()
     }
-
-
-def _recipe(
-    spec: Component, item: Provisioned, tag: str, run: Runner, which: Which
-) -> Callable[[], ImageRecipe]:
-    def make() -> ImageRecipe:
-        extras = []
-        for extra in spec.extra_binaries:
-            found = which(extra)
-            if found:
-                extras.append((Path(found), f"/bin/{extra}"))
-        return recipe_for(
-            component=spec.name,
-            tag=tag,
-            binary=Path(item.binary),
-            version=item.version,
-            entrypoint=spec.container_entrypoint,
-            extra_binaries=tuple(extras),
-            debian_package=spec.debian_package if is_debian_package(spec.debian_package) else "",
-            run=run,
-        )
-
-    return make
-
-
-def provision_images(
-    items: dict[str, Provisioned],
-    configs: dict[str, ComponentConfig],
-    client: Any,
-    *,
-    pull: bool = True,
-    run: Runner = run_command,
-    which: Which = shutil.which,
-) -> None:
-    for name, item in items.items():
-        spec = COMPONENTS[name]
-        item.image = image_tag(spec, configs[name])
-        try:
-            outcome = ensure_image(
-                client,
-                item.image,
-                recipe=_recipe(spec, item, item.image, run, which) if item.binary else None,
-                pull=pull,
-            )
-        except Exception as exc:  # build errors, ldd failures: reported per component
-            outcome = ImageOutcome(item.image, "absent", reason=f"building {item.image} failed: {exc}")
-        item.image_status = outcome.status
-        item.image_version = outcome.version
-        if outcome.reason:
-            item.reasons.append(outcome.reason)
 
 
 def provision(
@@ -242,18 +132,28 @@ def provision(
                 )
         items[name] = item
     if client is None and use_engine:
-        from validation.backends.containers import engine_available, engine_client
+        from validation.docker.client import engine_available, engine_client
 
         client = engine_client(timeout=10) if engine_available() else None
     if client is not None:
-        provision_images(items, configs, client, pull=pull, run=run, which=which)
+        provision_images(
+            items,
+            configs,
+            client,
+            pull=pull,
+            run=run,
+            which=which,
+            debian_package=lambda spec: spec.debian_package if is_debian_package(spec.debian_package) else "",
+        )
     else:
         for name, item in items.items():
-            item.image = image_tag(COMPONENTS[name], configs[name])
+            item.image = official_image(COMPONENTS[name], configs[name])
             item.image_status = "no engine"
     out.write(format_table(list(items.values())))
     if client is None:
         out.write("no Docker engine answers: images not provisioned (the process backend needs none)\n")
+    else:
+        out.write(images_summary(list(items.values())))
     failed = [item for item in items.values() if item.required and not item.usable]
     for item in items.values():
         for reason in item.reasons:
@@ -270,7 +170,17 @@ def format_table(items: list[Provisioned]) -> str:
         version = item.version or "-"
         if item.image_version and item.image_version != item.version:
             version = f"{version} (image {item.image_version})"
-        rows.append((item.component, binary, version, item.image or "-", item.image_status or "-"))
+        status = f"{item.image_source}, {item.image_status}" if item.image_source else item.image_status
+        rows.append((item.component, binary, version, item.image or "-", status or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def images_summary(items: list[Provisioned]) -> str:
+    """One line per source: which components a containers run starts from which kind of image."""
+    by_source: dict[str, list[str]] = {}
+    for item in items:
+        by_source.setdefault(item.image_source or "no image", []).append(item.component)
+    parts = [f"{source}: {', '.join(names)}" for source, names in by_source.items()]
+    return "containers runs use — " + "; ".join(parts) + "\n"

@@ -26,6 +26,8 @@ from validation.render.context import RenderContext
 
 SLACK_SECRET_HOST = "hooks.slack.com"
 SLACK_SECRET_PORT = 8443
+WEBHOOK_SECRET_HOST = "webhook-secret"
+WEBHOOK_SECRET_PORT = 8080
 SUPPORTED = ("email_configs", "slack_configs", "webhook_configs")
 UNSUPPORTED_GLOBALS = (
     "pagerduty_url",
@@ -56,15 +58,29 @@ class RenderedAlertmanager:
     uncompressible: list[str] = field(default_factory=list)
     email_recipients: dict[str, str] = field(default_factory=dict)  # address → receiver
     smtp_users: set[str] = field(default_factory=set)
+    # "kind host:port/path" the config sends to → receiver: names a delivery to a wrong path
+    senders: dict[str, str] = field(default_factory=dict)
 
 
-def _map_url(url: str, ctx: RenderContext, kind: str, sinks: set[SinkEndpoint]) -> str:
+def secret_path(kind: str, receiver: str) -> str:
+    """The path of the URL the harness gives a receiver whose URL lives in a secret file."""
+    return f"/services/{receiver}" if kind == "slack" else f"/{receiver}"
+
+
+def sender_key(kind: str, host: str, port: int, path: str) -> str:
+    return f"{kind} {host}:{port}{path.split('?', 1)[0] or '/'}"
+
+
+def _map_url(
+    url: str, ctx: RenderContext, kind: str, sinks: set[SinkEndpoint], senders: dict[str, str], receiver: str
+) -> str:
     parts = urlsplit(url)
     host, port = split_host_port(parts.netloc.rpartition("@")[2])
     if port is None:
         port = 443 if parts.scheme == "https" else 80
     ip = ctx.addresses.address_of(host)
     sinks.add(SinkEndpoint(kind, host, ip, port))
+    senders.setdefault(sender_key(kind, host, port, parts.path), receiver)
     if parts.scheme == "https":
         ctx.warn(f"{url}: https is spoken as plain http to the loopback sink (no TLS under test)")
     return urlunsplit(("http", f"{ip}:{port}", parts.path, parts.query, ""))
@@ -96,6 +112,7 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
     _map_http_config(glob.get("http_config"), password_file)
 
     receivers: list[str] = []
+    senders: dict[str, str] = {}
     recipients: dict[str, str] = {}
     smtp_users = {str(glob["smtp_auth_username"])} if glob.get("smtp_auth_username") else set()
     for receiver in data.get("receivers") or []:
@@ -120,20 +137,22 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
         for slack in receiver.get("slack_configs") or []:
             url = slack.pop("api_url", None) or slack_global
             if slack.pop("api_url_file", None) is not None or (url is None and had_slack_file):
-                url = f"http://{SLACK_SECRET_HOST}:{SLACK_SECRET_PORT}/services/{name}"
+                url = f"http://{SLACK_SECRET_HOST}:{SLACK_SECRET_PORT}{secret_path('slack', name)}"
             if url is None:
                 ctx.warn(
                     f"{source}: receiver {name!r}: slack_configs without api_url; Alertmanager rejects it"
                 )
                 continue
-            slack["api_url"] = _map_url(str(url), ctx, "slack", sinks)
+            slack["api_url"] = _map_url(str(url), ctx, "slack", sinks, senders, name)
             _map_http_config(slack.get("http_config"), password_file)
         for hook in receiver.get("webhook_configs") or []:
             if "url_file" in hook:
                 hook.pop("url_file")
-                hook["url"] = f"http://webhook-secret:8080/{name}"
+                hook["url"] = (
+                    f"http://{WEBHOOK_SECRET_HOST}:{WEBHOOK_SECRET_PORT}{secret_path('webhook', name)}"
+                )
             if "url" in hook:
-                hook["url"] = _map_url(str(hook["url"]), ctx, "webhook", sinks)
+                hook["url"] = _map_url(str(hook["url"]), ctx, "webhook", sinks, senders, name)
             _map_http_config(hook.get("http_config"), password_file)
 
     _copy_templates(data, source, out_dir, ctx)
@@ -144,7 +163,7 @@ def render_alertmanager(source: Path, ctx: RenderContext, *, own_host: str) -> R
         data, uncompressible = compress_alertmanager_config(data, ctx.time_scale)
     path = out_dir / "alertmanager.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return RenderedAlertmanager(path, receivers, sinks, uncompressible, recipients, smtp_users)
+    return RenderedAlertmanager(path, receivers, sinks, uncompressible, recipients, smtp_users, senders)
 
 
 def _map_smarthost(smarthost: str, ctx: RenderContext, sinks: set[SinkEndpoint], own_host: str) -> str:

@@ -34,12 +34,15 @@ SCENARIO_KEYS = (
     "exp_notifications", "exp_panels", "silences", "scale",
 )  # fmt: skip
 SERIES_KEYS = ("series", "values")
-PUSH_KEYS = ("job", "grouping", "series", "values")
+PUSH_KEYS = ("job", "grouping", "series", "values", "type")
+PUSH_TYPES = ("counter", "gauge", "untyped")
 ALERT_KEYS = (
     "alertname", "exp_labels", "exp_annotations", "exp_annotations_contain",
     "fires_within", "pending", "resolves", "absent",
 )  # fmt: skip
-NOTIFICATION_KEYS = ("receiver", "alertname", "contains", "absent", "count", "resolved", "within")
+NOTIFICATION_KEYS = (
+    "receiver", "alertname", "contains", "absent", "count", "resolved", "within", "to", "channel", "labels",
+)  # fmt: skip
 PANEL_KEYS = ("dashboard", "panel", "min", "max", "has_data")
 SILENCE_KEYS = ("matchers", "after", "duration")
 EXPECTATIONS = ("exp_alerts", "exp_notifications", "exp_panels")
@@ -92,8 +95,15 @@ def _push_series(data: Any, at: f.At) -> PushSeries:
     name, labels, samples, text = _series(fields, at)
     job = f.text(fields, "job", at, required=True)
     assert job is not None
+    kind = f.text(fields, "type", at) or ""
+    if kind and kind not in PUSH_TYPES:
+        raise at.key(fields, "type").error(
+            f"type must be one of {', '.join(PUSH_TYPES)}, got {kind!r}",
+            "the # TYPE line pushed with the series; a type that conflicts with another group's makes "
+            "the Pushgateway reject the push",
+        )
     return PushSeries(
-        name, labels, samples, text, at.line, job=job, grouping=f.labels(fields, "grouping", at)
+        name, labels, samples, text, at.line, job=job, grouping=f.labels(fields, "grouping", at), type=kind
     )
 
 
@@ -141,7 +151,7 @@ def _exp_notification(data: Any, at: f.At) -> ExpNotification:
             f"count must be a whole number >= 1, got {count!r}", "count is how many notifications arrive"
         )
     if absent:
-        for key in ("count", "resolved"):
+        for key in ("count", "resolved", "to", "channel", "labels"):
             if fields.get(key) is not None:
                 raise at.key(fields, key).error(
                     f"{key} cannot be combined with absent: true",
@@ -149,6 +159,21 @@ def _exp_notification(data: Any, at: f.At) -> ExpNotification:
                 )
     receiver = f.text(fields, "receiver", at, required=True)
     assert receiver is not None
+    to = (
+        (f.text(fields, "to", at) or "",)
+        if isinstance(fields.get("to"), str)
+        else f.strings(fields, "to", at)
+    )
+    for address in to:
+        if "@" not in address:
+            raise at.key(fields, "to").error(
+                f"to: {address!r} is not an email address", "write the mailbox, e.g. oncall@example.com"
+            )
+    channel = f.text(fields, "channel", at) or ""
+    if "channel" in fields and not channel.startswith(("#", "@")):
+        raise at.key(fields, "channel").error(
+            f"channel: {channel!r} is not a Slack channel", 'quote it with its #: channel: "#alerts"'
+        )
     return ExpNotification(
         receiver=receiver,
         alertname=f.text(fields, "alertname", at) or "",
@@ -157,6 +182,9 @@ def _exp_notification(data: Any, at: f.At) -> ExpNotification:
         count=count,
         resolved=bool(f.boolean(fields, "resolved", at, False)),
         within=f.duration(fields, "within", at),
+        to=tuple(a.lower() for a in to),
+        channel=channel,
+        labels=f.labels(fields, "labels", at),
         line=at.line,
     )
 

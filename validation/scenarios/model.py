@@ -42,6 +42,7 @@ class PushSeries(InputSeries):
 
     job: str = ""
     grouping: dict[str, str] = field(default_factory=dict)
+    type: str = ""  # pushed as "# TYPE <name> <type>" when set
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class ExpNotification:
     count: int | None = None
     resolved: bool = False
     within: float | None = None
+    to: tuple[str, ...] = ()  # every email at the receiver is addressed to these (lower case)
+    channel: str = ""  # every Slack message at the receiver is posted to this channel
+    # every alert of every structured (webhook) notification carries these labels, e.g. the
+    # external_labels Prometheus adds on the way
+    labels: dict[str, str] = field(default_factory=dict)
     line: int = 0
 
 

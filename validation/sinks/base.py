@@ -20,11 +20,16 @@ from validation.sinks.inbox import Inbox, SinkKind
 
 @dataclass(frozen=True)
 class Rejection:
-    """A delivery the sink refused as the real service would (bad payload); kept for diagnosis."""
+    """A delivery the sink refused as the real service would; kept for diagnosis.
+
+    ``endpoint`` is set when the delivery went to an address that does not exist outside the
+    stack (fixtures/endpoints.yaml): what it tried, e.g. "POST alert-archive:8080/alertz"."""
 
     path: str
     reason: str
     body: bytes
+    receiver: str = ""
+    endpoint: str = ""
 
 
 class Sink(ABC):

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler
 
 from validation.core.httpserver import QuietThreadingHTTPServer
+from validation.fixtures.endpoints import HttpEndpoint
 from validation.sinks.base import Rejection, Sink
 from validation.sinks.inbox import Inbox
 
@@ -82,10 +84,69 @@ class _Handler(BaseHTTPRequestHandler):
 class HttpSink(Sink):
     """Base of the HTTP sinks: binds a ThreadingHTTPServer and serves it from one thread."""
 
-    def __init__(self, host: str, port: int, inbox: Inbox) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        inbox: Inbox,
+        *,
+        served: Mapping[str, HttpEndpoint] | None = None,
+        name: str = "",
+        senders: Mapping[str, str] | None = None,
+    ) -> None:
+        """``served``: path → the endpoint that exists there (fixtures/endpoints.yaml); None serves
+        any path. ``name``: the configured host:port, for messages. ``senders``: path → the
+        receiver whose URL it is, to name a receiver whose delivery cannot tell it."""
         super().__init__(host, port, inbox)
+        self.served = dict(served) if served is not None else None
+        self.name = name or f"{host}:{port}"
+        self.senders = dict(senders or {})
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    def endpoint_at(self, path: str) -> HttpEndpoint | None:
+        """The declared endpoint at ``path``; None when any path is served (no oracle)."""
+        if self.served is None:
+            return None
+        return self.served.get(path.split("?", 1)[0])
+
+    def refuse_unknown(self, path: str, body: bytes, receiver: str, answer: bytes) -> Reply | None:
+        """404 (kept as an endpoint rejection) when nothing exists at ``path``; None when something does."""
+        if self.served is None:
+            return None
+        route = path.split("?", 1)[0]
+        receiver = self.senders.get(route) or receiver
+        declared = self.endpoint_at(path)
+        if declared is not None:
+            if declared.method == "POST":
+                return None
+            return self.refuse(
+                path,
+                body,
+                receiver,
+                f"POST {self.name}{route}",
+                f"{self.name}{route} accepts {declared.method}, not POST",
+                b"method not allowed",
+                405,
+            )
+        known = ", ".join(sorted(self.served)) or "nothing"
+        self.rejected.append(
+            Rejection(
+                path,
+                f"nothing exists at {self.name}{route} (declared there: {known})",
+                body,
+                receiver,
+                f"POST {self.name}{route}",
+            )
+        )
+        return Reply(404, answer)
+
+    def refuse(
+        self, path: str, body: bytes, receiver: str, tried: str, reason: str, answer: bytes, status: int
+    ) -> Reply:
+        """Refuse a delivery to a declared endpoint that it does not accept (a wrong channel)."""
+        self.rejected.append(Rejection(path, reason, body, receiver, tried))
+        return Reply(status, answer)
 
     @property
     def url(self) -> str:

@@ -7,7 +7,9 @@ and 400 with an error code when it would not post the message:
   type (attachments must be a list of objects, fields a list of {title, value, short} ...);
 - ``no_text``: neither text, attachments nor blocks;
 - ``too_many_attachments``: more than 100 attachments.
-A path outside ``/services/`` is answered 404 ``no_service``.
+A path outside ``/services/`` is answered 404 ``no_service``. With ``served`` (from
+fixtures/endpoints.yaml) only the declared paths exist (404 ``no_service`` elsewhere) and each
+accepts only its declared channel (404 ``channel_not_found`` for another).
 
 Limits: the key and type rules are those of Slack's published message and legacy-attachment
 reference (what Alertmanager can send and a bit more); Block Kit blocks are checked only for
@@ -164,7 +166,10 @@ class SlackSink(HttpSink):
 
     def handle_post(self, path: str, headers: Message, body: bytes) -> Reply:
         received_at = self.inbox.clock()
-        receiver = _receiver_of(path)
+        receiver = self.senders.get(path.split("?", 1)[0]) or _receiver_of(path)
+        unknown = self.refuse_unknown(path, body, receiver, b"no_service")
+        if unknown is not None:
+            return unknown
         if not receiver:
             return self.reject(path, body, f"path {path!r} is not /services/<receiver>", b"no_service", 404)
         try:
@@ -174,6 +179,19 @@ class SlackSink(HttpSink):
         code, problems = slack_payload_problems(payload)
         if code:
             return self.reject(path, body, "; ".join(problems), code.encode())
+        declared = self.endpoint_at(path)
+        channel = payload.get("channel", "")
+        if declared is not None and declared.channel and channel and channel != declared.channel:
+            # A webhook belongs to one channel; a message for another one never reaches it.
+            return self.refuse(
+                path,
+                body,
+                receiver,
+                f"channel {channel} via {self.name}{path.split('?', 1)[0]}",
+                f"this webhook posts to {declared.channel}, not {channel}",
+                b"channel_not_found",
+                404,
+            )
         self.inbox.record(slack_notification(receiver, payload, body, received_at, path))
         return Reply(200, b"ok", "text/html")
 

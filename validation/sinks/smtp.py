@@ -8,6 +8,8 @@ are kept (``Notification.raw``) and parsed: subject, text and html bodies decode
 
 ``recipients`` maps To addresses to receiver names (the harness knows them from
 alertmanager.yml); see ``email_message`` for how the receiver of a mail is found.
+``mailboxes`` (fixtures/endpoints.yaml) are the addresses that exist: any other is refused at
+RCPT with 550 and kept in ``rejected``.
 
 STARTTLS is offered when a ``starttls`` server context is given (``tls.self_signed_tls`` makes
 one): Alertmanager's default ``smtp_require_tls: true`` needs it, and then needs to trust the
@@ -30,7 +32,7 @@ from typing import Any, Literal
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from validation.sinks.base import Sink
+from validation.sinks.base import Rejection, Sink
 from validation.sinks.email_message import email_notification, receiver_for_address
 from validation.sinks.faults import Decision
 from validation.sinks.inbox import Inbox
@@ -95,8 +97,14 @@ class SmtpSink(Sink):
         credentials: Mapping[str, str] | None = None,
         recipients: Mapping[str, str] | None = None,
         starttls: ssl.SSLContext | None = None,
+        mailboxes: frozenset[str] | None = None,
+        name: str = "",
     ) -> None:
+        """``mailboxes``: the addresses this relay accepts (fixtures/endpoints.yaml); any other is
+        refused at RCPT, as a real relay does. None accepts every address."""
         super().__init__(host, port, inbox)
+        self.mailboxes = frozenset(m.lower() for m in mailboxes) if mailboxes is not None else None
+        self.name = name or f"{host}:{port}"
         self.starttls = starttls
         self.credentials = dict(credentials or {})
         self.recipients = dict(recipients or {})
@@ -193,6 +201,18 @@ class SmtpSink(Sink):
         failure = self._failure_at("rcpt", session)
         if failure:
             return failure
+        if self.mailboxes is not None and address.lower() not in self.mailboxes:
+            known = ", ".join(sorted(self.mailboxes)) or "none"
+            self.rejected.append(
+                Rejection(
+                    f"RCPT TO:<{address}>",
+                    f"relay {self.name} has no mailbox {address} (it accepts: {known})",
+                    b"",
+                    receiver_for_address(address, self.recipients),
+                    f"mail to {address} via {self.name}",
+                )
+            )
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"

@@ -114,7 +114,7 @@ def webhook_notification(
 
 
 class WebhookSink(HttpSink):
-    """Records Alertmanager webhook notifications POSTed to any path."""
+    """Records Alertmanager webhook notifications POSTed to a served path (any, without ``served``)."""
 
     kind = "webhook"
 
@@ -127,6 +127,11 @@ class WebhookSink(HttpSink):
 
     def handle_post(self, path: str, headers: Message, body: bytes) -> Reply:
         received_at = self.inbox.clock()
+        unknown = self.refuse_unknown(
+            path, body, self.receiver_of(path, headers, body), b"404 page not found\n"
+        )
+        if unknown is not None:
+            return unknown
         try:
             payload = json.loads(body)
         except ValueError as err:

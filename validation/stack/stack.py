@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 
-from validation.backends.base import Backend, LaunchSpec
+from validation.backends.base import Backend, LaunchSpec, ReadyProbe
 from validation.clients.alertmanager import AlertmanagerClient
 from validation.clients.prometheus import PrometheusClient
 from validation.clients.pushgateway import PushgatewayClient
@@ -35,6 +35,8 @@ from validation.core.ports import ensure_free, free_port
 from validation.core.project import Project
 from validation.core.settings import DEFAULT_BACKEND, REAL_TIME
 from validation.core.wait import wait_until
+from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
+from validation.fixtures.endpoints import load_endpoints
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
 from validation.render.web_config import render_web_config
@@ -79,6 +81,7 @@ class Stack:
         self.backend = backend or make_backend(self.options.backend)
         self.state: StackState | None = None
         self.versions: dict[str, str] = {}
+        self.images: dict[str, str] = {}  # containers backend: component → the image it runs
         self._binaries: dict[str, str] = {}
         self._run_dir: Path | None = None
         self._old_sigterm: Any = None
@@ -164,14 +167,23 @@ class Stack:
     def start(self) -> None:
         state = self.render()
         self._start_world(state)
-        for inst in state.instances.values():
+        instances = list(state.instances.values())
+        for inst in instances:
             inst.launch = self._launch_spec(inst)
+            inst.launch.ready = ReadyProbe(
+                inst.url + inst.component.ready_path,
+                self._auth(inst.name),
+                self.options.ready_timeout,
+                str(inst.launch.workdir),
+            )
             ensure_free(inst.ip, inst.port, inst.name)
-        for inst in state.instances.values():
-            assert inst.launch is not None
-            inst.started_at = time.monotonic()
-            inst.handle = self.backend.launch(inst.launch)
-        self.wait_until_ready(list(state.instances.values()))
+        started = time.monotonic()
+        for inst in instances:
+            inst.started_at = started
+        launches = [inst.launch for inst in instances if inst.launch is not None]
+        for inst, handle in zip(instances, self.backend.launch_all(launches), strict=True):
+            inst.handle = handle
+        self.wait_until_ready(instances)
 
     def _start_world(self, state: StackState) -> None:
         """The synthetic target and the workloads the service-discovery fixtures describe."""
@@ -179,8 +191,9 @@ class Stack:
             self.synthetic = SyntheticTarget(*state.synthetic_address).start()
             self._servers.append(self.synthetic)
         if state.alertmanager is not None:
+            endpoints = load_endpoints(self.project.fixtures_dir / ENDPOINTS_FILE)
             self.sinks = Sinks(
-                self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password)
+                self.inbox, notification_sinks(state.alertmanager, self.inbox, state.ctx.password, endpoints)
             )
             self.sinks.start()
         hosts = {i.host for i in state.instances.values()}
@@ -204,7 +217,7 @@ class Stack:
                 if inst.handle is not None and not inst.handle.alive():
                     raise self._died(inst)
                 if self._probe(inst, inst.component.ready_path):
-                    inst.ready_at = time.monotonic()
+                    inst.ready_at = (inst.handle.ready_at if inst.handle else 0.0) or time.monotonic()
                     del pending[name]
             return not pending
 
@@ -273,12 +286,13 @@ class Stack:
     def _image(self, inst: Instance) -> str:
         if self.backend.name != "containers":
             return ""
-        from validation.provision.provision import image_for, image_version
+        from validation.docker.images.choice import image_for
 
-        image = image_for(inst.component, inst.config)
-        if inst.component.name not in self.versions:
-            self.versions[inst.component.name] = image_version(image)
-        return image
+        if inst.component.name not in self.images:
+            choice = image_for(inst.component, inst.config)
+            self.images[inst.component.name] = choice.image
+            self.versions[inst.component.name] = choice.version
+        return self.images[inst.component.name]
 
     def stop(self) -> None:
         if self._stopped:
@@ -368,6 +382,7 @@ class Stack:
             "backend": self.backend.name,
             "time_scale": self.options.time_scale,
             "versions": dict(self.versions),
+            **({"images": dict(self.images)} if self.images else {}),
             "address_block": f"127.{self.state.ctx.addresses.block}.0.0/16" if self.state else "",
         }
 

@@ -18,7 +18,10 @@ from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
 from validation.core.results import Kind, Report
 from validation.core.yamlload import load_yaml
+from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
 from validation.pipeline.coverage import record_coverage
+from validation.pipeline.endpoints import record_endpoint_checks
+from validation.pipeline.paths import path_coverage
 from validation.pipeline.run import run_pipeline
 from validation.pipeline.timing import Timing
 from validation.render.rules import rule_name
@@ -117,11 +120,22 @@ class AlertPipelineCheck(Check):
             runnable.append(scenario)
         timing = production_timing(ctx, scale, routing)
         outcome = run_pipeline(stack, runnable, timing, rules, routing, report)
+        record_endpoint_checks(
+            list(stack.sinks or []),
+            stack.inbox.all(),
+            (ctx.project.fixtures_dir / ENDPOINTS_FILE).is_file(),
+            report,
+        )
         if (
             self.coverage
             and all(ctx.selected(g) for g in self.KINDS_OF_GROUP)
             and not pattern
             and ctx.scenario_names is None
         ):
+            prometheus = ctx.project.components["prometheus"].config
+            if prometheus is not None:
+                report.coverage["paths"] = path_coverage(
+                    scenarios, prometheus, ctx.project.components["pushgateway"].address
+                )
             not_here = uncompressible if scale != 1 else set()
             record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)

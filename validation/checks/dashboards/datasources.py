@@ -2,7 +2,8 @@
 
 Catches: a uid that exists only in the Grafana the dashboard was exported from (the panel shows
 "Datasource ... was not found"), an ``__inputs`` placeholder (``${DS_PROMETHEUS}``) left by "Export
-for sharing externally", a ``${ds}`` variable that is not defined. Datasource variables resolve to
+for sharing externally", a ``${ds}`` variable that is not defined, a panel whose own datasource is unknown while its
+targets use ``${datasource}`` (Grafana errors the panel). Datasource variables resolve to
 their saved selection, else the first provisioned datasource of their type.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from validation.checks.dashboards.session import SessionCheck
 from validation.core.errors import ConfigError
 from validation.core.results import Report
-from validation.dashboards.datasources import Datasource, resolve_target_datasource
+from validation.dashboards.datasources import Datasource, resolve_datasource, resolve_target_datasource
 from validation.dashboards.model import Dashboard
 from validation.dashboards.session import DashboardSession, dashboard_key
 
@@ -28,8 +29,19 @@ class DashboardDatasourcesCheck(SessionCheck):
         for dashboard in session.dashboards:
             check_id = f"{self.id}/{dashboard_key(dashboard)}/datasources"
             problems = unresolved_datasources(dashboard, session.datasources)
+            inputs = session.shared_inputs.get(dashboard_key(dashboard))
+            if inputs:
+                mapped = ", ".join(f"${{{name}}} → {uid!r}" for name, uid in sorted(inputs.items()))
+                problems.insert(
+                    0,
+                    f"dashboard {dashboard_key(dashboard)} is exported for sharing externally (__inputs "
+                    f"{mapped}): Grafana fills these in its import dialog only, so provisioned from this "
+                    "file every panel is an error. Every panel was checked with the inputs mapped as "
+                    "shown. Hint: import it once in Grafana and export it without 'Export for sharing "
+                    "externally', or replace each ${DS_…} with the datasource uid or a ${datasource} variable",
+                )
             if problems:
-                message = "; ".join(problems) + inputs_hint(dashboard)
+                message = "; ".join(problems) + ("" if inputs else inputs_hint(dashboard))
                 report.failed(
                     check_id, self.kind, message, file=dashboard.source or None, unresolved=problems
                 )
@@ -63,8 +75,10 @@ def unresolved_datasources(dashboard: Dashboard, datasources: list[Datasource]) 
         where = f"panel {panel.title!r} (id {panel.id})"
         targets = panel.targets or []
         try:
-            if not targets:
-                resolve_target_datasource(panel.datasource, None, datasources, lookup)
+            # Grafana loads the panel's own datasource first: a uid it does not know errors the
+            # whole panel, even when every target names its datasource (${datasource}).
+            if panel.datasource is not None or not targets:
+                resolve_datasource(panel.datasource, datasources, lookup)
             for target in targets:
                 resolve_target_datasource(panel.datasource, target.datasource, datasources, lookup)
         except ConfigError as exc:

@@ -1,7 +1,9 @@
-"""Get the pinned image into the local engine: keep it, pull it, or build it from the binary.
+"""Get an image into the local engine: the official one kept or pulled, or a local build.
 
-``ensure_image`` is the one entry point; every engine call goes through the docker SDK client
-it is given, every host command through an injected runner, so tests replace both.
+``ensure_official`` keeps or pulls the pinned official image; ``ensure_local`` builds
+``stackcheck-local/<component>:<version>`` from the local binary. Every engine call goes
+through the docker SDK client it is given, every host command through an injected runner,
+so tests replace both.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from validation.docker.images.context import (
     parse_ldd,
     write_context,
 )
+from validation.docker.images.names import LOCAL_REPOSITORY, is_local_build_name, tag_version
 
 Runner = Callable[[list[str]], tuple[int, str]]
 _SKIPPED_SHARE = ("doc", "man", "lintian", "bash-completion", "zsh", "fish", "info")
@@ -38,18 +41,17 @@ def run_command(argv: list[str]) -> tuple[int, str]:
     return out.returncode, out.stdout + out.stderr
 
 
+OFFICIAL = "official"
+LOCAL = "local build"
+
+
 @dataclass(frozen=True)
 class ImageOutcome:
     tag: str
     status: str  # present | pulled | built | rebuilt | absent
     version: str = ""  # what really runs in it: the built binary's version, else the tag's
     reason: str = ""
-
-
-def tag_version(tag: str) -> str:
-    """``prom/prometheus:v2.42.0`` → ``2.42.0``; '' without a tag."""
-    name = tag.rsplit("/", 1)[-1]
-    return name.split(":", 1)[1].removeprefix("v") if ":" in name else ""
+    source: str = ""  # OFFICIAL | LOCAL; '' when absent
 
 
 def package_data_files(listing: str, is_file: Callable[[Path], bool] = Path.is_file) -> list[Path]:
@@ -109,7 +111,7 @@ def recipe_for(
     )
 
 
-def local_image(client: Any, tag: str) -> Any | None:
+def present_image(client: Any, tag: str) -> Any | None:
     import docker.errors
 
     try:
@@ -149,39 +151,50 @@ def build_image(client: Any, recipe: ImageRecipe) -> Any:
     return image
 
 
-def ensure_image(
-    client: Any,
-    tag: str,
-    *,
-    recipe: Callable[[], ImageRecipe] | None,
-    pull: bool = True,
-) -> ImageOutcome:
-    """Keep a present image, else pull it, else build it from the local binary (``recipe``).
+def built_by_stackcheck(image: Any) -> bool:
+    return LABEL_BUILT_FROM in image_labels(image)
 
-    An image stackcheck built earlier from another binary or version is rebuilt; a present
-    image it did not build (pulled, or the user's) is kept as it is.
+
+def ensure_official(client: Any, tag: str, *, pull: bool) -> ImageOutcome:
+    """The pinned official image: present (and genuine), pulled, or absent with the reason.
+
+    An image under the official name that stackcheck built (an older release tagged its local
+    builds so) is not the official image: it is reported, never used as one, and a pull
+    replaces it.
     """
-    wanted = recipe() if recipe is not None else None
-    image = local_image(client, tag)
+    image = present_image(client, tag)
+    mistagged = ""
     if image is not None:
-        labels = image_labels(image)
-        built_from = labels.get(LABEL_BUILT_FROM)
-        if built_from is None or wanted is None or built_from == wanted.labels[LABEL_BUILT_FROM]:
-            return ImageOutcome(tag, "present", labels.get(LABEL_VERSION) or tag_version(tag))
-    reason = ""
-    if image is None:
-        reason = try_pull(client, tag) if pull else "pulling disabled"
-        if not reason:
-            return ImageOutcome(tag, "pulled", tag_version(tag))
-    if wanted is None:
-        why = (
-            "not pulled (pulling is off: `provision --pull` to try)"
-            if reason == "pulling disabled"
-            else (f"pull failed ({reason})")
+        if not built_by_stackcheck(image):
+            return ImageOutcome(tag, "present", tag_version(tag), source=OFFICIAL)
+        mistagged = (
+            f"{tag} here is a local build that an older stackcheck tagged with the official name: "
+            f"not used (remove it: `docker rmi {tag}`)"
         )
-        return ImageOutcome(tag, "absent", reason=f"{why} and no local binary to build it from")
-    build_image(client, wanted)
-    version_line = verify_image(client, tag)
-    if wanted.labels[LABEL_VERSION] not in version_line:
-        raise RuntimeError(f"{tag} built but `--version` says {version_line!r}")
-    return ImageOutcome(tag, "rebuilt" if image is not None else "built", wanted.labels[LABEL_VERSION])
+    if not pull:
+        why = "not pulled (pulling is off: `stackcheck provision --pull` to try)"
+        return ImageOutcome(tag, "absent", reason=mistagged or f"{tag} {why}")
+    failure = try_pull(client, tag)
+    if not failure:
+        return ImageOutcome(tag, "pulled", tag_version(tag), source=OFFICIAL)
+    return ImageOutcome(
+        tag, "absent", reason="; ".join(filter(None, (mistagged, f"{tag} not pulled ({failure})")))
+    )
+
+
+def ensure_local(client: Any, recipe: ImageRecipe) -> ImageOutcome:
+    """The local build ``recipe`` describes: kept when built from the same binary, else (re)built.
+
+    Refuses an official name: a local build is tagged only under ``stackcheck-local/``.
+    """
+    if not is_local_build_name(recipe.tag):
+        raise ValueError(f"{recipe.tag}: a local build is tagged only under {LOCAL_REPOSITORY}/")
+    version = recipe.labels[LABEL_VERSION]
+    image = present_image(client, recipe.tag)
+    if image is not None and image_labels(image).get(LABEL_BUILT_FROM) == recipe.labels[LABEL_BUILT_FROM]:
+        return ImageOutcome(recipe.tag, "present", version, source=LOCAL)
+    build_image(client, recipe)
+    version_line = verify_image(client, recipe.tag)
+    if version not in version_line:
+        raise RuntimeError(f"{recipe.tag} built but `--version` says {version_line!r}")
+    return ImageOutcome(recipe.tag, "rebuilt" if image is not None else "built", version, source=LOCAL)

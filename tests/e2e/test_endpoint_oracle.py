@@ -1,0 +1,58 @@
+"""The run proves delivery to endpoints that exist (fixtures/endpoints.yaml), not to any address:
+in a copy of the stack, a webhook path typo, an email ``to:`` typo and a Slack channel change
+each exit 1 naming the receiver and what it tried."""
+
+import json
+
+import pytest
+
+from tests.cli import stackcheck
+from tests.conftest import edit
+from tests.e2e.test_alert_pipeline import SCENARIO
+
+pytestmark = pytest.mark.e2e
+
+AM = "stack/alertmanager/alertmanager.yml"
+
+
+@pytest.fixture
+def pipeline_copy(stack_copy):
+    for old in (stack_copy / "fixtures/scenarios").glob("*.y*ml"):
+        old.unlink()
+    (stack_copy / "fixtures/scenarios/memory.yaml").write_text(SCENARIO)
+    return stack_copy
+
+
+def _run(repo, report):
+    result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
+                        "--scenarios", "memory-pages-*", "--time-scale", "20", "--report", str(report))
+    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    checks = {c["id"]: c for c in data.get("checks", [])}
+    return result, checks
+
+
+def test_the_reference_receivers_reach_declared_endpoints(pipeline_copy, tmp_path):
+    result, checks = _run(pipeline_copy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for receiver in ("oncall-critical", "webhook-archive"):
+        assert checks[f"notifications/{receiver}/endpoint"]["status"] == "passed"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "receiver", "tried"),
+    [
+        ("http://alert-archive:8080/alerts", "http://alert-archive:8080/alert", "webhook-archive",
+         "POST alert-archive:8080/alert"),
+        ("to: oncall@cluster.example", "to: oncal@cluster.example", "oncall-critical",
+         "mail to oncal@cluster.example"),
+        ('channel: "#oncall-critical"', 'channel: "#ml-alerts"', "oncall-critical", "channel #ml-alerts"),
+    ],
+    ids=["webhook-path-typo", "email-to-typo", "slack-channel-change"],
+)
+def test_a_delivery_to_an_endpoint_that_does_not_exist_fails(pipeline_copy, tmp_path, old, new, receiver, tried):
+    edit(pipeline_copy / AM, old, new)
+    result, checks = _run(pipeline_copy, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    check = checks[f"notifications/{receiver}/endpoint"]
+    assert check["status"] == "failed"
+    assert tried in check["message"]
