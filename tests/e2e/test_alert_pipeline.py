@@ -141,7 +141,7 @@ def test_the_pipeline_passes_in_containers_too(pipeline_copy, tmp_path):
 
 
 def test_every_reference_scenario_passes_with_full_coverage(tmp_path):
-    """The reference stack against all its scenarios: the nightly-sized run (~5 min at 60×)."""
+    """The reference stack against all its scenarios, in their groups (K 60 / 120 / 600, ~1 min)."""
     from tests.conftest import REPO
 
     result = stackcheck("-C", str(REPO), "run", "--backend", "process", "--only", "alerts,notifications",

@@ -66,3 +66,19 @@ def test_a_released_block_can_be_taken_again():
         assert again.block == block
     finally:
         again.release()
+
+
+def test_a_block_someone_listens_on_is_skipped_even_without_its_lock():
+    import socket
+
+    probe = AddressMap.allocate()
+    block = probe.block
+    probe.release()
+    with socket.socket() as listener:
+        listener.bind((f"127.{block}.0.9", 0))
+        listener.listen()
+        taken = AddressMap.allocate(preferred=block)
+        try:
+            assert taken.block != block
+        finally:
+            taken.release()

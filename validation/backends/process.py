@@ -1,24 +1,34 @@
 """Process backend: each instance is a child process in its own process group.
 
 stdout/stderr go to ``<workdir>/<name>.log``. Instances die with the harness: each child
-gets ``PR_SET_PDEATHSIG`` (SIGKILL) when launched from the main thread, and ``stop_all``
-kills every process group the backend started — on success, failure, SIGINT or SIGTERM
-(the ``Stack`` installs the signal handlers).
+gets ``PR_SET_PDEATHSIG`` (SIGKILL), and ``stop_all`` kills every process group the backend
+started — on success, failure, SIGINT or SIGTERM (the ``Stack`` installs the signal handlers).
+
+The death signal fires when the *thread* that forked the child exits, not the process. A stack
+started from a worker thread (the runner starts one per job) would lose its instances when that
+thread ends — or, without the signal, leave them behind when the harness is SIGKILLed. So every
+fork outside the main thread happens on one long-lived spawner thread that lives as long as the
+process: the children die with the harness, never with a worker.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, TypeVar
 
 from validation.backends.base import Backend, Handle, LaunchSpec
 
 _PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
 
 
 def _die_with_parent() -> None:
@@ -27,6 +37,38 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux: stop_all still cleans up
         pass
+
+
+class _Spawner:
+    """One daemon thread that runs ``Popen`` for every other thread; it never exits before the
+    process does, so ``PR_SET_PDEATHSIG`` means "the harness died"."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run(self, call: Callable[[], T]) -> T:
+        if threading.current_thread() is threading.main_thread():
+            return call()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="stackcheck-spawner", daemon=True)
+                self._thread.start()
+        future: Future[T] = Future()
+        self._jobs.put((call, future))
+        return future.result()
+
+    def _loop(self) -> None:
+        while True:
+            call, future = self._jobs.get()
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # handed to the caller's thread
+                future.set_exception(exc)
+
+
+_SPAWNER = _Spawner()
 
 
 class ProcessHandle(Handle):
@@ -83,18 +125,21 @@ class ProcessBackend(Backend):
         spec.workdir.mkdir(parents=True, exist_ok=True)
         log_path = spec.workdir / f"{spec.name.replace('/', '_')}.log"
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(spec.workdir), **spec.env}
-        in_main = threading.current_thread() is threading.main_thread()
-        with log_path.open("ab") as log:
-            proc = subprocess.Popen(
-                [spec.binary, *spec.args],
-                cwd=spec.workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if in_main else None,
-            )
+
+        def spawn() -> subprocess.Popen[bytes]:
+            with log_path.open("ab") as log:
+                return subprocess.Popen(
+                    [spec.binary, *spec.args],
+                    cwd=spec.workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
+
+        proc = _SPAWNER.run(spawn)
         handle = ProcessHandle(spec, proc, log_path)
         with self._lock:
             self._handles.append(handle)

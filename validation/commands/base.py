@@ -49,13 +49,15 @@ def add_backend_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND)
 
 
-def add_time_scale_option(parser: argparse.ArgumentParser, default: float = DEFAULT_TIME_SCALE) -> None:
+def add_time_scale_option(
+    parser: argparse.ArgumentParser, default: float = DEFAULT_TIME_SCALE, help: str = ""
+) -> None:
     parser.add_argument(
         "--time-scale",
         type=float,
         default=default,
         metavar="K",
-        help=f"run K times faster than production (default {default:g}; 1 = real time)",
+        help=help or f"run K times faster than production (default {default:g}; 1 = real time)",
     )
 
 

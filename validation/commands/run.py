@@ -18,6 +18,7 @@ from validation.commands.base import (
 )
 from validation.commands.ci_outputs import CiOutputs, add_ci_options
 from validation.commands.summary import finish
+from validation.runner.options import DEFAULT_TIME_SCALE_CAP
 
 
 class RunCommand(Command):
@@ -26,7 +27,14 @@ class RunCommand(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_backend_option(parser)
-        add_time_scale_option(parser)
+        add_time_scale_option(
+            parser,
+            default=DEFAULT_TIME_SCALE_CAP,
+            help=(
+                "the largest time compression any group may take (default %(default)g); each "
+                "scenario group takes the smallest K that keeps it short, see README 'time'"
+            ),
+        )
         parser.add_argument(
             "--only",
             default="",

@@ -18,10 +18,30 @@ from typing import IO
 from validation.core.errors import HarnessError
 
 BLOCKS = range(40, 250)
-_LOCK_DIR = Path(tempfile.gettempdir()) / "stackcheck-blocks"
+# Machine-wide, never under $TMPDIR: loopback addresses are shared by every process on the
+# machine, so a run with its own TMPDIR (a test session) must still see the others' blocks.
+_LOCK_DIR = (
+    Path("/tmp") if os.access("/tmp", os.W_OK) else Path(tempfile.gettempdir())
+) / "stackcheck-blocks"
 # One address per block that nothing ever listens on: unknown hosts are sent there, so a
 # target the harness does not serve is down, exactly as an unreachable host would be.
 BLACKHOLE_SUFFIX = (255, 254)
+
+
+def _listening_blocks() -> set[int]:
+    """The B of every 127.B.x.y a socket listens on now (Linux ``/proc/net/tcp``; empty elsewhere)."""
+    blocks: set[int] = set()
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return blocks
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 3 and fields[3] == "0A":  # LISTEN
+            address = fields[1].split(":")[0]  # little-endian hex: 127.B.x.y is yyxxBB7F
+            if len(address) == 8 and address.endswith("7F"):
+                blocks.add(int(address[4:6], 16))
+    return blocks
 
 
 def split_host_port(address: str) -> tuple[str, int | None]:
@@ -75,7 +95,10 @@ class AddressMap:
         _LOCK_DIR.mkdir(parents=True, exist_ok=True)
         start = preferred if preferred is not None else 40 + os.getpid() % len(BLOCKS)
         order = [b for b in BLOCKS if b >= start] + [b for b in BLOCKS if b < start]
+        busy = _listening_blocks()
         for block in order:
+            if block in busy:  # someone listens there without our lock (another checkout's run)
+                continue
             handle = (_LOCK_DIR / f"{block}.lock").open("w")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

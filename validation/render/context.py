@@ -21,6 +21,7 @@ class RenderContext:
     run_dir: Path
     addresses: AddressMap
     time_scale: float = REAL_TIME
+    min_interval_ms: int = 0  # sampling floor: no scrape/evaluation interval below it (0: none)
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     warnings: list[str] = field(default_factory=list)
 

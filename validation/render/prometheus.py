@@ -213,7 +213,7 @@ def render_prometheus(
     if ctx.time_scale != 1:
         from validation.timescale.prometheus_config import compress_prometheus_config
 
-        data = compress_prometheus_config(data, ctx.time_scale)
+        data = compress_prometheus_config(data, ctx.time_scale, min_interval_ms=ctx.min_interval_ms)
         global_cfg = data.get("global") or {}
     for job in data.get("scrape_configs") or []:
         if job.get("job_name") == SYNTHETIC_JOB:

@@ -24,7 +24,7 @@ def render_rules(sources: list[Path], ctx: RenderContext) -> tuple[list[Path], l
         if ctx.time_scale != 1:
             from validation.timescale.rules import compress_rule_groups
 
-            data, skipped = compress_rule_groups(data, ctx.time_scale)
+            data, skipped = compress_rule_groups(data, ctx.time_scale, min_interval_ms=ctx.min_interval_ms)
             uncompressible += [f"{source.name}: {entry}" for entry in skipped]
         target = out_dir / source.name
         target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

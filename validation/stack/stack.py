@@ -53,6 +53,7 @@ SYNTHETIC_HOST = "stackcheck-synthetic"
 class StackOptions:
     backend: str = DEFAULT_BACKEND
     time_scale: float = REAL_TIME
+    min_interval: float = 0.0  # wall seconds: the sampling floor of scrape/evaluation intervals
     run_root: Path | None = None
     keep_run_dir: bool = False
     ready_timeout: float = 60.0
@@ -132,7 +133,12 @@ class Stack:
         """Render the run copy of every config; idempotent for one Stack."""
         if self.state is not None:
             return self.state
-        ctx = RenderContext(self.run_dir, AddressMap.allocate(), time_scale=self.options.time_scale)
+        ctx = RenderContext(
+            self.run_dir,
+            AddressMap.allocate(),
+            time_scale=self.options.time_scale,
+            min_interval_ms=round(self.options.min_interval * 1000),
+        )
         state = StackState(ctx)
         self.state = state
         stack_file = self.project.stack_dir / "stack.yaml"

@@ -10,7 +10,10 @@ expression or a notification means by K, and rewrites what would otherwise chang
 - ``prometheus_config``: global/job scrape and evaluation intervals, time flags (lookback delta,
   resend delay, for-grace-period, for-outage-tolerance), always written explicitly;
 - ``alertmanager_config``: group_wait / group_interval / repeat_interval, resolve_timeout;
-- ``oracle``: proves it with ``promtool test rules`` (original vs compressed, same values).
+- ``oracle``: proves it with ``promtool test rules`` (original vs compressed, same values);
+- ``sampling``: proves with promtool that a coarser sampling (scrape / evaluation intervals kept at
+  a floor while K grows: ``min_interval_ms`` in ``prometheus_config`` and ``rules``) keeps every
+  alert verdict of a set of series; the run's scenario groups (pipeline/grouping.py) rely on it.
 
 Exact (proved by tests/static/test_timescale_equivalence.py with promtool as oracle, up to float
 rounding, relative 1e-9): every range/offset/subquery/``@ start()``/``@ end()`` expression, the

@@ -100,7 +100,7 @@ def _parse_output(text: str, time_of: dict[str, int]) -> Evaluation:
     result.load_errors = [
         line.strip()
         for line in lines
-        if line.strip() and line.strip() != "FAILED:" and not line.startswith("    ")
+        if line.strip() and line.strip() not in ("FAILED:", "SUCCESS") and not line.startswith("    ")
     ]
     for index, line in enumerate(lines):
         probe = _PROBE_RE.match(line)

@@ -7,6 +7,9 @@ never left above its interval. Not scaled, on purpose: HTTP timeouts (alertmanag
 remote write/read), service-discovery refresh intervals, remote-write queue timings: they bound
 I/O, they do not define what an expression means.
 
+With a sampling floor (``min_interval_ms``), scrape and evaluation intervals that would compress
+below it are written at the floor; nothing else changes.
+
 Flags: ``query.lookback-delta`` (5m), ``rules.alert.resend-delay`` (1m),
 ``rules.alert.for-grace-period`` (10m), ``rules.alert.for-outage-tolerance`` (1h) are always
 returned, scaled, so the run never depends on a default that did not scale.
@@ -41,9 +44,13 @@ def _place(source: str, data: Any, key: str) -> str:
 
 
 def compress_prometheus_config(
-    data: dict[str, Any], k: float | TimeScale, *, source: str = ""
+    data: dict[str, Any], k: float | TimeScale, *, source: str = "", min_interval_ms: int = 0
 ) -> dict[str, Any]:
-    """The compressed copy of a parsed prometheus.yml (``data`` is not modified)."""
+    """The compressed copy of a parsed prometheus.yml (``data`` is not modified).
+
+    ``min_interval_ms`` is the sampling floor: no scrape or evaluation interval is written below
+    it (the group samples production time more coarsely; see validation.timescale.sampling).
+    """
     scale = _scale(k)
     out = copy.deepcopy(data) if data else {}
     glob = out.get("global") or {}
@@ -52,6 +59,8 @@ def compress_prometheus_config(
         text = glob.get(key, default)
         ms = scale.ms(parse_duration_ms(text, place=_place(source, glob, key)), what=f"global {key}")
         scaled_global[key] = ms
+    for key in ("scrape_interval", "evaluation_interval"):
+        scaled_global[key] = max(scaled_global[key], min_interval_ms)
     scaled_global["scrape_timeout"] = min(scaled_global["scrape_timeout"], scaled_global["scrape_interval"])
     for key, ms in scaled_global.items():
         glob[key] = format_duration_ms(ms)
@@ -64,6 +73,7 @@ def compress_prometheus_config(
                 parse_duration_ms(job["scrape_interval"], place=_place(source, job, "scrape_interval")),
                 what=f"job {name} scrape_interval",
             )
+            interval = max(interval, min_interval_ms)
             job["scrape_interval"] = format_duration_ms(interval)
         if "scrape_timeout" in job:
             timeout = scale.ms(

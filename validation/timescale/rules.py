@@ -18,7 +18,7 @@ from typing import Any
 
 from validation.core.errors import ConfigError
 from validation.core.yamlload import line_of
-from validation.timescale.durations import TimeScale
+from validation.timescale.durations import TimeScale, format_duration_ms, parse_duration_ms
 from validation.timescale.promql import compress_promql_noted, uncompressible_reasons
 
 RULE_DURATIONS = ("for", "keep_firing_for")
@@ -34,12 +34,18 @@ def _as_scale(k: float | TimeScale) -> TimeScale:
 
 
 def compress_rule_groups(
-    data: dict[str, Any], k: float | TimeScale, *, source: str = "", drop_uncompressible: bool = False
+    data: dict[str, Any],
+    k: float | TimeScale,
+    *,
+    source: str = "",
+    drop_uncompressible: bool = False,
+    min_interval_ms: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
     """The compressed copy of a rules file and the rules that cannot be compressed faithfully.
 
     ``k`` may be a ``TimeScale`` to collect rounding notes across files. ``source`` (the file
-    name) prefixes error places. ``data`` is not modified.
+    name) prefixes error places. ``data`` is not modified. A group ``interval`` never compresses
+    below ``min_interval_ms`` (the sampling floor).
     """
     scale = _as_scale(k)
     groups = data.get("groups") if isinstance(data, dict) else None
@@ -54,9 +60,11 @@ def compress_rule_groups(
     for group in out["groups"]:
         name = str(group.get("name", "?"))
         if "interval" in group:
-            group["interval"] = scale.duration(
-                group["interval"], what=f"{name} interval", place=_place(source, group, "interval")
+            ms = scale.ms(
+                parse_duration_ms(group["interval"], place=_place(source, group, "interval")),
+                what=f"{name} interval",
             )
+            group["interval"] = format_duration_ms(max(ms, min_interval_ms))
         kept = []
         for rule in group.get("rules") or []:
             reasons = _compress_rule(rule, scale, name, source)

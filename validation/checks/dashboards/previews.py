@@ -19,13 +19,15 @@ class DashboardPreviewsCheck(Check):
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         try:
-            from validation.dashboards.preview import render_session
+            import validation.dashboards.preview  # noqa: F401  (needs matplotlib, optional)
+            from validation.dashboards.preview_process import render_session_elsewhere
         except ImportError as exc:  # matplotlib is optional
             report.skipped(self.id, self.kind, f"no previews: {missing_extra(exc, 'previews')}")
             return
         drawing = report.timed(self.id, self.kind)
         errors: list[str] = []
-        written = render_session(session_for(ctx), ctx.report_dir / "dashboards", errors)
+        # in a child process: drawing holds the GIL, and other jobs' stacks are served from this one
+        written = render_session_elsewhere(session_for(ctx), ctx.report_dir / "dashboards", errors)
         for error in errors:
             report.skipped(f"{self.id}/{error.split(':', 1)[0]}", self.kind, f"no preview: {error}")
         report.measurements["dashboards_previews_s"] = round(drawing.seconds, 3)

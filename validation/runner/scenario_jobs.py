@@ -1,0 +1,250 @@
+"""The alert pipeline as jobs: one stack per scenario group, all at once, coverage merged.
+
+``ScenarioJobs`` loads and filters the scenarios, starts the planner's oracle in the background
+and hands the ``JobRunner`` one job per group of the initial plan. A job whose sampling is the
+production one runs at once; a coarse job waits for the oracle and runs only the scenarios it
+proved. A scenario the oracle refused runs in a late job at a smaller K (its own stack), so no
+group ever waits for another. At the end the outcomes of every group feed one coverage gate.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios, production_timing
+from validation.checks.base import CheckContext
+from validation.core.durations import parse_duration_seconds
+from validation.core.errors import HarnessError
+from validation.core.results import Report
+from validation.core.yamlload import load_yaml
+from validation.pipeline.coverage import record_coverage
+from validation.pipeline.grouping import GroupSpec, Planner, default_cache_dir, group_timing, promtool_oracle
+from validation.pipeline.run import PipelineOutcome, run_pipeline
+from validation.pipeline.timing import Timing
+from validation.runner.jobs import Job, JobPlanContext, JobResult, JobRunner
+from validation.scenarios.model import Scenario
+from validation.sinks import Notification
+from validation.stack.stack import Stack
+from validation.timescale.promql import uncompressible_reasons
+
+PIPELINE_KINDS = {"alerts": "alert", "notifications": "notification"}
+
+
+@dataclass
+class GroupRun:
+    """One group's share of the run: who ran where, and what came out."""
+
+    spec: GroupSpec
+    name: str
+    scenarios: list[Scenario] = field(default_factory=list)
+    outcome: PipelineOutcome | None = None
+    inbox: list[Notification] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    spans: dict[str, float] = field(default_factory=dict)  # production seconds per scenario
+
+    def describe(self, wall_s: float, startup_s: float) -> dict[str, Any]:
+        span = max(self.spans.values(), default=0.0)
+        return {
+            "name": self.name,
+            "k": self.spec.k,
+            "scrape_interval_s": round(self.spec.interval_s, 6),
+            "evaluation_interval_s": round(self.spec.interval_s, 6),
+            "production_sampling_s": self.spec.sampling_s,
+            "exact_sampling": self.spec.exact,
+            "scenarios": [s.name for s in self.scenarios],
+            "production_span_s": round(span, 3),
+            "startup_s": round(startup_s, 3),
+            "wall_s": round(wall_s, 3),
+            "production_per_wall": round(span / wall_s, 1) if wall_s else 0.0,
+            "oracle_notes": self.notes,
+        }
+
+
+def uncompressible_alerts(ctx: CheckContext) -> set[str]:
+    """Alert rules whose expression reads the wall clock: no K other than 1 keeps their value."""
+    out: set[str] = set()
+    for path in ctx.project.rule_files():
+        for group in (load_yaml(path) or {}).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if "alert" in rule and uncompressible_reasons(str(rule.get("expr", ""))):
+                    out.add(str(rule["alert"]))
+    return out
+
+
+def lookback_seconds(ctx: CheckContext) -> float:
+    prom = ctx.project.components.get("prometheus")
+    flags = prom.flags if prom is not None else {}
+    return parse_duration_seconds(str(flags.get("query.lookback-delta", "5m")))
+
+
+class ScenarioJobs:
+    """Plans the groups and builds their jobs; ``record`` merges them into the run's report."""
+
+    def __init__(self, plan_ctx: JobPlanContext, report: Report) -> None:
+        self.plan_ctx = plan_ctx
+        options = plan_ctx.options
+        ctx = CheckContext(plan_ctx.project, plan_ctx.work_dir)
+        scenarios, self.rules, self.routing = load_checked_scenarios(ctx)
+        if options.scenarios:
+            scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, options.scenarios)]
+            if not scenarios:
+                raise HarnessError(
+                    f"no scenario matches {options.scenarios!r}",
+                    place=str(plan_ctx.project.scenarios_dir),
+                    hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
+                )
+        self.cap = float(options.time_scale)
+        self.uncompressible = uncompressible_alerts(ctx) if self.cap != 1 else set()
+        runnable = []
+        for scenario in scenarios:
+            named = {a.alertname for a in scenario.exp_alerts} | {
+                n.alertname for n in scenario.exp_notifications if n.alertname
+            }
+            blocked = sorted(named & self.uncompressible)
+            if self.cap != 1 and (scenario.scale == 1 or blocked):
+                why = (
+                    f"rules {blocked} cannot be time-compressed"
+                    if blocked
+                    else "the scenario asks for real time"
+                )
+                report.skipped(f"alerts/{scenario.name}", "alert", f"{why}; run it with --time-scale 1")
+                continue
+            runnable.append(scenario)
+        self.production: Timing = production_timing(ctx, 1, self.routing)
+        self.planner = Planner(
+            runnable,
+            self.rules,
+            self.production,
+            promtool_oracle(
+                plan_ctx.project.rule_files(),
+                self.production,
+                work_root=plan_ctx.work_dir,
+                cache_dir=default_cache_dir(),
+            ),
+            cap=self.cap,
+            floor_s=options.interval_floor,
+            budget_s=options.group_budget,
+            lookback_s=lookback_seconds(ctx),
+        )
+        if options.scenario_names is not None:
+            scenarios = [s for s in scenarios if s.name in options.scenario_names]
+        self.final: Future[tuple[dict[str, int], list[str]]] = Future()
+        self.oracle_s = 0.0
+        self.groups: list[GroupRun] = []
+        self._lock = threading.Lock()
+        self.coverage = (
+            {"alerts", "notifications"} <= set(options.only)
+            and not options.scenarios
+            and options.scenario_names is None
+        )
+        self.kinds = {PIPELINE_KINDS[g] for g in options.only if g in PIPELINE_KINDS} | {"reliability"}
+
+    @property
+    def exact_k(self) -> float:
+        return self.planner.specs[0].k
+
+    def jobs(self, runner: JobRunner) -> list[Job]:
+        """One job per group of the initial plan; the oracle runs meanwhile."""
+        threading.Thread(target=self._prove, args=(runner,), name="sampling-oracle", daemon=True).start()
+        jobs = []
+        for i, spec in enumerate(self.planner.specs):
+            members = [s for s in self.planner.scenarios if self.planner.initial[s.name] == i]
+            if members:
+                jobs.append(self._job(spec, spec.name, members if spec.exact else None))
+        return jobs
+
+    def _job(self, spec: GroupSpec, name: str, members: list[Scenario] | None) -> Job:
+        group = GroupRun(spec, name)
+        with self._lock:
+            self.groups.append(group)
+
+        def body(stack: Stack | None, report: Report) -> None:
+            assert stack is not None, "a scenario group owns its stack"
+            chosen = members
+            if chosen is None:  # a coarse group: only what the oracle proved
+                waited = time.monotonic()
+                choice, notes = self.final.result()
+                report.measurements["oracle_wait_s"] = round(time.monotonic() - waited, 3)
+                index = self.planner.specs.index(spec)
+                chosen = [s for s in self.planner.scenarios if choice[s.name] == index]
+                group.notes = [n for n in notes if n.startswith(tuple(f"{s.name}:" for s in chosen))]
+            self._run_group(group, chosen, stack, report)
+
+        options = self.plan_ctx.stack_options(spec.k, 0.0 if spec.exact else spec.interval_s)
+        return Job(name, options, body, {"k": spec.k, "production_sampling_s": spec.sampling_s})
+
+    def _prove(self, runner: JobRunner) -> None:
+        started = time.monotonic()
+        try:
+            choice, notes = self.planner.prove()
+            self.oracle_s = round(time.monotonic() - started, 3)
+        except BaseException as exc:
+            self.final.set_exception(exc)
+            return
+        # late jobs are added before the waiting jobs may end: the runner must never see a
+        # moment with no job alive while one is still to come
+        initial = self.planner.initial
+        for i, spec in enumerate(self.planner.specs):
+            members = [s for s in self.planner.scenarios if choice[s.name] == i]
+            if spec.exact:  # its job already runs the initial members
+                late = [s for s in members if initial[s.name] != i]
+            else:  # a coarse job waits for the final choice, unless there is none
+                late = [] if any(initial[s.name] == i for s in self.planner.scenarios) else members
+            if late:
+                runner.add(self._job(spec, f"{spec.name}-refused", late))
+        self.final.set_result((choice, notes))
+
+    def _run_group(self, group: GroupRun, scenarios: list[Scenario], stack: Stack, report: Report) -> None:
+        group.scenarios = scenarios
+        group.spans = {s.name: self.planner.span(s, group.spec) for s in scenarios}
+        if not scenarios:
+            return
+        timing = group_timing(self.production, group.spec)
+        pipeline = Report()
+        started = time.monotonic()
+        group.outcome = run_pipeline(stack, scenarios, timing, self.rules, self.routing, pipeline)
+        report.measurements["pipeline_s"] = round(time.monotonic() - started, 3)
+        group.inbox = stack.inbox.all()
+        pipeline.stamp_severity(AlertPipelineCheck.severity)
+        for check in pipeline.checks:
+            if check.kind in self.kinds:
+                if check.id.startswith("harness/"):
+                    check.id = f"{check.id}/{group.name}"
+                report.checks.append(check)
+        report.measurements.update(pipeline.measurements)
+
+    def record(self, report: Report, results: list[JobResult]) -> None:
+        """Coverage over every group at once (a rule covered in any group is covered), and each
+        group's K, intervals and wall time in ``environment.groups``."""
+        by_name = {r.job.name: r for r in results}
+        report.environment["groups"] = [
+            group.describe(by_name[group.name].wall_s, by_name[group.name].startup_s)
+            | {"address_block": by_name[group.name].environment.get("address_block", "")}
+            for group in self.groups
+            if group.name in by_name
+        ]
+        merged = PipelineOutcome([])
+        inbox: list[Notification] = []
+        for group in self.groups:
+            if group.outcome is None:
+                continue
+            merged.states += group.outcome.states
+            merged.verdicts.update(group.outcome.verdicts)
+            for alert, names in group.outcome.fired.items():
+                merged.fired.setdefault(alert, set()).update(names)
+            for alert, receivers in group.outcome.delivered.items():
+                merged.delivered.setdefault(alert, set()).update(receivers)
+            merged.label_sets += group.outcome.label_sets
+            merged.latencies.update(group.outcome.latencies)
+            inbox += group.inbox
+        report.measurements["alert_latency"] = merged.latencies
+        report.measurements["sampling_oracle_s"] = self.oracle_s
+        if self.coverage:
+            record_coverage(
+                merged, set(self.rules), self.routing, inbox, report, not_coverable=self.uncompressible
+            )
