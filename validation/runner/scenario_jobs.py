@@ -98,6 +98,8 @@ class ScenarioJobs:
                     place=str(plan_ctx.project.scenarios_dir),
                     hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
                 )
+        if options.scenario_names is not None:
+            scenarios = [s for s in scenarios if s.name in options.scenario_names]
         self.cap = float(options.time_scale)
         self.uncompressible = uncompressible_alerts(ctx) if self.cap != 1 else set()
         runnable = []
@@ -131,8 +133,6 @@ class ScenarioJobs:
             budget_s=options.group_budget,
             lookback_s=lookback_seconds(ctx),
         )
-        if options.scenario_names is not None:
-            scenarios = [s for s in scenarios if s.name in options.scenario_names]
         self.final: Future[tuple[dict[str, int], list[str]]] = Future()
         self.oracle_s = 0.0
         self.groups: list[GroupRun] = []
