@@ -1,9 +1,9 @@
 """Back up the monitoring stack: configuration and data into one tar.gz plus a manifest JSON.
 
     python3 scripts/maintenance/backup.py --output-dir /backups --repo /srv/stackcheck \\
-        --prometheus-url http://prometheus:9090 --prometheus-data /prometheus --mode copy \\
-        --alertmanager-url http://alertmanager:9093 --alertmanager-data /alertmanager \\
-        --pushgateway-url http://pushgateway:9091 --pushgateway-file /data/pushgateway.data \\
+        --prometheus-url https://prometheus:9090 --prometheus-data /prometheus --mode copy \\
+        --alertmanager-url https://alertmanager:9093 --alertmanager-data /alertmanager \\
+        --pushgateway-url https://pushgateway:9091 --pushgateway-file /data/pushgateway.data \\
         --grafana-data /var/lib/grafana --secrets-dir /etc/stackcheck/secrets
 
 Archive layout: ``config/{stack,rules}/…``, ``prometheus/data/…`` (the TSDB),

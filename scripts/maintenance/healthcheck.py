@@ -1,7 +1,7 @@
 """Probe every component and print one line per finding, Nagios-style.
 
-    python3 scripts/maintenance/healthcheck.py --prometheus-url http://prometheus:9090 \\
-        --alertmanager-url http://alertmanager:9093 --pushgateway-url http://pushgateway:9091 \\
+    python3 scripts/maintenance/healthcheck.py --prometheus-url https://prometheus:9090 \\
+        --alertmanager-url https://alertmanager:9093 --pushgateway-url https://pushgateway:9091 \\
         --secrets-dir /etc/stackcheck/secrets [--json] [--verbose]
 
 Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check itself could not run: usage, unreadable

@@ -3,7 +3,7 @@
     python3 scripts/maintenance/restore.py ARCHIVE --verify-only
     python3 scripts/maintenance/restore.py ARCHIVE --prometheus-data /prometheus \\
         --alertmanager-data /alertmanager --pushgateway-file /data/pushgateway.data --config-to /srv/restore
-    python3 scripts/maintenance/restore.py ARCHIVE --import-silences-to http://alertmanager:9093 --secrets-dir …
+    python3 scripts/maintenance/restore.py ARCHIVE --import-silences-to https://alertmanager:9093 --secrets-dir …
 
 Every restore first checks each file's sha256 and size against the manifest. A destination is
 "in use" when the TSDB ``lock`` is held, a process on this host names the path in its command

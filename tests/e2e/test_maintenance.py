@@ -64,6 +64,23 @@ def silence(url: str, auth: tuple[str, str], comment: str) -> None:
     assert requests.post(url + "/api/v2/silences", json=body, auth=auth, timeout=5).status_code == 200
 
 
+@contextlib.contextmanager
+def trusting(ca_file: Path | None) -> Iterator[None]:
+    """The reference stack serves TLS from the run's CA: the scripts (urllib) and requests trust it."""
+    names = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+    saved = {n: os.environ.get(n) for n in names}
+    if ca_file is not None:
+        os.environ.update({n: str(ca_file) for n in names})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def require_binaries() -> None:
     """The conftest's autouse check runs per test, after module fixtures: repeat it before the stack starts."""
     wanted = (
@@ -84,7 +101,7 @@ def backed_up(tmp_path_factory: pytest.TempPathFactory) -> BackedUp:
     require_binaries()
     work = tmp_path_factory.mktemp("maintenance")
     options = StackOptions(time_scale=60, components=("prometheus", "alertmanager", "pushgateway"))
-    with Stack(Project.load(REPO), options) as stack:
+    with Stack(Project.load(REPO), options) as stack, trusting(stack.ca_file):
         user, password = stack.credentials("prometheus")
         (work / "password").write_text(password)
         auth = ["--user", user, "--password-file", str(work / "password")]

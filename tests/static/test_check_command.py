@@ -26,7 +26,12 @@ def test_reference_stack_passes_the_static_gate(tmp_path):
     ids = {c["id"] for c in data["checks"]}
     assert {"static/prometheus-config", "static/alertmanager-config", "static/alertmanager-templates"} <= ids
     assert any(i.startswith("static/rule-tests/") for i in ids)
-    assert data["summary"]["failed"] == 0 and data["summary"]["passed"] == len(data["checks"])
+    not_passed = {c["id"]: (c["status"], c["severity"]) for c in data["checks"] if c["status"] != "passed"}
+    # accepted with its reason in .stackcheck-waivers.yml; lifecycle on (the runbooks reload) is reported
+    assert not_passed == {
+        "security/advisories/alertmanager/CVE-2023-40577": ("waived", "error"),
+        "security/prometheus/admin-endpoints": ("failed", "warning"),
+    }
 
 
 def test_broken_promql_fails_naming_the_file_and_the_rule(stack_copy, tmp_path):

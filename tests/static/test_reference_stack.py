@@ -95,10 +95,25 @@ def test_prometheus_config_passes_promtool(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("component", WEB_CONFIGS)
-def test_web_config_passes_promtool(component: str) -> None:
+def test_web_config_passes_promtool(component: str, tmp_path: Path) -> None:
+    """promtool loads the certificate: the deploy's paths become a certificate of a throwaway CA."""
+    from validation.render.addresses import AddressMap
+    from validation.render.context import RenderContext
+    from validation.render.web_config import render_web_config
+
     promtool = require("promtool")
-    result = run(promtool, "check", "web-config", str(STACK / component / "web.yml"))
+    ctx = RenderContext(tmp_path, AddressMap(block=0))
+    copy, _ = render_web_config(STACK / component / "web.yml", ctx, component, (component, "127.0.0.1"))
+    result = run(promtool, "check", "web-config", str(copy))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("component", WEB_CONFIGS)
+def test_every_endpoint_serves_tls_with_a_certificate_under_the_tls_dir(component: str) -> None:
+    tls = load(STACK / component / "web.yml")["tls_server_config"]
+    assert tls["cert_file"] == f"/etc/stackcheck/tls/{component}.crt"
+    assert tls["key_file"] == f"/etc/stackcheck/tls/{component}.key"
+    assert tls["min_version"] == "TLS12"
 
 
 @pytest.mark.parametrize("component", WEB_CONFIGS)

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 import validation.checks
-from validation.checks import ALL_GROUPS, DASHBOARD_FILES, GROUPS, Check, CheckContext, checks_for, run_checks
+from validation.checks import (
+    ALL_GROUPS,
+    DASHBOARD_FILES,
+    GROUPS,
+    SECURITY_STATIC,
+    Check,
+    CheckContext,
+    checks_for,
+    run_checks,
+)
 from validation.checks.alerts.pipeline import AlertPipelineCheck
 from validation.checks.dashboards.fixture import DashboardFixtureCheck
 from validation.checks.dashboards.previews import DashboardPreviewsCheck
@@ -38,8 +47,16 @@ def test_every_check_class_is_registered_in_some_group() -> None:
 
 
 def test_the_groups_are_what_only_selects_in_run_order() -> None:
-    assert ALL_GROUPS == ("static", "health", "scrape", "alerts", "notifications", "dashboards", "faults")
+    assert ALL_GROUPS == (
+        "static", "health", "security", "scrape", "alerts", "notifications", "dashboards", "faults",
+    )  # fmt: skip
     assert GROUPS["faults"] == ()  # a job with a stack of its own: validation.checks.faults
+
+
+def test_the_security_groups_static_checks_need_no_stack_and_run_first_in_it() -> None:
+    security = checks_for(["security"])
+    assert security[: len(SECURITY_STATIC)] == list(SECURITY_STATIC)
+    assert not set(SECURITY_STATIC) & set(GROUPS["static"])  # in a run they see the running stack
 
 
 def test_a_check_serving_two_groups_runs_once() -> None:

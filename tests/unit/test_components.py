@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,12 @@ def test_node_exporter_runs_one_instance_per_file_sd_target(tmp_path: Path) -> N
 
 
 def test_node_exporter_without_targets_names_the_file_to_fix(tmp_path: Path) -> None:
-    with pytest.raises(HarnessError, match="targets is missing") as err:
-        COMPONENTS["node_exporter"].instances(ComponentConfig("node_exporter"), STACK_FILE)
-    assert err.value.place == str(STACK_FILE)
+    unresolved = ComponentConfig("node_exporter", unresolved="cannot tell which scrape job scrapes the node_exporters")
+    with pytest.raises(HarnessError, match=r"prometheus\.yml's node job: cannot tell") as err:
+        COMPONENTS["node_exporter"].instances(unresolved, STACK_FILE)
+    assert err.value.place == str(STACK_FILE) and "components.node_exporter.job" in err.value.hint
+    from_job = ComponentConfig("node_exporter", job="hosts", target_addresses=("h-1:9100", "h-2"))
+    assert [p.host for p in COMPONENTS["node_exporter"].instances(from_job, STACK_FILE)] == ["h-1", "h-2"]
     empty = tmp_path / "nodes.yml"
     empty.write_text("- targets: []\n", encoding="utf-8")
     with pytest.raises(HarnessError, match="lists no target") as err:
@@ -147,12 +151,20 @@ def test_prometheus_time_flags_follow_the_time_scale(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("configured", "expected"),
-    [({}, ""), ({"cluster.listen-address": "0.0.0.0:9094"}, "0.0.0.0:9094")],
-    ids=["harness default", "stack.yaml wins"],
+    [
+        ({}, "127.40.0.7:9094"),
+        ({"cluster.listen-address": ""}, ""),
+        ({"cluster.listen-address": "0.0.0.0:9094"}, "127.40.0.7:9094"),
+        ({"cluster.listen-address": "10.1.2.3:9300"}, "127.40.0.7:9300"),
+    ],
+    ids=["upstream default gossips", "off stays off", "wildcard", "node address keeps its port"],
 )
-def test_alertmanager_cluster_listen_address(
+def test_alertmanager_gossip_stays_on_its_own_loopback_address(
     tmp_path: Path, configured: dict[str, Any], expected: str
 ) -> None:
+    """The harness adds no cluster.listen-address of its own: a config that gossips (the upstream
+    default when unset) still gossips, on the instance's loopback address (security/…/clustering
+    reports it)."""
     rendered = Rendered(tmp_path / "alertmanager.yml", None)
     config = ComponentConfig("alertmanager", flags={"storage.path": "/alertmanager", **configured})
     args = COMPONENTS["alertmanager"].launch_args(config, _launch(tmp_path, rendered=rendered))
@@ -160,6 +172,15 @@ def test_alertmanager_cluster_listen_address(
     flags = _flags(args)
     assert flags["cluster.listen-address"] == expected
     assert flags["storage.path"] == str(tmp_path / "work" / "alertmanager")
+
+
+def test_alertmanager_peers_go_to_their_loopback_stand_ins(tmp_path: Path) -> None:
+    config = ComponentConfig("alertmanager", flags={"cluster.peer": ["am-2:9094", "am-3:9094"]})
+    launch = replace(_launch(tmp_path), map_address=lambda a: a.replace("am-", "127.40.0."))
+    args = COMPONENTS["alertmanager"].launch_args(config, launch)
+    assert [a for a in args if a.startswith("--cluster.peer=")] == [
+        "--cluster.peer=127.40.0.2:9094", "--cluster.peer=127.40.0.3:9094",
+    ]  # fmt: skip
 
 
 def test_node_exporter_textfile_directory_is_created_in_the_run_dir(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from validation.checks.dashboards.queries import DashboardQueriesCheck
 from validation.checks.dashboards.thresholds import DashboardThresholdsCheck
 from validation.checks.dashboards.units import DashboardUnitsCheck
 from validation.checks.dashboards.variables import DashboardVariablesCheck
+from validation.checks.security.grafana_users import GrafanaUsersCheck
 from validation.commands.dashboards import dashboards_command, print_summary
 from validation.core.errors import HarnessError, ScenarioError
 from validation.core.project import Project
@@ -550,10 +551,18 @@ def test_without_grafana_every_grafana_check_is_skipped_with_the_reason() -> Non
     report = Report()
     GrafanaApiCheck().evaluate(_session([NODE_DETAIL], execute=False), report, env={})
     assert [c.id for c in report.checks] == [
-        "dashboards/grafana/health", "dashboards/grafana/anonymous-refused",
-        "dashboards/grafana/default-admin-refused", "dashboards/grafana/stackcheck-node-detail/same-series",
+        "dashboards/grafana/health", "dashboards/grafana/stackcheck-node-detail/same-series",
     ]  # fmt: skip
     assert {(c.status, c.message) for c in report.checks} == {("skipped", NO_GRAFANA)}
+
+
+def test_without_grafana_the_grafana_user_checks_are_skipped_with_the_reason() -> None:
+    report = Report()
+    GrafanaUsersCheck().evaluate(report, env={})
+    assert [(c.id, c.status, c.message) for c in report.checks] == [
+        ("security/grafana/anonymous-refused", "skipped", NO_GRAFANA),
+        ("security/grafana/default-admin-refused", "skipped", NO_GRAFANA),
+    ]
 
 
 def test_a_grafana_url_off_loopback_is_never_contacted() -> None:
@@ -727,6 +736,7 @@ def _grafana_report(url: str, **env: str) -> dict[str, CheckResult]:
     report = Report()
     environment = {"GRAFANA_URL": url, "GRAFANA_USER": "stackcheck", "GRAFANA_PASSWORD": "secret", **env}
     GrafanaApiCheck().evaluate(_session([NODE_DETAIL]), report, env=environment)
+    GrafanaUsersCheck().evaluate(report, env=environment)
     return {c.id: c for c in report.checks}
 
 
@@ -748,8 +758,9 @@ def test_grafana_open_to_anonymous_users_or_returning_other_series_fails(
     handler.anonymous_status = 200
     handler.frames_for = staticmethod(lambda expr: [{"node": "gpu-node-1", "job": "node"}])
     checks = _grafana_report(url)
-    assert checks["dashboards/grafana/anonymous-refused"].status == "failed"
-    assert "got: 200" in checks["dashboards/grafana/anonymous-refused"].message
+    assert checks["security/grafana/anonymous-refused"].status == "failed"
+    assert "got: 200" in checks["security/grafana/anonymous-refused"].message
+    assert checks["security/grafana/default-admin-refused"].status == "passed"
     same = checks["dashboards/grafana/stackcheck-node-detail/same-series"]
     assert same.status == "failed" and "2 series direct, 1 via Grafana" in same.message
 

@@ -91,9 +91,9 @@ def series_labels(scenario: Scenario) -> Iterator[Mapping[str, str]]:
 
 
 def places(scenario: Scenario) -> tuple[set[str], set[str]]:
-    """The node and instance values the scenario's series carry."""
+    """The node and instance values the scenario's series (and posted alerts) carry."""
     nodes, instances = set(), set()
-    for labels in series_labels(scenario):
+    for labels in [*series_labels(scenario), *(a.labels for a in scenario.post_alerts)]:
         if "node" in labels:
             nodes.add(labels["node"])
         if "instance" in labels:
@@ -207,15 +207,30 @@ def test_firing_expectations_say_who_where_and_how_fast(scenario: Scenario) -> N
 
 @pytest.mark.parametrize("scenario", scenarios(), ids=scenario_ids(scenarios()))
 def test_notifications_go_where_the_routing_policy_sends_them(scenario: Scenario) -> None:
-    posted = {a.labels["alertname"]: a.labels for a in scenario.post_alerts}
+    posted = [dict(a.labels) for a in scenario.post_alerts]
+    texts = {id(labels): " ".join([*labels.values(), *a.annotations.values()])
+             for labels, a in zip(posted, scenario.post_alerts, strict=True)}  # fmt: skip
+
+    def notified(labels: dict[str, str]) -> set[str]:
+        # posted alerts fire together: one may inhibit another (inhibition.yaml)
+        if alertmanager().inhibited(labels, [other for other in posted if other is not labels]):
+            return set()
+        return set(alertmanager().receivers_for(labels))
+
     for note in scenario.exp_notifications:
         where = f"{scenario.place(note.line)} {note.receiver} {note.alertname or list(note.contains)}"
         if posted and not note.alertname:
-            sent_to = {r for labels in posted.values() for r in alertmanager().receivers_for(labels)}
+            sent_to = {r for labels in posted for r in notified(labels)}
             assert (note.receiver in sent_to) != note.absent, f"{where}: the routing sends posted alerts to {sent_to}"
             continue
-        if note.alertname in posted:
-            sent_to = set(alertmanager().receivers_for(posted[note.alertname]))
+        if any(labels["alertname"] == note.alertname for labels in posted):
+            named = [
+                labels
+                for labels in posted
+                if labels["alertname"] == note.alertname and all(t in texts[id(labels)] for t in note.contains)
+            ]
+            assert named, f"{where}: no posted {note.alertname} carries {list(note.contains)}"
+            sent_to = set().union(*(notified(labels) for labels in named))
             assert (note.receiver in sent_to) != note.absent, f"{where}: the routing sends it to {sorted(sent_to)}"
             continue
         if note.absent:

@@ -20,6 +20,7 @@ class ReadyProbe:
     auth: tuple[str, str] | None = None
     timeout: float = 60.0
     log_hint: str = ""  # where its log is, for the timeout message
+    verify: str | bool = True  # an https url: the CA it is verified against (the run's)
 
 
 @dataclass

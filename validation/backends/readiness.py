@@ -29,9 +29,9 @@ class LaunchCancelled(HarnessError):
     """Another launch of the same batch failed, or the harness is stopping."""
 
 
-def answers(url: str, auth: tuple[str, str] | None, timeout: float = 2.0) -> bool:
+def answers(url: str, auth: tuple[str, str] | None, timeout: float = 2.0, verify: str | bool = True) -> bool:
     try:
-        return requests.get(url, auth=auth, timeout=timeout).status_code == 200
+        return requests.get(url, auth=auth, timeout=timeout, verify=verify).status_code == 200
     except requests.RequestException:
         return False
 
@@ -47,7 +47,7 @@ class HttpReady(WaitStrategy):
     def check(self, container: WaitStrategyTarget) -> bool:
         if self.cancel.is_set():
             raise LaunchCancelled(f"launch of {self.name} cancelled", place=self.name)
-        if answers(self.probe.url, self.probe.auth):
+        if answers(self.probe.url, self.probe.auth, verify=self.probe.verify):
             return True
         if _exited(container):
             raise InstanceExited(f"{self.name} exited before it answered {self.probe.url}", place=self.name)

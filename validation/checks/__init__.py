@@ -28,13 +28,25 @@ from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.checks.health.endpoints import HealthCheck
 from validation.checks.scrape.node_families import NodeFamiliesCheck
 from validation.checks.scrape.targets import ScrapeTargetsCheck
+from validation.checks.security.admin_endpoints import AdminEndpointsCheck
+from validation.checks.security.advisories import AdvisoriesCheck
 from validation.checks.security.auth_required import AuthRequiredCheck
+from validation.checks.security.clustering import ClusteringCheck
+from validation.checks.security.grafana_ini import GrafanaIniCheck
+from validation.checks.security.grafana_users import GrafanaUsersCheck
+from validation.checks.security.headers import HeadersCheck
+from validation.checks.security.mutating import MutatingRefusedCheck
+from validation.checks.security.tls_config import TlsConfigCheck
+from validation.checks.security.tls_live import TlsLiveCheck
 from validation.checks.static.alertmanager_config import AlertmanagerConfigCheck
 from validation.checks.static.prometheus_config import PrometheusConfigCheck
 from validation.checks.static.routes import RoutesCheck
 from validation.checks.static.rule_tests import RuleTestsCheck
 from validation.checks.static.rules import RulesCheck
+from validation.checks.static.scenarios import ScenariosCheck
 from validation.checks.static.templates import TemplatesCheck
+from validation.checks.static.untested_rules import UntestedRulesCheck
+from validation.checks.static.versions import VersionsCheck
 from validation.checks.static.web_config import WebConfigCheck
 from validation.core.results import Report
 
@@ -48,6 +60,15 @@ DASHBOARD_FILES: tuple[CheckType, ...] = (
     DashboardThresholdsCheck,
     DashboardProvisioningCheck,
 )
+# The security group's checks that need no stack: `stackcheck check` runs them after `static`. In a
+# run they see the stack (admin-endpoints and advisories then also read what really runs).
+SECURITY_STATIC: tuple[CheckType, ...] = (
+    ClusteringCheck,
+    TlsConfigCheck,
+    GrafanaIniCheck,
+    AdminEndpointsCheck,
+    AdvisoriesCheck,
+)
 GROUPS: dict[str, tuple[CheckType, ...]] = {
     "static": (
         PrometheusConfigCheck,
@@ -57,9 +78,20 @@ GROUPS: dict[str, tuple[CheckType, ...]] = {
         AlertmanagerConfigCheck,
         TemplatesCheck,
         RoutesCheck,
+        ScenariosCheck,
+        VersionsCheck,
+        UntestedRulesCheck,
         *DASHBOARD_FILES,
     ),
-    "health": (HealthCheck, AuthRequiredCheck),
+    "health": (HealthCheck,),
+    "security": (
+        *SECURITY_STATIC,
+        AuthRequiredCheck,
+        MutatingRefusedCheck,
+        TlsLiveCheck,
+        HeadersCheck,
+        GrafanaUsersCheck,
+    ),
     "scrape": (ScrapeTargetsCheck, NodeFamiliesCheck),
     "alerts": (AlertPipelineCheck,),
     "notifications": (AlertPipelineCheck,),
@@ -104,4 +136,4 @@ def run_checks(check_types: Sequence[CheckType], ctx: CheckContext, report: Repo
         ctx.close()
 
 
-__all__ = ["ALL_GROUPS", "GROUPS", "Check", "CheckContext", "checks_for", "run_checks"]
+__all__ = ["ALL_GROUPS", "GROUPS", "SECURITY_STATIC", "Check", "CheckContext", "checks_for", "run_checks"]

@@ -43,6 +43,7 @@ class CheckContext:
     scenario_names: frozenset[str] | None = None  # `--changed-since`: only these (None: all)
     report_dir: Path = DEFAULT_REPORT_DIR
     dashboard_session: DashboardSession | None = None
+    backend: str = "process"  # what will run the components: the versions check compares against it
     _deferred: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def require_stack(self) -> Stack:

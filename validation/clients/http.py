@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -14,11 +15,20 @@ class ApiError(HarnessError):
 
 
 class HttpClient:
-    def __init__(self, base_url: str, auth: tuple[str, str] | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth: tuple[str, str] | None = None,
+        timeout: float = 10.0,
+        ca_bundle: Path | str | None = None,
+    ) -> None:
+        """``ca_bundle``: the only CA an https ``base_url`` is verified against (the run's CA)."""
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # never route loopback traffic through a proxy
+        if ca_bundle is not None:
+            self.session.verify = str(ca_bundle)
         if auth:
             self.session.auth = auth
 

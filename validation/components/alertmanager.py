@@ -25,8 +25,32 @@ class Alertmanager(Component):
     default_version = "0.25.0"
     path_flags = ("storage.path",)
     extra_binaries = ("amtool",)
-    # The harness's own default, not the config's: gossip clustering off unless stack.yaml sets it.
-    flag_defaults = (("cluster.listen-address", ""),)
+
+    def run_flags(self, flags: dict[str, Any], launch: LaunchInputs) -> dict[str, Any]:
+        """Durations compressed by the time scale; a config that gossips keeps gossiping, but on the
+        instance's own loopback address.
+
+        Upstream Alertmanager gossips on 0.0.0.0:9094 unless ``cluster.listen-address`` is empty;
+        security/alertmanager/clustering reports that, and the run never binds a non-loopback
+        address. Peers the config names go to their hosts' loopback stand-ins.
+        """
+        from validation.checks.security.clustering import gossip_address
+        from validation.render.addresses import split_host_port
+
+        if launch.time_scale != 1:
+            flags = compress_alertmanager_flags(flags, launch.time_scale)
+        address = gossip_address(flags)
+        if address is None:
+            return flags
+        out = dict(flags)
+        _, port = split_host_port(address)
+        out["cluster.listen-address"] = f"{launch.listen[0]}:{port or 9094}"
+        out.pop("cluster.advertise-address", None)
+        peers = out.get("cluster.peer")
+        if peers and launch.map_address is not None:
+            listed = peers if isinstance(peers, list) else [peers]
+            out["cluster.peer"] = [launch.map_address(str(p)) for p in listed]
+        return out
 
     def render(self, own: Placement, config: ComponentConfig, inputs: RenderInputs) -> Rendered:
         if config.config is None:
@@ -36,8 +60,3 @@ class Alertmanager(Component):
             )
         rendered = render_alertmanager(config.config, inputs.ctx, own_host=own.host)
         return Rendered(rendered.path, rendered, tuple(rendered.uncompressible))
-
-    def run_flags(self, flags: dict[str, Any], launch: LaunchInputs) -> dict[str, Any]:
-        if launch.time_scale != 1:
-            return compress_alertmanager_flags(flags, launch.time_scale)
-        return flags

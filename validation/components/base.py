@@ -10,6 +10,7 @@ config itself (that is render's job: the module only calls the render step that 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -65,6 +66,7 @@ class LaunchInputs:
     time_scale: float
     web_config: Path | None = None  # rendered --web.config.file
     rendered: Rendered | None = None  # the component's rendered config (--config.file)
+    map_address: Callable[[str], str] | None = None  # host:port a config names → its loopback stand-in
 
 
 class Component:

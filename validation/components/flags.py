@@ -7,10 +7,12 @@ from typing import Any
 
 
 def flag_args(flags: dict[str, Any]) -> list[str]:
-    """``{a: true, b: false, c: 5m, d: ""}`` → ``--a --no-b --c=5m --d=``."""
+    """``{a: true, b: false, c: 5m, d: "", e: [x, y]}`` → ``--a --no-b --c=5m --d= --e=x --e=y``."""
     args: list[str] = []
     for name, value in flags.items():
-        if value is True:
+        if isinstance(value, list):
+            args += [f"--{name}={item}" for item in value]
+        elif value is True:
             args.append(f"--{name}")
         elif value is False:
             args.append(f"--no-{name}")

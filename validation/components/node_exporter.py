@@ -1,7 +1,8 @@
 """node_exporter (Debian names it prometheus-node-exporter): one exporter per node target.
 
 It has no /-/ready: /metrics is the readiness probe, and it is behind basic auth like
-everything else. The nodes are the targets of the file_sd file stack.yaml names in ``targets``.
+everything else. The nodes are the targets of the file_sd file stack.yaml names in ``targets``,
+else the targets of prometheus.yml's node job (static_configs or file_sd; see core/scrape_jobs).
 """
 
 from __future__ import annotations
@@ -32,23 +33,31 @@ class NodeExporter(Component):
     path_flags = ("collector.textfile.directory",)
 
     def instances(self, config: ComponentConfig, stack_file: Path) -> list[Placement]:
-        """One exporter per target of the file_sd file, at the target's host and port."""
-        if config.targets is None:
+        """One exporter per node target, at the target's host and port."""
+        if config.targets is not None:
+            where = str(config.targets)
+            addresses = [
+                str(target)
+                for group in load_yaml(config.targets) or []
+                for target in group.get("targets") or []
+            ]
+        elif config.unresolved:
             raise HarnessError(
-                "components.node_exporter.targets is missing",
+                f"the node_exporter instances come from prometheus.yml's node job: {config.unresolved}",
                 place=str(stack_file),
-                hint="point it at the file_sd file that lists the nodes, e.g. prometheus/file_sd/nodes.yml",
+                hint="set components.node_exporter.job (or .targets, a file_sd file) in stack.yaml",
             )
+        else:
+            where, addresses = f"job {config.job!r} of prometheus.yml", list(config.target_addresses)
         out: list[Placement] = []
-        for group in load_yaml(config.targets) or []:
-            for target in group.get("targets") or []:
-                host, port = split_host_port(str(target))
-                out.append(Placement(f"{self.name}/{host}", host, port or DEFAULT_PORT))
+        for address in addresses:
+            host, port = split_host_port(address)
+            out.append(Placement(f"{self.name}/{host}", host, port or DEFAULT_PORT))
         if not out:
             raise HarnessError(
-                "the node targets file lists no target",
-                place=str(config.targets),
-                hint="list the nodes as file_sd target groups",
+                ("the node targets file" if config.targets is not None else where) + " lists no target",
+                place=where if config.targets is not None else str(stack_file),
+                hint="list the nodes in static_configs or a file_sd file of the node job",
             )
         return out
 

@@ -1,17 +1,20 @@
-"""The repository under test: stack/, rules/, fixtures/ and the stack.yaml model.
+"""The repository under test: stack/stack.yaml and the files it names, laid out the user's way.
 
-``Project.load(root)`` validates the layout and stack.yaml strictly; every problem is a
-``HarnessError`` naming the file (and line) with a hint, never a traceback.
+``Project.load(root)`` validates stack.yaml strictly; every problem is a ``HarnessError`` naming
+the file (and line) with a hint, never a traceback. Where rule files, their unit tests, fixtures
+and scenarios live comes from stack.yaml's ``paths:`` (relative to stack.yaml); rule files
+default to what prometheus.yml's own ``rule_files`` name.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+import glob
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from validation.core.errors import HarnessError
+from validation.core.errors import HarnessError, StackcheckError
 from validation.core.yamlload import LineDict, load_yaml
 
 COMPONENT_KEYS = {
@@ -26,8 +29,10 @@ COMPONENT_KEYS = {
     "dashboards",
     "required",
     "binary",
+    "job",
 }
-TOP_KEYS = {"cluster", "components"}
+TOP_KEYS = {"cluster", "components", "paths"}
+PATH_KEYS = {"rules", "rule_tests", "fixtures", "scenarios"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,10 @@ class ComponentConfig:
     dashboards: Path | None = None
     required: bool = True
     binary: str = ""
+    job: str = ""  # node_exporter: the scrape job of prometheus.yml whose targets are the nodes
+    target_addresses: tuple[str, ...] = ()  # node_exporter without `targets`: the node job's targets
+    unresolved: str = ""  # why the node job could not be read (reported when the nodes are needed)
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # key → line in stack.yaml
 
     @property
     def host(self) -> str:
@@ -61,29 +70,40 @@ class Project:
     root: Path
     cluster: str
     components: dict[str, ComponentConfig]
+    rule_globs: tuple[str, ...] = ()  # absolute glob patterns
+    rule_test_globs: tuple[str, ...] = ()
+    fixtures: Path | None = None
+    scenarios: Path | None = None
 
     @property
     def stack_dir(self) -> Path:
         return self.root / "stack"
 
     @property
+    def stack_file(self) -> Path:
+        return self.stack_dir / "stack.yaml"
+
+    @property
     def rules_dir(self) -> Path:
-        return self.root / "rules"
+        """Where the rule files are (the first pattern's folder): for messages."""
+        return Path(self.rule_globs[0]).parent if self.rule_globs else self.root / "rules"
 
     @property
     def fixtures_dir(self) -> Path:
-        return self.root / "fixtures"
+        return self.fixtures or self.root / "fixtures"
 
     @property
     def scenarios_dir(self) -> Path:
-        return self.fixtures_dir / "scenarios"
+        return self.scenarios or self.fixtures_dir / "scenarios"
 
     def rule_files(self) -> list[Path]:
-        return sorted(self.rules_dir.glob("*.rules.yml")) + sorted(self.rules_dir.glob("*.rules.yaml"))
+        return _expand(self.rule_globs)
 
     def rule_test_files(self) -> list[Path]:
-        tests = self.rules_dir / "tests"
-        return sorted(tests.glob("*.yml")) + sorted(tests.glob("*.yaml"))
+        if self.rule_test_globs:
+            return _expand(self.rule_test_globs)
+        folders = dict.fromkeys(path.parent / "tests" for path in self.rule_files())
+        return _expand(tuple(str(f / pattern) for f in folders for pattern in ("*.yml", "*.yaml")))
 
     def component(self, name: str) -> ComponentConfig | None:
         return self.components.get(name)
@@ -140,7 +160,93 @@ class Project:
                     place=str(stack_file),
                     hint="add it under components:",
                 )
-        return cls(root=root, cluster=str(data.get("cluster", "")), components=components)
+        paths = data.get("paths") or LineDict()
+        if not isinstance(paths, LineDict):
+            raise HarnessError(
+                "'paths' must be a mapping", place=f"{stack_file}:{data.line_of('paths')}", hint="see README"
+            )
+        _reject_unknown(paths, PATH_KEYS, stack_file, "paths")
+        layout = _layout(paths, stack_dir, stack_file, components["prometheus"].config)
+        if "node_exporter" in components:
+            components["node_exporter"] = _with_node_job(
+                components["node_exporter"], components["prometheus"].config, stack_file
+            )
+        return cls(root=root, cluster=str(data.get("cluster", "")), components=components, **layout)
+
+
+def _layout(
+    paths: LineDict, stack_dir: Path, stack_file: Path, prometheus_yml: Path | None
+) -> dict[str, Any]:
+    def globs(key: str) -> tuple[str, ...]:
+        value = paths[key]
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(item, str) and item for item in items):
+            raise HarnessError(
+                f"paths.{key} must be a glob or a list of globs",
+                place=f"{stack_file}:{paths.line_of(key)}",
+                hint="e.g. ../monitoring/alerts/*.yml (relative to stack.yaml)",
+            )
+        return tuple(str((stack_dir / item).resolve()) for item in items)
+
+    def folder(key: str) -> Path | None:
+        if key not in paths:
+            return None
+        resolved = (stack_dir / str(paths[key])).resolve()
+        if not resolved.is_dir():
+            raise HarnessError(
+                f"paths.{key} points to {paths[key]!r}, which is not a folder",
+                place=f"{stack_file}:{paths.line_of(key)}",
+                hint=f"create {resolved} or fix the path (relative to stack.yaml)",
+            )
+        return resolved
+
+    rules = globs("rules") if "rules" in paths else _prometheus_rule_files(prometheus_yml)
+    return {
+        "rule_globs": rules,
+        "rule_test_globs": globs("rule_tests") if "rule_tests" in paths else (),
+        "fixtures": folder("fixtures"),
+        "scenarios": folder("scenarios"),
+    }
+
+
+def _with_node_job(config: ComponentConfig, prometheus_yml: Path | None, stack_file: Path) -> ComponentConfig:
+    """The node_exporter entry with its scrape job (and, without ``targets``, that job's targets)
+    read from prometheus.yml; a prometheus.yml that does not parse is reported by its own check."""
+    from validation.core.scrape_jobs import node_job
+
+    if prometheus_yml is None:
+        return replace(config, unresolved="components.prometheus.config is not set")
+    place = f"{stack_file}:{config.lines.get('job', config.lines.get('targets', 0))}"
+    try:
+        job = node_job(prometheus_yml, name=config.job, targets_file=config.targets, place=place)
+        addresses = () if config.targets is not None else tuple(job.addresses())
+    except StackcheckError as exc:
+        return replace(config, job="", unresolved=exc.render())
+    return replace(config, job=job.name, target_addresses=addresses)
+
+
+def _prometheus_rule_files(prometheus_yml: Path | None) -> tuple[str, ...]:
+    """prometheus.yml's own ``rule_files`` (globs relative to it), as Prometheus reads them. A
+    prometheus.yml that does not parse gives none: its own check reports it."""
+    if prometheus_yml is None:
+        return ()
+    try:
+        data = load_yaml(prometheus_yml)
+    except StackcheckError:
+        return ()
+    items = data.get("rule_files") if isinstance(data, dict) else None
+    return tuple(str((prometheus_yml.parent / str(item)).resolve()) for item in items or [] if item)
+
+
+def _expand(patterns: tuple[str, ...]) -> list[Path]:
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        base = Path(pattern)
+        if glob.has_magic(pattern):
+            found.update(dict.fromkeys(sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())))
+        elif base.is_file():
+            found[base] = None
+    return list(found)
 
 
 def _component_names() -> tuple[str, ...]:
@@ -189,6 +295,8 @@ def _component(name: str, entry: LineDict, stack_dir: Path, stack_file: Path) ->
         dashboards=path("dashboards"),
         required=bool(entry.get("required", True)),
         binary=str(entry.get("binary", "")),
+        job=str(entry.get("job", "")),
+        lines={str(key): entry.line_of(key) for key in entry},
     )
 
 

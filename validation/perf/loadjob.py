@@ -23,7 +23,7 @@ from validation.stack.stack import Stack
 def patient_client(stack: Stack, timeout: float = 60.0) -> PrometheusClient:
     """A client for heavy benchmark queries: a loaded machine may answer them slowly."""
     auth = stack.credentials("prometheus") if stack.instance("prometheus").user else None
-    return PrometheusClient(stack.url("prometheus"), auth, timeout=timeout)
+    return PrometheusClient(stack.url("prometheus"), auth, timeout=timeout, ca_bundle=stack.ca_file)
 
 
 def with_job(config: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:

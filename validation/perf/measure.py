@@ -213,7 +213,9 @@ class RoundSampler:
         if not self.dashboards:
             return
         auth = self.stack.credentials("prometheus") if self.stack.instance("prometheus").user else None
-        client = PrometheusClient(self.stack.url("prometheus"), auth=auth, timeout=60.0)
+        client = PrometheusClient(
+            self.stack.url("prometheus"), auth=auth, timeout=60.0, ca_bundle=self.stack.ca_file
+        )
         timings = time_dashboard_queries(self.dashboards, client, self.datasources, self.window_s)
         for dashboard, durations in timings.items():
             if durations:

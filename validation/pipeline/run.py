@@ -13,6 +13,7 @@ from typing import Any
 
 from validation.core.errors import HarnessError
 from validation.core.results import Kind, Report
+from validation.pipeline.coverage import FiredAlert, ScenarioObservation
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
 from validation.pipeline.inject import Poster, Pusher, serve_scenario
 from validation.pipeline.observer import AlertObserver
@@ -30,6 +31,7 @@ class PipelineOutcome:
     delivered: dict[str, set[str]] = field(default_factory=dict)  # alert → receivers
     label_sets: list[dict[str, str]] = field(default_factory=list)
     latencies: dict[str, dict[str, float]] = field(default_factory=dict)
+    observations: list[ScenarioObservation] = field(default_factory=list)  # what coverage reads
 
 
 @dataclass
@@ -246,10 +248,19 @@ def _record(
             and t.name in positive
             and (t.first_pending or t.first_firing)
         ]
+        observation = ScenarioObservation(state.scenario, receivers=delivered_to)
+        observation.fired = [
+            FiredAlert(dict(t.labels), dict(t.annotations))
+            for t in traces
+            if t.first_firing is not None and state.scope.owns_labels(t.labels)
+        ] + [FiredAlert(dict(a.labels), dict(a.annotations), posted=True) for a in state.scenario.post_alerts]
         for note in inbox:
             if note.received_at >= state.start and state.scope.owns_notification(note):
+                for alert in state.scope.alertnames(note):
+                    observation.delivered.setdefault(alert, set()).add(note.receiver)
                 for alert in state.scope.alertnames(note) & positive:
                     outcome.delivered.setdefault(alert, set()).add(note.receiver)
+        outcome.observations.append(observation)
         deliveries = [
             n.received_at
             for n in inbox

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from validation.core.settings import REAL_TIME
 from validation.render.addresses import AddressMap
+from validation.render.tls import RunCA
 
 
 @dataclass
@@ -24,6 +25,18 @@ class RenderContext:
     min_interval_ms: int = 0  # sampling floor: no scrape/evaluation interval below it (0: none)
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     warnings: list[str] = field(default_factory=list)
+    _ca: RunCA | None = None
+
+    @property
+    def ca(self) -> RunCA:
+        """The run's certificate authority (made on first use: a stack without TLS never needs it)."""
+        if self._ca is None:
+            self._ca = RunCA(self.run_dir / "tls")
+        return self._ca
+
+    @property
+    def uses_tls(self) -> bool:
+        return self._ca is not None and bool(self._ca.issued)
 
     @property
     def config_dir(self) -> Path:

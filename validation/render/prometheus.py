@@ -10,6 +10,9 @@ What changes, and why the config keeps its meaning:
   replaced by file_sd reading ``fixtures/service_discovery/<job>.yml`` — targets carrying the
   same ``__meta_*`` labels, so the job's relabel_configs are exercised for real.
 - secrets (*_file) point to the run's secret files; rule files are the rendered copies;
+- every ``tls_config``'s CA (``ca_file`` / ``ca``) becomes the run's CA (render/tls.py), which
+  issued the certificates of the components that serve TLS; ``scheme`` is never touched, so a
+  job that speaks http to a TLS endpoint (or https to a plain one) still fails;
 - a synthetic job (honor_labels) scrapes the harness's injected series.
 """
 
@@ -111,18 +114,30 @@ def _host(address: str, local_host: str) -> str:
 
 
 def _map_secrets(node: Any, ctx: RenderContext) -> Any:
-    """Point every *_file secret at the run's password file."""
+    """Point every *_file secret at the run's password file, every tls_config CA at the run's CA."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key in SECRET_FILE_KEYS and isinstance(value, str):
                 out[key] = str(ctx.password_file())
+            elif key == "tls_config" and isinstance(value, dict):
+                out[key] = _map_tls_config(value, ctx)
             else:
                 out[key] = _map_secrets(value, ctx)
         return out
     if isinstance(node, list):
         return [_map_secrets(v, ctx) for v in node]
     return node
+
+
+def _map_tls_config(tls: dict[str, Any], ctx: RenderContext) -> dict[str, Any]:
+    out = dict(tls)
+    if "ca_file" in out or "ca" in out:
+        out.pop("ca", None)
+        out["ca_file"] = str(ctx.ca.ensure())
+    if out.get("cert_file") or out.get("cert"):
+        ctx.warn("a tls_config presents a client certificate: mutual TLS is not exercised under test")
+    return out
 
 
 def render_prometheus(

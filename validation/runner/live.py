@@ -59,7 +59,7 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
         static: Future[None] | None = None
         static_report = Report()
         if "static" in options.only:
-            static = pool.submit(run_static, project, static_report, Path(tmp))
+            static = pool.submit(run_static, project, static_report, Path(tmp), backend)
         try:
             for job in jobs:
                 runner.add(job)
@@ -108,9 +108,11 @@ def _job_checks(results: list[JobResult]) -> list[Any]:
 
 def _environment(report: Report, options: RunOptions, results: list[JobResult]) -> None:
     versions: dict[str, str] = {}
+    images: dict[str, str] = {}  # containers backend: the image each component ran
     warnings: list[str] = []
     for result in results:
         versions.update(result.environment.get("versions") or {})
+        images.update(result.environment.get("images") or {})
         warnings += [w for w in result.environment.get("render_warnings") or [] if w not in warnings]
     first = results[0].environment if results else {}
     env: dict[str, Any] = {
@@ -132,6 +134,8 @@ def _environment(report: Report, options: RunOptions, results: list[JobResult]) 
             for r in results
         ],
     }
+    if images:
+        env["images"] = images
     if warnings:
         env["render_warnings"] = warnings
     report.environment = env | {k: v for k, v in report.environment.items() if k == "groups"}

@@ -18,11 +18,12 @@ from typing import Any
 
 from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_scenarios, production_timing
 from validation.checks.base import CheckContext
+from validation.core.alert_rules import load_alert_rules
 from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
-from validation.pipeline.coverage import record_coverage
+from validation.pipeline.coverage import compute_coverage, record_coverage
 from validation.pipeline.grouping import GroupSpec, Planner, default_cache_dir, group_timing, promtool_oracle
 from validation.pipeline.run import PipelineOutcome, run_pipeline
 from validation.pipeline.timing import Timing
@@ -240,11 +241,14 @@ class ScenarioJobs:
             for alert, receivers in group.outcome.delivered.items():
                 merged.delivered.setdefault(alert, set()).update(receivers)
             merged.label_sets += group.outcome.label_sets
+            merged.observations += group.outcome.observations
             merged.latencies.update(group.outcome.latencies)
             inbox += group.inbox
         report.measurements["alert_latency"] = merged.latencies
         report.measurements["sampling_oracle_s"] = self.oracle_s
         if self.coverage:
+            project = self.plan_ctx.project
+            rules = load_alert_rules(project.rule_files(), project.root)
             record_coverage(
-                merged, set(self.rules), self.routing, inbox, report, not_coverable=self.uncompressible
+                compute_coverage(rules, self.routing, merged.observations, self.uncompressible), report
             )

@@ -1,4 +1,4 @@
-"""The stack's own checks as one job: health, scrape, then dashboards, on a stack of their own.
+"""The stack's own checks as one job: health, security, scrape, then dashboards, on a stack of their own.
 
 Separate from the scenario groups on purpose: the dashboards' GPU fixture would fire GPU alerts
 on a stack that runs scenarios, and here it runs beside them instead of after them.
@@ -13,7 +13,7 @@ from validation.core.results import Report
 from validation.runner.jobs import Job, JobPlanContext, JobRunner, register_job_factory
 from validation.stack.stack import Stack
 
-SERVICE_GROUPS = ("health", "scrape", "dashboards")
+SERVICE_GROUPS = ("health", "security", "scrape", "dashboards")
 SERVICE_K = 15.0
 """These checks read the components' current state and a few production minutes of dashboard
 data; 1s intervals (15s / 15) cost a quarter of what 250ms would, beside the scenario stacks."""

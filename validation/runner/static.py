@@ -6,14 +6,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from validation.checks import GROUPS, CheckContext, run_checks
+from validation.checks import GROUPS, SECURITY_STATIC, CheckContext, run_checks
 from validation.core.project import Project
 from validation.core.results import Report
 from validation.core.waivers import Waiver, apply_waivers, load_waivers
 
 
-def run_static(project: Project, report: Report, work_dir: Path) -> None:
-    run_checks(GROUPS["static"], CheckContext(project, work_dir), report)
+def run_static(project: Project, report: Report, work_dir: Path, backend: str = "process") -> None:
+    run_checks(GROUPS["static"], CheckContext(project, work_dir, backend=backend), report)
 
 
 def check(project: Project, report_dir: Path, selection: dict[str, Any] | None = None) -> Report:
@@ -22,6 +22,7 @@ def check(project: Project, report_dir: Path, selection: dict[str, Any] | None =
     report.selection = selection or {}
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp))
+        run_checks(SECURITY_STATIC, CheckContext(project, Path(tmp)), report)
     finalize(report, project, waivers)
     report.write(report_dir)
     return report

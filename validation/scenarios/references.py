@@ -13,12 +13,12 @@ def validate_against(scenario: Scenario, alert_names: Iterable[str], receiver_na
     """Raise ``ScenarioError`` if an expectation names an alert or receiver the stack lacks."""
     alerts, receivers = sorted(set(alert_names)), sorted(set(receiver_names))
     for alert in scenario.exp_alerts:
-        _known(alert.alertname, alerts, "alert rule", scenario.place(alert.line), "rules/*.rules.yml")
+        _known(alert.alertname, alerts, "alert rule", scenario.place(alert.line), "the rule files")
     posted = {a.labels["alertname"] for a in scenario.post_alerts}
     for note in scenario.exp_notifications:
         _known(note.receiver, receivers, "receiver", scenario.place(note.line), "alertmanager.yml")
         if note.alertname and note.alertname not in posted:
-            _known(note.alertname, alerts, "alert rule", scenario.place(note.line), "rules/*.rules.yml")
+            _known(note.alertname, alerts, "alert rule", scenario.place(note.line), "the rule files")
 
 
 def _known(name: str, known: list[str], what: str, place: str, where: str) -> None:

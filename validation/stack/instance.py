@@ -3,6 +3,7 @@ what one run rendered for them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class Instance:
     port: int
     user: str = ""
     web_config: Path | None = None
+    tls: bool = False  # its web.yml turns TLS on: served with a certificate of the run's CA
     launch: LaunchSpec | None = None
     handle: Handle | None = None
     started_at: float = 0.0
@@ -33,7 +35,7 @@ class Instance:
 
     @property
     def url(self) -> str:
-        return f"http://{self.ip}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.ip}:{self.port}"
 
     @property
     def startup_seconds(self) -> float:
@@ -44,10 +46,16 @@ class Instance:
         """Its directory (and file name stem) in the run directory."""
         return self.name.replace("/", "_")
 
-    def launch_args(self, workdir: Path, time_scale: float, rendered: Rendered | None) -> list[str]:
+    def launch_args(
+        self,
+        workdir: Path,
+        time_scale: float,
+        rendered: Rendered | None,
+        map_address: Callable[[str], str] | None = None,
+    ) -> list[str]:
         return self.component.launch_args(
             self.config,
-            LaunchInputs(workdir, (self.ip, self.port), time_scale, self.web_config, rendered),
+            LaunchInputs(workdir, (self.ip, self.port), time_scale, self.web_config, rendered, map_address),
         )
 
 

@@ -39,7 +39,7 @@ from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
 from validation.fixtures.endpoints import load_endpoints
 from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
-from validation.render.web_config import render_web_config
+from validation.render.web_config import render_web_config, serves_tls
 from validation.sinks import Inbox, Sinks
 from validation.stack.instance import Instance, StackState
 from validation.stack.sinks import notification_sinks
@@ -155,7 +155,10 @@ class Stack:
                 )
         for inst in state.instances.values():
             if inst.config.web_config:
-                path, user = render_web_config(inst.config.web_config, ctx, inst.dir_name)
+                inst.tls = serves_tls(inst.config.web_config)
+                path, user = render_web_config(
+                    inst.config.web_config, ctx, inst.dir_name, (inst.host, inst.ip)
+                )
                 inst.user = user
                 inst.web_config = path
         if self.options.synthetic:
@@ -181,6 +184,7 @@ class Stack:
                 self._auth(inst.name),
                 self.options.ready_timeout,
                 str(inst.launch.workdir),
+                self.verify,
             )
             ensure_free(inst.ip, inst.port, inst.name)
         started = time.monotonic()
@@ -238,7 +242,10 @@ class Stack:
     def _probe(self, inst: Instance, path: str) -> bool:
         try:
             response = requests.get(
-                inst.url + path, auth=self.credentials(inst.name) if inst.user else None, timeout=2
+                inst.url + path,
+                auth=self.credentials(inst.name) if inst.user else None,
+                timeout=2,
+                verify=self.verify,
             )
         except requests.RequestException:
             return False
@@ -283,11 +290,21 @@ class Stack:
             component=inst.component.name,
             binary=self._binary(inst) if self.backend.name == "process" else "",
             image=self._image(inst),
-            args=inst.launch_args(workdir, self.options.time_scale, rendered),
+            args=inst.launch_args(workdir, self.options.time_scale, rendered, self.ctx.addresses.map_address),
             workdir=workdir,
             listen=(inst.ip, inst.port),
             mounts=[self.run_dir],
         )
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The run's CA when some component serves TLS (what every client must trust)."""
+        return self.state.ctx.ca.ca_file if self.state is not None and self.state.ctx.uses_tls else None
+
+    @property
+    def verify(self) -> str | bool:
+        """``verify=`` for requests: the run's CA only; the system's roots never vouch for the stack."""
+        return str(self.ca_file) if self.ca_file is not None else True
 
     def _image(self, inst: Instance) -> str:
         if self.backend.name != "containers":
@@ -375,13 +392,15 @@ class Stack:
         return self.credentials(name) if inst.user else None
 
     def prometheus(self) -> PrometheusClient:
-        return PrometheusClient(self.url("prometheus"), self._auth("prometheus"))
+        return PrometheusClient(self.url("prometheus"), self._auth("prometheus"), ca_bundle=self.ca_file)
 
     def alertmanager(self) -> AlertmanagerClient:
-        return AlertmanagerClient(self.url("alertmanager"), self._auth("alertmanager"))
+        return AlertmanagerClient(
+            self.url("alertmanager"), self._auth("alertmanager"), ca_bundle=self.ca_file
+        )
 
     def pushgateway(self) -> PushgatewayClient:
-        return PushgatewayClient(self.url("pushgateway"), self._auth("pushgateway"))
+        return PushgatewayClient(self.url("pushgateway"), self._auth("pushgateway"), ca_bundle=self.ca_file)
 
     def environment(self) -> dict[str, Any]:
         return {

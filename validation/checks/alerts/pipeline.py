@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from validation.checks.base import Check, CheckContext
+from validation.core.alert_rules import load_alert_rules
 from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
 from validation.core.results import Kind, Report
 from validation.core.yamlload import load_yaml
 from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
-from validation.pipeline.coverage import record_coverage
+from validation.pipeline.coverage import compute_coverage, record_coverage
 from validation.pipeline.endpoints import record_endpoint_checks
 from validation.pipeline.paths import path_coverage
 from validation.pipeline.run import run_pipeline
@@ -138,4 +139,5 @@ class AlertPipelineCheck(Check):
                     scenarios, prometheus, ctx.project.components["pushgateway"].address
                 )
             not_here = uncompressible if scale != 1 else set()
-            record_coverage(outcome, set(rules), routing, stack.inbox.all(), report, not_coverable=not_here)
+            alert_rules = load_alert_rules(ctx.project.rule_files(), ctx.project.root)
+            record_coverage(compute_coverage(alert_rules, routing, outcome.observations, not_here), report)

@@ -129,7 +129,12 @@ class FaultContext:
     # ------------------------------------------------------------------ components
     def component_metrics(self, name: str) -> dict[str, float]:
         """``/metrics`` of a running component, read directly: series text → value."""
-        response = requests.get(self.stack.url(name) + "/metrics", auth=_auth(self.stack, name), timeout=5)
+        response = requests.get(
+            self.stack.url(name) + "/metrics",
+            auth=_auth(self.stack, name),
+            timeout=5,
+            verify=self.stack.verify,
+        )
         response.raise_for_status()
         out: dict[str, float] = {}
         for line in response.text.splitlines():

@@ -78,7 +78,9 @@ class ReloadCase(FaultCase):
         inst = stack.instance(self.component)
         auth = stack.credentials(self.component) if inst.user else None
         try:
-            return requests.post(stack.url(self.component) + "/-/reload", auth=auth, timeout=30)
+            return requests.post(
+                stack.url(self.component) + "/-/reload", auth=auth, timeout=30, verify=stack.verify
+            )
         except requests.RequestException as exc:
             raise HarnessError(
                 f"POST /-/reload of {self.component} failed: {exc}", place=stack.url(self.component)

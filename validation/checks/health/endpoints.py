@@ -26,7 +26,7 @@ class HealthCheck(Check):
             ):
                 timing = report.timed(f"{self.id}/{inst.name}/{probe}", self.kind)
                 try:
-                    response = requests.get(inst.url + path, auth=auth, timeout=5)
+                    response = requests.get(inst.url + path, auth=auth, timeout=5, verify=stack.verify)
                 except requests.RequestException as exc:
                     timing.failed(
                         f"GET {path}: {exc.__class__.__name__}: {exc}. Hint: see "

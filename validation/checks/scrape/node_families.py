@@ -1,4 +1,4 @@
-"""scrape/node/families — every node exports each node_* metric family the rules use.
+"""scrape/<node job>/families — every node exports each node_* metric family the rules use.
 
 Catches: a rule (or the dashboard sharing its recording rule) that watches a metric the
 node_exporter in use does not export — a disabled collector, a renamed metric after an
@@ -29,15 +29,23 @@ class NodeFamiliesCheck(Check):
 
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
-        timing = report.timed(self.id, self.kind)
+        config = ctx.project.components.get("node_exporter")
+        if config is None or not config.job:
+            report.skipped(
+                self.id, self.kind, config.unresolved if config else "no node_exporter in stack.yaml"
+            )
+            return
+        job = config.job  # the user's job name, read from prometheus.yml
+        check_id = f"scrape/{job}/families"
+        timing = report.timed(check_id, self.kind)
         families = sorted(node_families_used(ctx.project.rule_files()))
         if not families:
-            report.skipped(self.id, self.kind, "the rules use no node_* metric")
+            report.skipped(check_id, self.kind, "the rules use no node_* metric")
             return
         nodes = [i.host for i in stack.instances("node_exporter")]
         prom = stack.prometheus()
         pattern = "|".join(families)
-        rows = prom.query(f'count by (__name__, node, instance) ({{__name__=~"{pattern}", job="node"}})')
+        rows = prom.query(f'count by (__name__, instance) ({{__name__=~"{pattern}", job="{job}"}})')
         present: dict[str, set[str]] = {}
         for sample in rows:
             host = sample.labels.get("instance", "").rsplit(":", 1)[0]

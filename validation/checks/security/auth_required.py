@@ -1,15 +1,17 @@
-"""security/<instance>/auth-required — without credentials, or with a wrong password, every
-protected endpoint answers 401.
+"""security/<instance>/auth-required — every GET endpoint refuses strangers (401).
 
-Catches: a web.yml that is not loaded (flag missing), or users left out, which would expose
-the admin surface of Prometheus, Alertmanager or the Pushgateway to anyone on the network.
+Catches: a web.yml that is not loaded (flag missing), or has no users, which would expose the
+API, the UI, the federation endpoint and the metrics of Prometheus, Alertmanager, the
+Pushgateway or node_exporter to anyone who reaches the port. Each endpoint of
+validation/checks/security/endpoints.py is sent without credentials and with a wrong password.
 """
 
 from __future__ import annotations
 
-import requests
+import time
 
 from validation.checks.base import Check, CheckContext
+from validation.checks.security.endpoints import GET, Endpoint, send
 from validation.core.results import Report
 
 
@@ -23,7 +25,7 @@ class AuthRequiredCheck(Check):
             if not inst.component.auth_protected:
                 continue
             check_id = f"{self.id}/{inst.name}/auth-required"
-            timing = report.timed(check_id, self.kind)
+            start = time.monotonic()
             if not inst.user:
                 report.failed(
                     check_id,
@@ -33,24 +35,27 @@ class AuthRequiredCheck(Check):
                 )
                 continue
             seen = []
+            paths = GET.get(
+                inst.component.name, (inst.component.healthy_path, inst.component.ready_path, "/metrics")
+            )
             for label, auth in (
                 ("no credentials", None),
                 ("wrong password", (inst.user, "not-the-password")),
             ):
-                for path in dict.fromkeys(
-                    (inst.component.healthy_path, inst.component.ready_path, "/metrics")
-                ):
-                    try:
-                        code = requests.get(inst.url + path, auth=auth, timeout=5).status_code
-                    except requests.RequestException as exc:
-                        code = -1
-                        seen.append(f"{label} {path}: {exc.__class__.__name__}")
+                for path in paths:
+                    code = send(inst.url, Endpoint("GET", path), auth, stack.verify)
                     if code != 401:
                         seen.append(f"{label} GET {path} → {code}")
+            seconds = time.monotonic() - start
             if seen:
-                timing.failed(
+                report.failed(
+                    check_id,
+                    self.kind,
                     f"exp: 401 for every request without valid credentials, got: "
-                    f"{'; '.join(seen)}. Hint: check --web.config.file and basic_auth_users"
+                    f"{'; '.join(seen)}. Hint: check --web.config.file and basic_auth_users",
+                    seconds,
                 )
             else:
-                timing.passed()
+                report.passed(
+                    check_id, self.kind, f"{len(paths)} GET endpoints refused strangers", seconds=seconds
+                )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext, config_file, relative, tool_line
+from validation.checks.static.tool_places import quoted_line
 from validation.clients.tools import run_tool
 from validation.core.results import Report
 
@@ -25,5 +26,5 @@ class AlertmanagerConfigCheck(Check):
             timing.failed(
                 f"{where}: amtool check-config failed: {output}. Hint: fix the field amtool names",
                 file=where,
-                line=tool_line(output, where),
+                line=tool_line(output, where) or quoted_line(path, output),
             )

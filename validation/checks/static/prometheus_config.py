@@ -3,7 +3,8 @@
 Catches: a prometheus.yml that Prometheus would refuse (unknown fields, bad relabel regex,
 bad durations, rule files that do not parse). It runs on the render's copy, so secrets and
 outside service discovery are replaced exactly as in a run (Debian's build lacks Kubernetes
-SD); rule files stay the originals, so promtool names the user's files.
+SD); rule files stay the originals, so promtool names the user's files, and the line numbers
+promtool gives for the copy are mapped back to the user's prometheus.yml (checks/static/tool_places.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from typing import Any
 
 from validation.checks.base import Check, CheckContext, relative
+from validation.checks.static.tool_places import map_rendered_lines
 from validation.clients.tools import run_tool
 from validation.core.errors import StackcheckError, split_place
 from validation.core.results import Report
@@ -50,7 +52,8 @@ class PrometheusConfigCheck(Check):
         finally:
             addresses.release()
         result = run_tool("promtool", ["check", "config", "--lint=all", str(rendered.path)])
-        output = result.output.replace(str(rendered.path), relative(ctx.project, config.config))
+        output, line = map_rendered_lines(result.output, rendered.path, config.config)
+        output = output.replace(str(rendered.path), relative(ctx.project, config.config))
         output = output.replace(f"{ctx.project.root}/", "")
         if result.ok:
             timing.passed("; ".join(render_ctx.warnings))
@@ -59,14 +62,14 @@ class PrometheusConfigCheck(Check):
             timing.failed(
                 f"promtool check config failed: {output.rsplit('FAILED:', 1)[-1].strip()}. Hint: fix the file and line "
                 "promtool names; run `promtool check config` on it for details",
-                **_place(output, relative(ctx.project, config.config)),
+                **_place(output, relative(ctx.project, config.config), line),
             )
 
 
-def _place(output: str, config: str) -> dict[str, Any]:
+def _place(output: str, config: str, line: int | None) -> dict[str, Any]:
     """A rule file's line when promtool names one (rule files are the user's originals); else the
-    config file alone: promtool read the rendered copy, whose line numbers are not the user's."""
+    config's line mapped back from the rendered copy promtool read."""
     match = _RULE_LINE.search(output)
     if match and not match.group(1).startswith("/"):
         return {"file": match.group(1), "line": int(match.group(2))}
-    return {"file": config}
+    return {"file": config, "line": line}

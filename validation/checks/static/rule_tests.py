@@ -20,8 +20,8 @@ class RuleTestsCheck(Check):
             report.failed(
                 self.id,
                 self.kind,
-                f"no promtool unit tests in {ctx.project.rules_dir / 'tests'}. "
-                "Hint: every rule needs a test (see rules/tests/)",
+                f"no promtool unit tests in {relative(ctx.project, ctx.project.rules_dir / 'tests')}. "
+                "Hint: every rule needs a test (see rules/tests/); stack.yaml's paths.rule_tests says where yours are",
             )
             return
         for path in files:

@@ -23,8 +23,11 @@ class RulesCheck(Check):
             report.failed(
                 self.id,
                 self.kind,
-                f"no *.rules.yml in {ctx.project.rules_dir}. Hint: add rule files",
-                file=relative(ctx.project, ctx.project.rules_dir),
+                "no rule files: prometheus.yml's rule_files (or stack.yaml's paths.rules) match no file. "
+                "Hint: fix the globs (relative to prometheus.yml; paths.rules is relative to stack.yaml)",
+                file=relative(
+                    ctx.project, ctx.project.components["prometheus"].config or ctx.project.stack_file
+                ),
             )
             return
         for path in files:

@@ -1,16 +1,20 @@
 """static/web-config/<component> — `promtool check web-config` on every web.yml.
 
 Catches: a malformed web.yml or a basic_auth hash that is not bcrypt — which would lock
-everyone out (or, with no users, let everyone in: reported as a failure too).
+everyone out (or, with no users, let everyone in: reported as a failure too). A web.yml with
+``tls_server_config`` is checked as the run serves it: its certificate paths name the deploy's
+files, so promtool reads a copy holding a certificate of a throwaway CA.
 """
 
 from __future__ import annotations
 
 from validation.checks.base import Check, CheckContext, relative
 from validation.clients.tools import run_tool
-from validation.core.errors import StackcheckError
+from validation.core.errors import ConfigError, StackcheckError
 from validation.core.results import Report
-from validation.render.web_config import read_users
+from validation.render.addresses import AddressMap
+from validation.render.context import RenderContext
+from validation.render.web_config import read_users, render_web_config, serves_tls
 
 
 class WebConfigCheck(Check):
@@ -24,7 +28,16 @@ class WebConfigCheck(Check):
             check_id = f"{self.id}/{name}"
             timing = report.timed(check_id, self.kind)
             where = relative(ctx.project, config.web_config)
-            result = run_tool("promtool", ["check", "web-config", str(config.web_config)])
+            checked = config.web_config
+            try:
+                if serves_tls(config.web_config):
+                    render_ctx = RenderContext(ctx.work_dir / "web-config", AddressMap(block=0))
+                    host = config.host or name
+                    checked, _ = render_web_config(config.web_config, render_ctx, name, (host, "127.0.0.1"))
+            except ConfigError as exc:  # a HarnessError (no cryptography, mutual TLS) is exit 2
+                timing.failed(exc.render(), file=where)
+                continue
+            result = run_tool("promtool", ["check", "web-config", str(checked)])
             if not result.ok:
                 timing.failed(
                     f"{where}: {result.output}. Hint: see the exporter-toolkit web configuration docs",
