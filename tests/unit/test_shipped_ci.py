@@ -90,7 +90,7 @@ def test_every_stackcheck_command_parses_with_the_real_parser(path: Path) -> Non
 def test_the_extractor_sees_a_bad_option() -> None:
     parser = build_parser()
     with pytest.raises(SystemExit):
-        parser.parse_args(["check", "--changed-since", "main"])
+        parser.parse_args(["check", "--changed-after", "main"])
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -109,7 +109,22 @@ def test_the_pre_merge_workflow_runs_check_then_run_on_stack_changes() -> None:
     paths = workflow[True]["pull_request"]["paths"]  # YAML 1.1 reads the key `on` as True
     assert {"stack/**", "rules/**", "fixtures/**"} <= set(paths)
     order = [argv[0] for argv in stackcheck_commands(REPO / ".github/workflows/stackcheck-pre-merge.yml")]
-    assert order == ["provision", "check", "run"]
+    assert order == ["diff", "diff", "provision", "check", "run"]
+
+
+@pytest.mark.parametrize(
+    "path", [REPO / ".github/workflows/stackcheck-pre-merge.yml", REPO / "ci/gitlab-ci.yml"], ids=lambda p: p.name
+)
+def test_the_pre_merge_diff_is_written_for_the_reviewer(path: Path) -> None:
+    """The diff goes to a file under reports/ in both formats, from the base branch to HEAD."""
+    diffs = [build_parser().parse_args(argv) for argv in stackcheck_commands(path) if argv[:1] == ["diff"]]
+    assert {a.format for a in diffs} == {"markdown", "json"}
+    assert all(a.head == "HEAD" and a.base.startswith("origin/") for a in diffs)
+    assert all(str(a.output).startswith("reports/") for a in diffs)
+    text = path.read_text()
+    assert "fetch-depth: 0" in text or 'GIT_DEPTH: "0"' in text
+    if path.suffix == ".yml" and "workflows" in path.parts:
+        assert 'cat reports/diff/diff.md >> "$GITHUB_STEP_SUMMARY"' in text
 
 
 def test_the_nightly_runs_both_backends_and_compares_the_baseline() -> None:

@@ -41,6 +41,7 @@ class CheckContext:
     stack: Stack | None = None
     groups: tuple[str, ...] | None = None
     scenario_pattern: str = ""
+    scenario_names: frozenset[str] | None = None  # `--changed-since`: only these (None: all)
     report_dir: Path = DEFAULT_REPORT_DIR
     dashboard_session: DashboardSession | None = None
     backend: str = "process"  # what will run the components: the versions check compares against it

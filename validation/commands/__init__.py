@@ -7,6 +7,7 @@ from validation.commands.baseline import BaselineCommand
 from validation.commands.capacity import CapacityCommand
 from validation.commands.check import CheckCommand
 from validation.commands.dashboards import DashboardsCommand
+from validation.commands.diff import DiffCommand
 from validation.commands.provision import ProvisionCommand
 from validation.commands.routes import RoutesCommand
 from validation.commands.run import RunCommand
@@ -21,6 +22,7 @@ COMMANDS: dict[str, Command] = {
         DashboardsCommand(),
         BaselineCommand(),
         CapacityCommand(),
+        DiffCommand(),
     )
 }
 

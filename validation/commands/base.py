@@ -9,11 +9,14 @@ from __future__ import annotations
 import abc
 import argparse
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from validation.core.project import Project
 from validation.core.settings import BACKENDS, DEFAULT_BACKEND, DEFAULT_REPORT_DIR, DEFAULT_TIME_SCALE
 from validation.runner.progress import Verbosity
+
+if TYPE_CHECKING:
+    from validation.diff.selection import Selection
 
 
 class Command(abc.ABC):
@@ -67,3 +70,26 @@ def add_verbosity_options(parser: argparse.ArgumentParser) -> None:
 
 def verbosity(args: argparse.Namespace) -> Verbosity:
     return "quiet" if args.quiet else "verbose" if args.verbose else "normal"
+
+
+def add_changed_since_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--changed-since",
+        default=None,
+        metavar="REF",
+        help="only what the changes since git REF can affect, plus a smoke set (docs/diff.md)",
+    )
+
+
+def changed_since(ref: str | None) -> Selection | None:
+    """The selection for ``--changed-since REF`` (the project at REF against the work tree),
+    printed with its reasons; None without the option."""
+    if ref is None:
+        return None
+    from validation.diff import trees_at
+    from validation.diff.selection import select_changes
+
+    with trees_at(Path("."), ref, None) as (base, head):
+        selection = select_changes(base, head, base_name=ref)
+    print(selection.describe(), flush=True)
+    return selection

@@ -6,8 +6,10 @@ import argparse
 
 from validation.commands.base import (
     Command,
+    add_changed_since_option,
     add_report_option,
     add_verbosity_options,
+    changed_since,
     load_project,
     verbosity,
 )
@@ -23,15 +25,18 @@ class CheckCommand(Command):
         add_report_option(parser)
         add_ci_options(parser)
         add_verbosity_options(parser)
+        add_changed_since_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         from validation.runner.progress import ConsoleProgress
         from validation.runner.runner import check
 
+        # the static gate is the smoke set: it always runs whole (seconds; its checks cross files)
+        selection = changed_since(args.changed_since)
         project = load_project()
         progress = ConsoleProgress(verbosity=verbosity(args))
         try:
-            report = check(project, args.report, progress)
+            report = check(project, args.report, progress, selection.to_json() if selection else None)
         finally:
             progress.close()
         return finish(report, args.report, CiOutputs.from_args(args, "stackcheck check"), verbosity(args))

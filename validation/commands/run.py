@@ -10,9 +10,11 @@ from validation.checks import ALL_GROUPS
 from validation.commands.base import (
     Command,
     add_backend_option,
+    add_changed_since_option,
     add_report_option,
     add_time_scale_option,
     add_verbosity_options,
+    changed_since,
     load_project,
     verbosity,
 )
@@ -49,6 +51,7 @@ class RunCommand(Command):
             metavar="PATTERN",
             help="only the scenarios whose name matches (shell pattern); disables the coverage gate",
         )
+        add_changed_since_option(parser)
         parser.add_argument(
             "--keep", action="store_true", help="keep the run directory (rendered configs, logs)"
         )
@@ -59,6 +62,9 @@ class RunCommand(Command):
         from validation.runner.runner import RunOptions, choose_backend, run
 
         only = tuple(g.strip() for g in args.only.split(",") if g.strip()) or ALL_GROUPS
+        selection = changed_since(args.changed_since)
+        if selection is not None:
+            only = tuple(g for g in only if g in selection.groups)
         progress = ConsoleProgress(verbosity=verbosity(args))
         try:
             options = RunOptions(
@@ -68,6 +74,8 @@ class RunCommand(Command):
                 report_dir=args.report,
                 keep_run_dir=args.keep,
                 scenarios=args.scenarios,
+                scenario_names=selection.scenario_filter() if selection else None,
+                selection=selection.to_json() if selection else None,
                 progress=progress,
             )  # refuses a bad --time-scale or --backend before anything starts
             project = load_project()

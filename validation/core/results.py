@@ -85,6 +85,7 @@ class Report:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     # why the harness could not produce a trustworthy verdict (exit 2), with what to do
     untrusted: str = ""
+    selection: dict[str, Any] = field(default_factory=dict)  # `--changed-since`: what ran and why
 
     def add(self, result: CheckResult) -> CheckResult:
         self.checks.append(result)
@@ -187,6 +188,8 @@ class Report:
             data["attempts"] = self.attempts
         if self.untrusted:
             data["untrusted"] = self.untrusted
+        if self.selection:
+            data["selection"] = self.selection
         return data
 
     def write(self, report_dir: Path) -> Path:

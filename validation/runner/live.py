@@ -46,7 +46,7 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
         )
     started = time.monotonic()
     waivers = load_waivers(project.root, project.rule_files())  # a malformed one: exit 2, nothing started
-    report = Report()
+    report = Report(selection=options.selection or {})
     backend = resolve_backend(options.backend, project)
     if backend == "containers":
         from validation.docker.client import remove_labelled
@@ -74,9 +74,10 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
     _attempts(report, results)
     _environment(report, options, results)
     _measurements(report, results, time.monotonic() - started)
-    finalize(
-        report, project, waivers, complete=set(options.only) == set(ALL_GROUPS) and not options.scenarios
+    complete = (
+        set(options.only) == set(ALL_GROUPS) and not options.scenarios and options.scenario_names is None
     )
+    finalize(report, project, waivers, complete=complete)
     report.write(options.report_dir)
     return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from validation.checks import ALL_GROUPS
 from validation.core.settings import Settings
@@ -21,6 +22,8 @@ class RunOptions(Settings):
     only: tuple[str, ...] = ALL_GROUPS
     keep_run_dir: bool = False
     scenarios: str = ""  # fnmatch pattern over scenario names; a subset disables the coverage gate
+    scenario_names: frozenset[str] | None = None  # `--changed-since`: only these scenarios
+    selection: dict[str, Any] | None = None  # `--changed-since`: recorded in results.json
     interval_floor: float = DEFAULT_FLOOR_S  # wall seconds: no scrape/evaluation interval below it
     group_budget: float = DEFAULT_BUDGET_S  # wall seconds a scenario group aims for
     progress: Progress = NULL_PROGRESS  # the console display (runner/progress.py)

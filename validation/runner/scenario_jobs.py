@@ -104,6 +104,8 @@ class ScenarioJobs:
                     place=str(plan_ctx.project.scenarios_dir),
                     hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
                 )
+        if options.scenario_names is not None:
+            scenarios = [s for s in scenarios if s.name in options.scenario_names]
         self.cap = float(options.time_scale)
         self.uncompressible = uncompressible_alerts(ctx) if self.cap != 1 else set()
         runnable = []
@@ -141,7 +143,11 @@ class ScenarioJobs:
         self.oracle_s = 0.0
         self.groups: list[GroupRun] = []
         self._lock = threading.Lock()
-        self.coverage = {"alerts", "notifications"} <= set(options.only) and not options.scenarios
+        self.coverage = (
+            {"alerts", "notifications"} <= set(options.only)
+            and not options.scenarios
+            and options.scenario_names is None
+        )
         self.kinds = {PIPELINE_KINDS[g] for g in options.only if g in PIPELINE_KINDS} | {"reliability"}
         self.progress = options.progress
 

@@ -32,6 +32,7 @@ def service_jobs(ctx: JobPlanContext, runner: JobRunner) -> list[Job]:
             stack=stack,
             groups=options.only,
             scenario_pattern=options.scenarios,
+            scenario_names=options.scenario_names,
             report_dir=options.report_dir,
             progress=options.progress,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from validation.checks import GROUPS, SECURITY_STATIC, CheckContext, run_checks
 from validation.core.project import Project
@@ -22,9 +23,15 @@ def run_static(
     run_checks(GROUPS["static"], CheckContext(project, work_dir, backend=backend, progress=progress), report)
 
 
-def check(project: Project, report_dir: Path, progress: Progress = NULL_PROGRESS) -> Report:
+def check(
+    project: Project,
+    report_dir: Path,
+    progress: Progress = NULL_PROGRESS,
+    selection: dict[str, Any] | None = None,
+) -> Report:
     waivers = load_waivers(project.root, project.rule_files())  # a malformed one stops here (exit 2)
     report = Report(environment={"backend": "none", "time_scale": 1, "versions": tool_versions()})
+    report.selection = selection or {}
     with tempfile.TemporaryDirectory(prefix="stackcheck-static-") as tmp:
         run_static(project, report, Path(tmp), progress=progress)
         run_checks(SECURITY_STATIC, CheckContext(project, Path(tmp), progress=progress), report)

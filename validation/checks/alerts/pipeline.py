@@ -108,6 +108,8 @@ class AlertPipelineCheck(Check):
                 )
         if self.names is not None:
             scenarios = [s for s in scenarios if s.name in self.names]
+        if ctx.scenario_names is not None:
+            scenarios = [s for s in scenarios if s.name in ctx.scenario_names]
         scale = stack.options.time_scale
         uncompressible = {rule_name(e) for e in (stack.state.uncompressible if stack.state else [])}
         runnable = []
@@ -135,7 +137,12 @@ class AlertPipelineCheck(Check):
             (ctx.project.fixtures_dir / ENDPOINTS_FILE).is_file(),
             report,
         )
-        if self.coverage and all(ctx.selected(g) for g in self.KINDS_OF_GROUP) and not pattern:
+        if (
+            self.coverage
+            and all(ctx.selected(g) for g in self.KINDS_OF_GROUP)
+            and not pattern
+            and ctx.scenario_names is None
+        ):
             prometheus = ctx.project.components["prometheus"].config
             if prometheus is not None:
                 report.coverage["paths"] = path_coverage(
