@@ -57,7 +57,7 @@ def test_trouble_with_every_verdict_passed_is_a_warning_and_exits_0(tmp_path: Pa
     assert [c["severity"] for c in data["checks"] if c["id"] == "harness/synthetic-scrapes"] == ["warning"]
     assert _exit(report, tmp_path) == 0
     out = capsys.readouterr().out
-    assert "WARN harness/synthetic-scrapes" in out and "1 failed (1 warning), 0 skipped" in out
+    assert "WARN harness/synthetic-scrapes" in out and "1 passed, 0 failed, 0 skipped, 1 warning →" in out
 
 
 def test_a_failure_with_the_harness_healthy_stands_without_rerun(tmp_path: Path):
@@ -111,7 +111,7 @@ def test_a_re_run_that_fails_in_trouble_again_exits_2_saying_why_and_what_to_do(
     assert _exit(report, tmp_path) == 2
     out = capsys.readouterr().out
     assert "no trustworthy verdict for a" in out
-    assert "UNTRUSTED alerts/a/X/fires" in out and "(2 warnings) (1 untrusted)" in out
+    assert "UNTRUSTED alerts/a/X/fires" in out and "0 failed, 0 skipped, 2 warnings, 1 untrusted" in out
 
 
 def test_a_genuine_failure_beside_an_untrusted_one_exits_1(tmp_path: Path):

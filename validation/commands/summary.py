@@ -21,20 +21,31 @@ def finish(
     for check in report.checks:
         if check.status == "failed":
             label = "UNTRUSTED" if check.untrusted else "FAIL" if check.fatal(ci.strict) else "WARN"
+            if label == "WARN" and verbosity != "quiet":
+                continue  # the summary above listed it among the warnings
             print(f"{label} {check.id}: {check.message}")
-    summary = report.summary
-    waived = f", {summary['waived']} waived" if summary.get("waived") else ""
-    count = summary.get("warnings", 0)
-    warnings = f" ({count} warning{'s' if count > 1 else ''})" if count else ""
-    if summary.get("untrusted"):
-        warnings += f" ({summary['untrusted']} untrusted)"
-    print(
-        f"{summary['passed']} passed, {summary['failed']} failed{warnings}, {summary['skipped']} skipped"
-        f"{waived} → {report_dir / 'results.json'}"
-    )
+    print(closing_line(report, ci.strict) + f" → {report_dir / 'results.json'}")
     if report.untrusted:
         print(f"stackcheck: {report.untrusted}")
     ci.write(report)
     if not report.gate(ci.strict):
         return EXIT_FAILED
     return EXIT_HARNESS if report.untrusted else EXIT_OK
+
+
+def closing_line(report: Report, strict: bool = False) -> str:
+    """``N passed, N failed, N skipped`` where *failed* counts only what fails the build; the
+    findings that do not (warnings, untrusted verdicts, waived) follow, each named."""
+    summary = report.summary
+    failed = sum(1 for check in report.checks if check.fatal(strict))
+    untrusted = summary.get("untrusted", 0)
+    warnings = sum(1 for c in report.checks if c.failed and not c.fatal(strict) and not c.untrusted)
+    line = f"{summary['passed']} passed, {failed} failed, {summary['skipped']} skipped"
+    for count, word in (
+        (warnings, "warning"),
+        (untrusted, "untrusted"),
+        (summary.get("waived", 0), "waived"),
+    ):
+        if count:
+            line += f", {count} {word}{'s' if word == 'warning' and count > 1 else ''}"
+    return line
