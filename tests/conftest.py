@@ -8,13 +8,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+WAIVER_FILE = ".stackcheck-waivers.yml"
 
 
 def copy_stack(dest: Path) -> Path:
-    """Copy stack/, rules/, fixtures/ (what `stackcheck -C` needs) into ``dest``."""
+    """Copy stack/, rules/, fixtures/ and the waiver file (what `stackcheck -C` needs) into ``dest``."""
     for part in ("stack", "rules", "fixtures"):
         shutil.copytree(REPO / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / WAIVER_FILE, dest / WAIVER_FILE)
     return dest
+
+
+def reference_waivers() -> str:
+    """The reference stack's waiver entries (without the ``waivers:`` line), to keep below a
+    test's own entries so its line numbers stay where the test expects them."""
+    text = (REPO / WAIVER_FILE).read_text(encoding="utf-8")
+    return text.split("waivers:\n", 1)[1]
 
 
 @pytest.fixture

@@ -21,8 +21,6 @@ def finish(
     for check in report.checks:
         if check.status == "failed":
             label = "UNTRUSTED" if check.untrusted else "FAIL" if check.fatal(ci.strict) else "WARN"
-            if label == "WARN" and verbosity != "quiet":
-                continue  # the summary above listed it among the warnings
             print(f"{label} {check.id}: {check.message}")
     print(closing_line(report, ci.strict) + f" → {report_dir / 'results.json'}")
     if report.untrusted:

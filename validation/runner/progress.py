@@ -329,8 +329,8 @@ def _table(title: str, rows: list[tuple[str, dict[str, int]]]) -> Table:
 
 
 def print_summary(report: Report, stream: IO[str] | None = None, slowest: int = 5) -> None:
-    """The table of groups, the slowest scenarios and the warnings (rich; plain text when
-    ``stream`` is no terminal)."""
+    """The table of groups and the slowest scenarios (rich; plain text when ``stream`` is no
+    terminal). The findings themselves follow as FAIL / WARN lines (commands/summary.py)."""
     stream = stream if stream is not None else sys.stdout
     terminal = _is_terminal(stream)
     console = Console(file=stream, force_terminal=terminal, highlight=False, width=None if terminal else 120)
@@ -347,8 +347,6 @@ def print_summary(report: Report, stream: IO[str] | None = None, slowest: int = 
             "slowest scenarios: " + ", ".join(f"{name} {s:.1f}s" for name, s in top),
             markup=False,
         )
-    for check in report.warnings:
-        console.print(f"WARNING {check.id}: {check.message}", markup=False)
 
 
 def duration(seconds: float) -> str:
