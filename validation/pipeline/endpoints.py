@@ -8,15 +8,19 @@ real services would; this names the receiver and what it tried.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from validation.core.results import Report
 from validation.fixtures.endpoints import FILE_NAME
 from validation.sinks import Notification
-from validation.sinks.base import Sink
+from validation.sinks.base import Rejection
 
 
 def record_endpoint_checks(
-    sinks: list[Sink], inbox: list[Notification], has_oracle: bool, report: Report
+    rejections: Iterable[Rejection], inbox: list[Notification], has_oracle: bool, report: Report
 ) -> None:
+    """One check per receiver that delivered or tried to: ``rejections`` are the sinks' refusals
+    of every stack the scenarios ran on, ``inbox`` what they accepted."""
     if not has_oracle:
         report.skipped(
             "notifications/endpoints",
@@ -26,12 +30,9 @@ def record_endpoint_checks(
         )
         return
     tried: dict[str, dict[str, str]] = {}  # receiver → what it tried → why it does not exist
-    for sink in sinks:
-        for rejection in sink.rejected:
-            if rejection.endpoint:
-                tried.setdefault(rejection.receiver or "?", {}).setdefault(
-                    rejection.endpoint, rejection.reason
-                )
+    for rejection in rejections:
+        if rejection.endpoint:
+            tried.setdefault(rejection.receiver or "?", {}).setdefault(rejection.endpoint, rejection.reason)
     for receiver, attempts in sorted(tried.items()):
         report.failed(
             f"notifications/{receiver}/endpoint",

@@ -24,14 +24,18 @@ from validation.core.durations import parse_duration_seconds
 from validation.core.errors import HarnessError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
+from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
 from validation.pipeline.coverage import compute_coverage, record_coverage
+from validation.pipeline.endpoints import record_endpoint_checks
 from validation.pipeline.grouping import GroupSpec, Planner, default_cache_dir, group_timing, promtool_oracle
+from validation.pipeline.paths import path_coverage
 from validation.pipeline.run import PipelineOutcome, run_pipeline
 from validation.pipeline.timing import Timing
 from validation.runner.attempts import Rerun, settle, untrust_coverage
 from validation.runner.jobs import Job, JobPlanContext, JobResult, JobRunner
 from validation.scenarios.model import Scenario
 from validation.sinks import Notification
+from validation.sinks.base import Rejection
 from validation.stack.stack import Stack
 from validation.timescale.promql import uncompressible_reasons
 
@@ -51,6 +55,7 @@ class GroupRun:
     spans: dict[str, float] = field(default_factory=dict)  # production seconds per scenario
     reruns: list[PipelineOutcome] = field(default_factory=list)  # second attempts (coverage)
     harness: dict[str, Any] = field(default_factory=dict)  # the harness's health, this group's
+    rejections: list[Rejection] = field(default_factory=list)  # deliveries its sinks refused
     pipeline: Report | None = None  # the first attempt's checks, until settled
 
     def describe(self, wall_s: float, startup_s: float) -> dict[str, Any]:
@@ -231,6 +236,7 @@ class ScenarioJobs:
         )
         report.measurements["pipeline_s"] = round(time.monotonic() - started, 3)
         group.inbox = stack.inbox.all()
+        group.rejections = _rejections(stack)
         group.harness = dict(pipeline.measurements.get("harness") or {})
         group.pipeline = pipeline
 
@@ -294,6 +300,7 @@ class ScenarioJobs:
                 with self._lock:
                     group.reruns.append(outcome)
                     group.inbox += stack.inbox.all()
+                    group.rejections += _rejections(stack)
             second.measurements["rerun"] = {"k": k, "interval_s": spec.interval_s, "exact": spec.exact}
             return second
 
@@ -338,3 +345,20 @@ class ScenarioJobs:
                 compute_coverage(rules, self.routing, merged.observations, self.uncompressible), report
             )
             untrust_coverage(report, [c for c in report.checks if c.failed and c.untrusted])
+            prometheus = project.components["prometheus"].config
+            if prometheus is not None:
+                scenarios = [s for group in self.groups for s in group.scenarios]
+                report.coverage["paths"] = path_coverage(
+                    scenarios, prometheus, project.components["pushgateway"].address
+                )
+        if "notification" in self.kinds:  # once for the run: every group's sinks together
+            record_endpoint_checks(
+                [r for group in self.groups for r in group.rejections],
+                inbox,
+                (self.plan_ctx.project.fixtures_dir / ENDPOINTS_FILE).is_file(),
+                report,
+            )
+
+
+def _rejections(stack: Stack) -> list[Rejection]:
+    return [r for sink in stack.sinks or [] for r in sink.rejected]

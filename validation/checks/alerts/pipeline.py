@@ -132,7 +132,7 @@ class AlertPipelineCheck(Check):
             timing = dataclasses.replace(timing, slack=self.slack)
         outcome = run_pipeline(stack, runnable, timing, rules, routing, report, progress=ctx.progress)
         record_endpoint_checks(
-            list(stack.sinks or []),
+            [r for sink in stack.sinks or [] for r in sink.rejected],
             stack.inbox.all(),
             (ctx.project.fixtures_dir / ENDPOINTS_FILE).is_file(),
             report,
