@@ -57,6 +57,7 @@ def build_rearranged(dest: Path) -> Path:
         (promtool / test.name).write_text(text)
     shutil.copytree(REPO / "fixtures", dest / "test" / "fixtures")
     shutil.move(dest / "test" / "fixtures" / "scenarios", dest / "test" / "scenarios")
+    shutil.copy(REPO / ".stackcheck-waivers.yml", dest / ".stackcheck-waivers.yml")  # at the root, as -C DIR
 
     prometheus_yml = monitoring / "prometheus" / "prometheus.yml"
     config = prometheus_yml.read_text()
