@@ -79,12 +79,12 @@ def test_an_email_only_paging_receiver_is_reported_by_the_outage_case(stack_copy
 
 @pytest.mark.containers
 def test_every_fault_case_passes_in_containers(tmp_path: Path) -> None:
-    from validation.backends.containers import engine_available
-    from validation.provision.provision import missing_images
+    from validation.docker.client import engine_available
+    from validation.docker.images.choice import choose_images
 
     project = Project.load(REPO)
     wanted = {n: project.components[n] for n in ("prometheus", "alertmanager", "pushgateway")}
-    if not engine_available() or missing_images(wanted):
+    if not engine_available() or not all(c.image for c in choose_images(wanted).values()):
         reason = "no Docker engine or images (run `stackcheck provision --docker`)"
         if os.environ.get("CI") == "true":
             pytest.fail(reason, pytrace=False)
