@@ -10,7 +10,6 @@ group ever waits for another. At the end the outcomes of every group feed one co
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import threading
 import time
 from concurrent.futures import Future
@@ -21,7 +20,6 @@ from validation.checks.alerts.pipeline import AlertPipelineCheck, load_checked_s
 from validation.checks.base import CheckContext
 from validation.core.alert_rules import load_alert_rules
 from validation.core.durations import parse_duration_seconds
-from validation.core.errors import HarnessError
 from validation.core.results import Report
 from validation.core.yamlload import load_yaml
 from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
@@ -34,6 +32,7 @@ from validation.pipeline.timing import Timing
 from validation.runner.attempts import Rerun, settle, untrust_coverage
 from validation.runner.jobs import Job, JobPlanContext, JobResult, JobRunner
 from validation.scenarios.model import Scenario
+from validation.scenarios.selection import runnable_at, select_scenarios
 from validation.sinks import Notification
 from validation.sinks.base import Rejection
 from validation.stack.stack import Stack
@@ -101,33 +100,12 @@ class ScenarioJobs:
         options = plan_ctx.options
         ctx = CheckContext(plan_ctx.project, plan_ctx.work_dir)
         scenarios, self.rules, self.routing = load_checked_scenarios(ctx)
-        if options.scenarios:
-            scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, options.scenarios)]
-            if not scenarios:
-                raise HarnessError(
-                    f"no scenario matches {options.scenarios!r}",
-                    place=str(plan_ctx.project.scenarios_dir),
-                    hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
-                )
-        if options.scenario_names is not None:
-            scenarios = [s for s in scenarios if s.name in options.scenario_names]
+        scenarios = select_scenarios(
+            scenarios, options.scenarios, options.scenario_names, plan_ctx.project.scenarios_dir
+        )
         self.cap = float(options.time_scale)
         self.uncompressible = uncompressible_alerts(ctx) if self.cap != 1 else set()
-        runnable = []
-        for scenario in scenarios:
-            named = {a.alertname for a in scenario.exp_alerts} | {
-                n.alertname for n in scenario.exp_notifications if n.alertname
-            }
-            blocked = sorted(named & self.uncompressible)
-            if self.cap != 1 and (scenario.scale == 1 or blocked):
-                why = (
-                    f"rules {blocked} cannot be time-compressed"
-                    if blocked
-                    else "the scenario asks for real time"
-                )
-                report.skipped(f"alerts/{scenario.name}", "alert", f"{why}; run it with --time-scale 1")
-                continue
-            runnable.append(scenario)
+        runnable = runnable_at(scenarios, self.cap, self.uncompressible, report)
         self.production: Timing = production_timing(ctx, 1, self.routing)
         self.planner = Planner(
             runnable,

@@ -10,14 +10,12 @@ Expectations come from fixtures/scenarios/, never from the config under test.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from pathlib import Path
 from typing import ClassVar
 
 from validation.checks.base import Check, CheckContext
 from validation.core.alert_rules import load_alert_rules
 from validation.core.durations import parse_duration_seconds
-from validation.core.errors import HarnessError
 from validation.core.results import Kind, Report
 from validation.core.yamlload import load_yaml
 from validation.fixtures.endpoints import FILE_NAME as ENDPOINTS_FILE
@@ -30,6 +28,7 @@ from validation.render.rules import rule_name
 from validation.routing.config import AlertmanagerConfig, load_alertmanager_config
 from validation.scenarios.loader import load_scenarios, validate_against
 from validation.scenarios.model import Scenario
+from validation.scenarios.selection import runnable_at, select_scenarios
 
 
 def alert_rules(rule_files: list[Path]) -> dict[str, float]:
@@ -97,36 +96,12 @@ class AlertPipelineCheck(Check):
     def run_pipeline(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
         scenarios, rules, routing = load_checked_scenarios(ctx)
-        pattern = ctx.scenario_pattern
-        if pattern:
-            scenarios = [s for s in scenarios if fnmatch.fnmatchcase(s.name, pattern)]
-            if not scenarios:
-                raise HarnessError(
-                    f"no scenario matches {pattern!r}",
-                    place=str(ctx.project.scenarios_dir),
-                    hint="scenario names are listed in fixtures/scenarios/*.yaml (name:)",
-                )
-        if self.names is not None:
-            scenarios = [s for s in scenarios if s.name in self.names]
-        if ctx.scenario_names is not None:
-            scenarios = [s for s in scenarios if s.name in ctx.scenario_names]
+        where = ctx.project.scenarios_dir
+        scenarios = select_scenarios(scenarios, ctx.scenario_pattern, self.names, where)  # a re-run's
+        scenarios = select_scenarios(scenarios, "", ctx.scenario_names, where)  # --changed-since's
         scale = stack.options.time_scale
         uncompressible = {rule_name(e) for e in (stack.state.uncompressible if stack.state else [])}
-        runnable = []
-        for scenario in scenarios:
-            named = {a.alertname for a in scenario.exp_alerts} | {
-                n.alertname for n in scenario.exp_notifications if n.alertname
-            }
-            blocked = sorted(named & uncompressible)
-            if scale != 1 and (scenario.scale == 1 or blocked):
-                why = (
-                    f"rules {blocked} cannot be time-compressed"
-                    if blocked
-                    else "the scenario asks for real time"
-                )
-                report.skipped(f"alerts/{scenario.name}", "alert", f"{why}; run it with --time-scale 1")
-                continue
-            runnable.append(scenario)
+        runnable = runnable_at(scenarios, scale, uncompressible, report)
         timing = production_timing(ctx, scale, routing)
         if self.slack is not None:
             timing = dataclasses.replace(timing, slack=self.slack)
@@ -140,7 +115,7 @@ class AlertPipelineCheck(Check):
         if (
             self.coverage
             and all(ctx.selected(g) for g in self.KINDS_OF_GROUP)
-            and not pattern
+            and not ctx.scenario_pattern
             and ctx.scenario_names is None
         ):
             prometheus = ctx.project.components["prometheus"].config
