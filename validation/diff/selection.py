@@ -179,15 +179,11 @@ def _rules(
         chosen = {
             s.name
             for s in scenarios
-            if alert in _named_alerts(s)
+            if alert in s.named_alerts
             or reads & {series.name for series in (*s.input_series, *s.push_series)}
         }
         selection.add(why, scenarios=chosen)
     handled.update(p for p in diff.changed_files if p.startswith("rules/"))
-
-
-def _named_alerts(scenario: Scenario) -> set[str]:
-    return {a.alertname for a in scenario.exp_alerts} | {n.alertname for n in scenario.exp_notifications}
 
 
 def _panels_reading(tree: StackTree, metric: str) -> set[str]:

@@ -277,9 +277,7 @@ def judge_notification(
 def _unnamed(state: ScenarioState, exp: ExpNotification, inbox: list[Notification]) -> list[Notification]:
     """Notifications at the receiver, in this scenario's time, about its alerts, that do not name
     its node or instance: the delivery happened, its content is what is missing."""
-    wanted = (
-        {exp.alertname} if exp.alertname else {a.alertname for a in state.scenario.exp_alerts if not a.absent}
-    )
+    wanted = {exp.alertname} if exp.alertname else state.scenario.expected_alerts
     return [
         n
         for n in inbox

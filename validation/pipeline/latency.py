@@ -92,7 +92,7 @@ def alert_latencies(
     for state in states:
         if state.scenario.silences:
             continue
-        positive = {a.alertname for a in state.scenario.exp_alerts if not a.absent}
+        positive = state.scenario.expected_alerts
         unwanted = {n.receiver for n in state.scenario.exp_notifications if n.absent and not n.contains}
         mine = [
             t

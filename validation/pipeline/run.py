@@ -175,7 +175,7 @@ def _add_windows(
         receiver, _, alert = (
             target.partition(":") if check.id.startswith("notifications/") else ("", "", target)
         )
-        alerts = {alert} if alert else {a.alertname for a in state.scenario.exp_alerts if not a.absent}
+        alerts = {alert} if alert else state.scenario.expected_alerts
         arrived = {
             n.kind
             for n in inbox
@@ -314,7 +314,7 @@ def _record(
         }
         if delivered_to:
             outcome.label_sets += [dict(a.labels) for a in state.scenario.post_alerts]
-        positive = {a.alertname for a in state.scenario.exp_alerts if not a.absent}
+        positive = state.scenario.expected_alerts
         for trace in traces:
             if (
                 trace.first_firing is not None

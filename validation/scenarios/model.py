@@ -145,6 +145,18 @@ class Scenario:
         return f"{self.source}:{line if line is not None else self.line}"
 
     @property
+    def expected_alerts(self) -> set[str]:
+        """Alerts the scenario expects to fire (``absent`` ones excluded)."""
+        return {a.alertname for a in self.exp_alerts if not a.absent}
+
+    @property
+    def named_alerts(self) -> set[str]:
+        """Every alert the scenario names, in ``exp_alerts`` or ``exp_notifications``."""
+        return {a.alertname for a in self.exp_alerts} | {
+            n.alertname for n in self.exp_notifications if n.alertname
+        }
+
+    @property
     def samples(self) -> int:
         """Length of the longest series, in samples."""
         return max((len(series.values) for series in (*self.input_series, *self.push_series)), default=0)

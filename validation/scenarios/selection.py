@@ -38,10 +38,7 @@ def runnable_at(
     command that runs them."""
     runnable = []
     for scenario in scenarios:
-        named = {a.alertname for a in scenario.exp_alerts} | {
-            n.alertname for n in scenario.exp_notifications if n.alertname
-        }
-        blocked = sorted(named & set(uncompressible))
+        blocked = sorted(scenario.named_alerts & set(uncompressible))
         if scale != 1 and (scenario.scale == 1 or blocked):
             why = (
                 f"rules {blocked} cannot be time-compressed" if blocked else "the scenario asks for real time"
