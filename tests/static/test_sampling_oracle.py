@@ -11,7 +11,7 @@ import pytest
 from validation.checks.alerts.pipeline import load_checked_scenarios, production_timing
 from validation.checks.base import CheckContext
 from validation.core.project import Project
-from validation.pipeline.grouping import plan_groups, promtool_oracle, sampling_case
+from validation.pipeline.grouping import Planner, promtool_oracle, sampling_case
 from validation.timescale.sampling import Sampling, check_sampling
 
 pytestmark = [
@@ -33,7 +33,7 @@ def reference():
 def test_every_reference_scenario_runs_once_and_the_long_ones_are_proven_coarse(reference, tmp_path):
     project, scenarios, rules, production = reference
     oracle = promtool_oracle(project.rule_files(), production, work_root=tmp_path)
-    plan = plan_groups(scenarios, rules, production, oracle, cap=600)
+    plan = Planner(scenarios, rules, production, oracle, cap=600).plan()
     placed = [s.name for g in plan.groups for s in g.scenarios]
     assert sorted(placed) == sorted(s.name for s in scenarios)
     by_name = {s.name: g for g in plan.groups for s in g.scenarios}

@@ -3,7 +3,7 @@ coarse groups only with the oracle's proof, and the limits a coarse sampling mus
 
 import pytest
 
-from validation.pipeline.grouping import GroupSpec, Planner, group_timing, ladder, plan_groups
+from validation.pipeline.grouping import GroupSpec, Planner, group_timing, ladder
 from validation.pipeline.timing import Timing
 from validation.scenarios.loader import parse_scenarios
 from validation.timescale.sampling import SamplingDiff
@@ -58,7 +58,7 @@ def test_the_ladder_starts_at_the_exact_k_and_never_passes_the_cap_or_half_the_l
 
 
 def test_each_scenario_takes_the_smallest_k_that_fits_the_budget():
-    plan = plan_groups([SHORT, LONG], RULES, PRODUCTION, _no_diffs, cap=600, budget_s=30)
+    plan = Planner([SHORT, LONG], RULES, PRODUCTION, _no_diffs, cap=600, budget_s=30).plan()
     placed = {s.name: g.spec.k for g in plan.groups for s in g.scenarios}
     assert placed == {"short": 60, "long": 600}
     assert plan.notes == []
@@ -73,7 +73,7 @@ def test_a_scenario_the_oracle_refuses_moves_down_and_is_never_dropped():
         labels = dict(owner.input_series[0].labels) | {"alertname": "Slow"}
         return [SamplingDiff(labels, "Slow: production goes inactive → firing, coarse sampling inactive")]
 
-    plan = plan_groups([SHORT, LONG], RULES, PRODUCTION, oracle, cap=600, budget_s=30)
+    plan = Planner([SHORT, LONG], RULES, PRODUCTION, oracle, cap=600, budget_s=30).plan()
     placed = {s.name: g.spec.k for g in plan.groups for s in g.scenarios}
     # refused at 150s, then at 30s: it runs at the production sampling, whole
     assert placed == {"short": 60, "long": 60}
@@ -85,14 +85,14 @@ def test_a_scenario_the_oracle_refuses_moves_down_and_is_never_dropped():
 
 
 def test_a_diff_without_labels_refuses_the_whole_group():
-    plan = plan_groups(
+    plan = Planner(
         [LONG], RULES, PRODUCTION, lambda g, s, e: [SamplingDiff({}, "does not load")], cap=600, budget_s=30
-    )
+    ).plan()
     assert [g.spec.exact for g in plan.groups] == [True]
 
 
 def test_pushed_series_are_never_sampled_coarsely():
-    plan = plan_groups([PUSHED_LONG], RULES, PRODUCTION, _no_diffs, cap=600, budget_s=30)
+    plan = Planner([PUSHED_LONG], RULES, PRODUCTION, _no_diffs, cap=600, budget_s=30).plan()
     assert [(g.spec.k, g.spec.exact) for g in plan.groups] == [(60, True)]
 
 
@@ -100,7 +100,7 @@ def test_an_expected_pending_phase_keeps_two_evaluations():
     # `for: 5m` at a 150s sampling is two evaluations: allowed; at 2m it would be under two
     allowed = _scenario("p", "n4", "15m", 18, alert="Pending", pending=True)
     too_short = _scenario("q", "n5", "15m", 18, alert="Quick", pending=True)
-    plan = plan_groups([allowed, too_short], RULES, PRODUCTION, _no_diffs, cap=600, budget_s=30)
+    plan = Planner([allowed, too_short], RULES, PRODUCTION, _no_diffs, cap=600, budget_s=30).plan()
     placed = {s.name: g.spec.k for g in plan.groups for s in g.scenarios}
     assert placed["p"] == 600
     assert placed["q"] < 600

@@ -218,6 +218,11 @@ class Planner:
                 out.append(ScenarioGroup(spec, members, max(self.span(s, spec) for s in members), mine))
         return out
 
+    def plan(self) -> Plan:
+        """Every scenario in one group; coarse groups hold only what the oracle proved."""
+        choice, notes = self.prove()
+        return Plan(self.groups(choice, notes), self.specs, notes)
+
     def prove(self) -> tuple[dict[str, int], list[str]]:
         """The final choice: coarse groups keep only what the oracle proved (runs promtool)."""
         choice = dict(self.initial)
@@ -261,32 +266,6 @@ class Planner:
                         f"{scenario.name}: sampling every {self.specs[i].sampling_s:g}s changes a verdict "
                         f"({own[0]}); runs at K={self.specs[lower].k:g}"
                     )
-
-
-def plan_groups(
-    scenarios: Sequence[Scenario],
-    rule_for: dict[str, float],
-    production: Timing,
-    oracle: Oracle,
-    *,
-    cap: float,
-    floor_s: float = DEFAULT_FLOOR_S,
-    budget_s: float = DEFAULT_BUDGET_S,
-    lookback_s: float = 300.0,
-) -> Plan:
-    """Assign every scenario to one group; coarse groups hold only what the oracle proved."""
-    planner = Planner(
-        scenarios,
-        rule_for,
-        production,
-        oracle,
-        cap=cap,
-        floor_s=floor_s,
-        budget_s=budget_s,
-        lookback_s=lookback_s,
-    )
-    choice, notes = planner.prove()
-    return Plan(planner.groups(choice, notes), planner.specs, notes)
 
 
 def sampling_case(scenarios: Sequence[Scenario], end_s: float) -> SamplingCase:
