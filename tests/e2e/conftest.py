@@ -47,3 +47,51 @@ def _no_orphans(tmp_path_factory, monkeypatch):
     except WaitTimeout:
         left = sorted(ours() - before)
         pytest.fail(f"orphan processes after the test: {left}", pytrace=False)
+
+
+# One memory scenario, pages on-call then resolves: the pipeline tests break a copy around it.
+SCENARIO = """\
+scenarios:
+  - name: memory-pages-oncall
+    why: memory below 10 % for 5m pages on-call by email and Slack, archives, then resolves
+    input_series:
+      - series: node_memory_MemAvailable_bytes{instance="gpu-node-31:9100", job="node", node="gpu-node-31"}
+        values: 32e9x4 2e9x30 32e9x20
+      - series: node_memory_MemTotal_bytes{instance="gpu-node-31:9100", job="node", node="gpu-node-31"}
+        values: 64e9x54
+    exp_alerts:
+      - alertname: NodeMemoryExhausted
+        exp_labels: {severity: critical, team: infra, node: gpu-node-31}
+        exp_annotations_contain: {runbook_url: runbooks/NodeMemoryExhausted.md}
+        fires_within: 8m
+        resolves: true
+    exp_notifications:
+      - receiver: oncall-critical
+        contains: [NodeMemoryExhausted, gpu-node-31, runbooks/NodeMemoryExhausted.md]
+        resolved: true
+      - receiver: webhook-archive
+        contains: [NodeMemoryExhausted, gpu-node-31]
+      - receiver: infra-slack
+        absent: true
+  - name: memory-fine
+    why: half the memory in use never pages
+    input_series:
+      - series: node_memory_MemAvailable_bytes{instance="gpu-node-32:9100", job="node", node="gpu-node-32"}
+        values: 32e9x40
+      - series: node_memory_MemTotal_bytes{instance="gpu-node-32:9100", job="node", node="gpu-node-32"}
+        values: 64e9x40
+    exp_alerts:
+      - alertname: NodeMemoryExhausted
+        absent: true
+    exp_notifications:
+      - receiver: oncall-critical
+        absent: true
+"""
+
+
+@pytest.fixture
+def pipeline_copy(stack_copy):
+    for old in (stack_copy / "fixtures/scenarios").glob("*.y*ml"):
+        old.unlink()
+    (stack_copy / "fixtures/scenarios/memory.yaml").write_text(SCENARIO)
+    return stack_copy

@@ -8,19 +8,12 @@ import pytest
 
 from tests.cli import stackcheck
 from tests.conftest import edit
-from tests.e2e.test_alert_pipeline import SCENARIO
 
 pytestmark = pytest.mark.e2e
 
 AM = "stack/alertmanager/alertmanager.yml"
 
 
-@pytest.fixture
-def pipeline_copy(stack_copy):
-    for old in (stack_copy / "fixtures/scenarios").glob("*.y*ml"):
-        old.unlink()
-    (stack_copy / "fixtures/scenarios/memory.yaml").write_text(SCENARIO)
-    return stack_copy
 
 
 def _run(repo, report):

@@ -9,19 +9,15 @@ import pytest
 
 from tests.cli import stackcheck
 from tests.conftest import edit
-from tests.e2e.test_alert_pipeline import SCENARIO
 from tests.hog import cpu_hog
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def loaded_copy(stack_copy):
-    for old in (stack_copy / "fixtures/scenarios").glob("*.y*ml"):
-        old.unlink()
-    (stack_copy / "fixtures/scenarios/memory.yaml").write_text(SCENARIO)
+def loaded_copy(pipeline_copy):
     with cpu_hog(seconds=300):
-        yield stack_copy
+        yield pipeline_copy
 
 
 def _run(repo, report):
