@@ -181,3 +181,18 @@ def test_a_recipients_verdict_whose_pinned_integration_got_nothing_is_a_late_del
     assert decide([verdict], [Trouble("synthetic-scrapes", 2, 3, "late")]).trusted
     wrong_address = verdict_kind("notifications/a/oncall:X/recipients", False, True)
     assert wrong_address == {"explained_by": []}
+
+
+def test_a_group_split_in_time_is_a_content_failure_trouble_may_explain() -> None:
+    from validation.pipeline.run import _split_only
+
+    eth = ("eth0", "eth1")
+    # each integration delivered both interfaces, but not in one notification: late evaluation
+    split = {"slack": ["eth0 down", "eth0 eth1 down"], "email": ["eth0 eth1"]}
+    assert _split_only(split, eth)
+    assert verdict_kind("notifications/s/infra-slack/content", False, True, group_split=True) == {}
+    # a template dropping the text in one integration never delivers it there: genuine
+    dropped = {"slack": ["eth0 down", "eth0 down"], "email": ["eth0 eth1"]}
+    assert not _split_only(dropped, eth)
+    assert verdict_kind("notifications/s/infra-slack/content", False, True) == {"explained_by": []}
+    assert not _split_only({"slack": ["eth0 eth1"]}, eth)  # nothing lacking

@@ -176,19 +176,21 @@ def _add_windows(
             target.partition(":") if check.id.startswith("notifications/") else ("", "", target)
         )
         alerts = {alert} if alert else state.scenario.expected_alerts
-        arrived = {
-            n.kind
-            for n in inbox
-            if n.receiver == receiver
-            and n.status != "resolved"
-            and n.received_at >= state.start
-            and state.scope.owns_notification(n)
-        }
         pinned = [
             e
             for e in state.scenario.exp_notifications
             if (f"{e.receiver}:{e.alertname}" if e.alertname else e.receiver) == target
         ]
+        received: dict[str, list[str]] = {}  # integration → what each of its notifications said
+        for n in inbox:
+            if (
+                n.receiver == receiver
+                and n.status != "resolved"
+                and n.received_at >= state.start
+                and state.scope.owns_notification(n)
+            ):
+                received.setdefault(n.kind, []).append(n.content)
+        arrived = set(received)
         check.details.update(
             scenario=state.scenario.name,
             window_s=[round(state.start - start, 3), round(until - start, 3)],
@@ -207,8 +209,18 @@ def _add_windows(
                     (e.to and "email" not in arrived) or (e.channel and "slack" not in arrived)
                     for e in pinned
                 ),
+                group_split=any(e.contains and _split_only(received, e.contains) for e in pinned),
             ),
         )
+
+
+def _split_only(received: dict[str, list[str]], wanted: tuple[str, ...]) -> bool:
+    """Some notification lacks part of ``wanted``, yet every integration delivered all of it
+    across its notifications: a group split in time, not a template that drops the text."""
+    lacking = any(not all(w in text for w in wanted) for texts in received.values() for text in texts)
+    return lacking and all(
+        all(any(w in text for text in texts) for w in wanted) for texts in received.values()
+    )
 
 
 def scenario_of(check_id: str) -> str:

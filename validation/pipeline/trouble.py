@@ -160,15 +160,24 @@ def covered(troubles: Sequence[Trouble], start: float, end: float) -> float:
 
 
 def verdict_kind(
-    check_id: str, delivered_elsewhere: bool, alert_seen: bool, pinned_integration_silent: bool = False
+    check_id: str,
+    delivered_elsewhere: bool,
+    alert_seen: bool,
+    pinned_integration_silent: bool = False,
+    group_split: bool = False,
 ) -> dict[str, Any]:
     """What may explain a failed verdict (``FailedVerdict`` fields), from what it checked.
     ``pinned_integration_silent``: a recipients verdict whose pinned email or Slack integration
     received nothing at all — a delivery not made (yet), which only a slow sink explains, not
-    a wrong address."""
+    a wrong address. ``group_split``: a content verdict whose missing text did arrive at that
+    receiver, in another notification — alerts meant to fire together were split across
+    notifications, which late scrapes or evaluations explain (a template that drops the text
+    never delivers it at all)."""
     what = check_id.rsplit("/", 1)[-1]
     if what == "recipients" and pinned_integration_silent:
         return {"explained_by": ["sinks"]}
+    if what == "content" and group_split:
+        return {}
     if what in ("content", "annotations", "recipients", "labels"):
         return {"explained_by": []}
     if what == "delivered" and delivered_elsewhere:
