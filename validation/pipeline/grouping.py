@@ -76,6 +76,16 @@ class GroupSpec:
         """Wall seconds between two scrapes / evaluations."""
         return self.sampling_s / self.k
 
+    def describe(self) -> dict[str, Any]:
+        """The group's K and intervals as results.json records them (``environment.groups``)."""
+        return {
+            "k": self.k,
+            "scrape_interval_s": round(self.interval_s, 6),
+            "evaluation_interval_s": round(self.interval_s, 6),
+            "production_sampling_s": self.sampling_s,
+            "exact_sampling": self.exact,
+        }
+
 
 @dataclass
 class ScenarioGroup:
@@ -87,19 +97,6 @@ class ScenarioGroup:
     @property
     def name(self) -> str:
         return self.spec.name
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "k": self.spec.k,
-            "scrape_interval_s": round(self.spec.interval_s, 6),
-            "evaluation_interval_s": round(self.spec.interval_s, 6),
-            "production_sampling_s": self.spec.sampling_s,
-            "exact_sampling": self.spec.exact,
-            "scenarios": len(self.scenarios),
-            "production_span_s": round(self.span_s, 3),
-            "planned_wall_s": round(self.span_s / self.spec.k, 3),
-        }
 
 
 @dataclass

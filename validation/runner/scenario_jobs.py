@@ -61,11 +61,7 @@ class GroupRun:
         span = max(self.spans.values(), default=0.0)
         return {
             "name": self.name,
-            "k": self.spec.k,
-            "scrape_interval_s": round(self.spec.interval_s, 6),
-            "evaluation_interval_s": round(self.spec.interval_s, 6),
-            "production_sampling_s": self.spec.sampling_s,
-            "exact_sampling": self.spec.exact,
+            **self.spec.describe(),
             "scenarios": [s.name for s in self.scenarios],
             "production_span_s": round(span, 3),
             "startup_s": round(startup_s, 3),
