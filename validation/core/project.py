@@ -191,14 +191,9 @@ def _layout(
     def folder(key: str) -> Path | None:
         if key not in paths:
             return None
-        resolved = (stack_dir / str(paths[key])).resolve()
-        if not resolved.is_dir():
-            raise HarnessError(
-                f"paths.{key} points to {paths[key]!r}, which is not a folder",
-                place=f"{stack_file}:{paths.line_of(key)}",
-                hint=f"create {resolved} or fix the path (relative to stack.yaml)",
-            )
-        return resolved
+        return _existing(
+            stack_dir, paths[key], f"paths.{key}", f"{stack_file}:{paths.line_of(key)}", folder=True
+        )
 
     rules = globs("rules") if "rules" in paths else _prometheus_rule_files(prometheus_yml)
     return {
@@ -256,19 +251,24 @@ def _component_names() -> tuple[str, ...]:
     return component_names()
 
 
+def _existing(stack_dir: Path, value: object, key: str, place: str, *, folder: bool = False) -> Path:
+    """A path stack.yaml names (relative to its folder), which must exist (as a folder)."""
+    resolved = (stack_dir / str(value)).resolve()
+    if not (resolved.is_dir() if folder else resolved.exists()):
+        raise HarnessError(
+            f"{key} points to {value!r}, which {'is not a folder' if folder else 'does not exist'}",
+            place=place,
+            hint=f"create {resolved} or fix the path (relative to the folder of stack.yaml)",
+        )
+    return resolved
+
+
 def _component(name: str, entry: LineDict, stack_dir: Path, stack_file: Path) -> ComponentConfig:
     def path(key: str) -> Path | None:
         value = entry.get(key)
         if value is None:
             return None
-        resolved = (stack_dir / str(value)).resolve()
-        if not resolved.exists():
-            raise HarnessError(
-                f"components.{name}.{key} points to {value!r}, which does not exist",
-                place=f"{stack_file}:{entry.line_of(key)}",
-                hint=f"create {resolved} or fix the path (relative to stack/)",
-            )
-        return resolved
+        return _existing(stack_dir, value, f"components.{name}.{key}", f"{stack_file}:{entry.line_of(key)}")
 
     address = str(entry.get("address", ""))
     if address and (":" not in address or not address.rsplit(":", 1)[1].isdigit()):
