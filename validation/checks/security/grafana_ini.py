@@ -35,6 +35,20 @@ UPSTREAM_DEFAULTS = {
 }
 
 
+# (check, section, key, what "on" exposes, the passed message): settings that must be off
+MUST_BE_OFF = (
+    (
+        "anonymous",
+        "auth.anonymous",
+        "enabled",
+        "anonymous access is on — every dashboard is public",
+        "anonymous access off",
+    ),
+    ("sign-up", "users", "allow_sign_up", "anyone can sign up", "sign-up off"),
+    ("embedding", "security", "allow_embedding", "any site may frame Grafana", "embedding off"),
+)
+
+
 @dataclass(frozen=True)
 class Setting:
     value: str
@@ -100,22 +114,13 @@ class GrafanaIniCheck(Check):
         def on(section: str, key: str) -> bool:
             return get(section, key).value.lower() in ("true", "1", "yes", "on")
 
-        verdict(
-            "anonymous",
-            f"{place('auth.anonymous', 'enabled')}: anonymous access is on — every dashboard is public. "
-            "Hint: enabled = false"
-            if on("auth.anonymous", "enabled")
-            else None,
-            "anonymous access off",
-            get("auth.anonymous", "enabled").line,
-        )
-        verdict(
-            "sign-up",
-            f"{place('users', 'allow_sign_up')}: anyone can sign up. Hint: allow_sign_up = false"
-            if on("users", "allow_sign_up") else None,
-            "sign-up off",
-            get("users", "allow_sign_up").line,
-        )  # fmt: skip
+        for name, section, key, risk, off in MUST_BE_OFF:
+            verdict(
+                name,
+                f"{place(section, key)}: {risk}. Hint: {key} = false" if on(section, key) else None,
+                off,
+                get(section, key).line,
+            )
         for name, key in (("admin-password", "admin_password"), ("secret-key", "secret_key")):
             setting = get("security", key)
             problem = None
@@ -148,10 +153,3 @@ class GrafanaIniCheck(Check):
             f"cookie_secure on, cookie_samesite {get('security', 'cookie_samesite').value}",
             get("security", "cookie_secure").line,
         )
-        verdict(
-            "embedding",
-            f"{place('security', 'allow_embedding')}: any site may frame Grafana. Hint: allow_embedding = false"
-            if on("security", "allow_embedding") else None,
-            "embedding off",
-            get("security", "allow_embedding").line,
-        )  # fmt: skip
