@@ -11,7 +11,6 @@ A missing binary skips these tests locally and fails them in CI (CI=true).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.tools import required_tool
 
 pytestmark = pytest.mark.static
 
@@ -34,19 +35,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options",
     "Strict-Transport-Security",
 }
-
-
-def require(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        package = {"promtool": "prometheus", "amtool": "prometheus-alertmanager"}.get(binary, binary)
-        reason = (
-            f"{binary} not found on PATH; install it (Debian package {package}) or run stackcheck provision"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -89,7 +77,7 @@ def copy_for_promtool(dest: Path) -> Path:
 
 
 def test_prometheus_config_passes_promtool(tmp_path: Path) -> None:
-    promtool = require("promtool")
+    promtool = required_tool("promtool")
     result = run(promtool, "check", "config", str(copy_for_promtool(tmp_path)))
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -101,7 +89,7 @@ def test_web_config_passes_promtool(component: str, tmp_path: Path) -> None:
     from validation.render.context import RenderContext
     from validation.render.web_config import render_web_config
 
-    promtool = require("promtool")
+    promtool = required_tool("promtool")
     ctx = RenderContext(tmp_path, AddressMap(block=0))
     copy, _ = render_web_config(STACK / component / "web.yml", ctx, component, (component, "127.0.0.1"))
     result = run(promtool, "check", "web-config", str(copy))
@@ -149,7 +137,7 @@ def test_secrets_are_read_only_from_files_under_the_secrets_dir(config: str) -> 
 
 
 def test_alertmanager_config_passes_amtool() -> None:
-    amtool = require("amtool")
+    amtool = required_tool("amtool")
     result = run(amtool, "check-config", str(ALERTMANAGER_YML))
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -164,7 +152,7 @@ def case_id(case: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("case", ROUTE_CASES, ids=[case_id(c) for c in ROUTE_CASES])
 def test_route_case_reaches_exactly_its_receivers(case: dict[str, Any]) -> None:
-    amtool = require("amtool")
+    amtool = required_tool("amtool")
     labels = [f"{name}={value}" for name, value in case["labels"].items()]
     result = run(amtool, "config", "routes", "test", f"--config.file={ALERTMANAGER_YML}", *labels)
     assert result.returncode == 0, result.stderr
@@ -245,7 +233,7 @@ def notification_data(status: str) -> dict[str, Any]:
 def test_template_shows_status_alert_place_summary_and_runbook(
     tmp_path: Path, template: str, kind: str, must_contain: list[str], status: str
 ) -> None:
-    amtool = require("amtool")
+    amtool = required_tool("amtool")
     data = tmp_path / "data.json"
     data.write_text(json.dumps(notification_data(status)))
     result = run(

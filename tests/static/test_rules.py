@@ -9,9 +9,7 @@ threshold) is left to review. Labels whose value is a template are not compared.
 from __future__ import annotations
 
 import functools
-import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import promql_parser
 import pytest
 
+from tests.tools import required_tool
 from validation.core.yamlload import load_yaml
 
 pytestmark = pytest.mark.static
@@ -160,13 +159,7 @@ def _section_body(text: str, title: str) -> str:
 
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        reason = "promtool not found on PATH (Debian package 'prometheus', or prom/prometheus release)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must provide it")
-        pytest.skip(reason)
-    return path
+    return required_tool("promtool")
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@ refused, none dropped), and the oracle refuses a sampling that would miss a brie
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,7 @@ from validation.core.project import Project
 from validation.pipeline.grouping import Planner, promtool_oracle, sampling_case
 from validation.timescale.sampling import Sampling, check_sampling
 
-pytestmark = [
-    pytest.mark.static,
-    pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed"),
-]
+pytestmark = pytest.mark.static  # promtool: tests/static/conftest.py
 
 REPO = Path(__file__).resolve().parents[2]
 

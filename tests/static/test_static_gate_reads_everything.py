@@ -2,8 +2,6 @@
 files, untested alerting rules, pinned versions against the binaries that will run."""
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,14 +19,6 @@ from validation.core.results import Report
 
 pytestmark = pytest.mark.static
 
-
-@pytest.fixture(autouse=True)
-def _tools():
-    missing = [t for t in ("promtool", "amtool") if shutil.which(t) is None]
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"missing in CI: {missing}")
-        pytest.skip(f"missing: {missing} (run `stackcheck provision`)")
 
 
 def _run(check, root: Path, tmp_path: Path) -> Report:

@@ -9,30 +9,20 @@
 from __future__ import annotations
 
 import math
-import os
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.tools import required_tool
 from validation.synthetic.exposition import SyntheticTarget
 from validation.synthetic.notation import parse_values
 
 pytestmark = pytest.mark.static
 
 STEP_MINUTES = 10
-
-
-def _promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("promtool is required in CI (.ci/run installs it)")
-        pytest.skip("promtool not installed (apt-get install prometheus)")
-    return path
 
 
 def _literal(rng: random.Random) -> str:
@@ -74,7 +64,7 @@ def _notations(count: int, seed: int) -> list[str]:
 
 
 def test_expansion_matches_promtool_on_a_generated_batch(tmp_path: Path) -> None:
-    promtool = _promtool()
+    promtool = required_tool("promtool")
     notations = _notations(150, seed=20260)
     expansions = [parse_values(text) for text in notations]
     steps = max(len(samples) for samples in expansions) + 1
@@ -111,7 +101,7 @@ def test_expansion_matches_promtool_on_a_generated_batch(tmp_path: Path) -> None
     "text", ["1,2", "1 x3", "1+1", "stalex2", "Infx2", "1x2.5", "1e400", "_+1x2", "1_000"]
 )
 def test_promtool_rejects_what_parse_values_rejects(tmp_path: Path, text: str) -> None:
-    promtool = _promtool()
+    promtool = required_tool("promtool")
     test_file = {
         "rule_files": [],
         "tests": [
@@ -127,7 +117,7 @@ def test_promtool_rejects_what_parse_values_rejects(tmp_path: Path, text: str) -
 
 
 def test_promtool_check_metrics_accepts_the_target_exposition() -> None:
-    promtool = _promtool()
+    promtool = required_tool("promtool")
     target = SyntheticTarget(clock=lambda: 0.0)
     target.add_timeline('node_load1{instance="gpu-node-7:9100", note="q\\"b\\\\c\\nd"}', "1.5", 15, 0)
     target.add_timeline('jobs_processed_total{job="batch"}', "3", 15, 0)

@@ -38,8 +38,7 @@ from validation.timescale.rules import compress_rule_groups
 pytestmark = pytest.mark.static
 
 REPO = Path(__file__).resolve().parents[2]
-PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian: prometheus)")
+PROMTOOL = shutil.which("promtool")  # present: tests/static/conftest.py fails or skips without it
 
 # Every duration below divides into whole milliseconds by every K here, so the check is exact.
 FACTORS = [2, 7.5, 12, 60]
@@ -156,7 +155,6 @@ def _rules_from(exprs: list[str], fors: list[str]) -> dict[str, Any]:
     return {"groups": [{"name": "probes", "interval": "30s", "rules": rules}]}
 
 
-@needs_promtool
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     exprs=st.lists(instant(), min_size=6, max_size=10, unique=True),
@@ -312,7 +310,6 @@ def _merged_rules() -> dict[str, Any]:
     return {"groups": [g for _, data in _load_rules() for g in data["groups"]]}
 
 
-@needs_promtool
 @pytest.mark.parametrize(("k", "seed"), [(60, 1), (7.5, 2)])
 def test_repository_rules_keep_their_values(k: float, seed: int, tmp_path: Path) -> None:
     data = _merged_rules()
@@ -356,7 +353,6 @@ def test_reported_rules_are_exactly_the_uncompressible_ones() -> None:
     assert {line.split(":", 1)[0] for line in reported} == expected
 
 
-@needs_promtool
 @pytest.mark.parametrize("k", [2, 60, 7.5])
 def test_compressed_repository_rules_pass_promtool_check(k: float, tmp_path: Path) -> None:
     for name, data in _load_rules():
@@ -410,7 +406,6 @@ def test_compressed_config_loads_whenever_the_original_does(
     assert verdicts[1][0] == verdicts[0][0], f"scale 1: {verdicts[0][1]}\nscale 60: {verdicts[1][1]}"
 
 
-@needs_promtool
 def test_label_strings_mean_the_same_after_printing(tmp_path: Path) -> None:
     # Escapes, raw strings, regexes and non-ASCII go through the printer; promtool's own parser
     # must select exactly the same series from the printed text.
@@ -437,7 +432,6 @@ def test_label_strings_mean_the_same_after_printing(tmp_path: Path) -> None:
 # --- the oracle can fail ---------------------------------------------------------------------------
 
 
-@needs_promtool
 @pytest.mark.parametrize(
     "expr", ["time()", "timestamp(g)", "rate(c_total[5m]) * 0 + time()", "vector(time())", "c_total @ 1200"]
 )
@@ -449,7 +443,6 @@ def test_clock_reading_expressions_differ_after_compression(expr: str, tmp_path:
     assert check_equivalence(case, 60, tmp_path, promtool=str(PROMTOOL)) != []
 
 
-@needs_promtool
 def test_an_unscaled_rate_would_be_caught(tmp_path: Path) -> None:
     # Guards the oracle itself: without the / K a compressed rate is K times too large.
     case = EquivalenceCase(

@@ -1,0 +1,13 @@
+"""The static tier runs promtool and amtool: every test needs them (a failure in CI when missing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tools import required_tool
+
+
+@pytest.fixture(autouse=True)
+def _static_tools() -> None:
+    required_tool("promtool")
+    required_tool("amtool")
