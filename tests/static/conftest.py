@@ -7,7 +7,7 @@ import pytest
 from tests.tools import required_tool
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")  # session: hypothesis tests take no per-test fixture
 def _static_tools() -> None:
     required_tool("promtool")
     required_tool("amtool")
