@@ -196,7 +196,7 @@ class Shape:
     vars: list[Var]
     conditions: list[Condition]
     window_s: float  # the longest range + offset the expression looks back
-    recorded: list[str] = field(default_factory=list)  # recording rules inlined
+    recorded: list[str] = field(default_factory=list)  # recording rules inlined, dependencies first
 
 
 def render(node: Node) -> str:
@@ -235,14 +235,14 @@ def build_shape(
     conditions = list(_conditions(root, True))
     if not conditions:
         raise Unhandled("no comparison or absent(): the alert fires whenever any series exists")
-    return Shape(expr, root, vars_, conditions, _window(root), sorted(converter.inlined))
+    return Shape(expr, root, vars_, conditions, _window(root), list(converter.inlined))
 
 
 class _Converter:
     def __init__(self, recordings: Mapping[str, str], place: str) -> None:
         self.recordings = recordings
         self.place = place
-        self.inlined: set[str] = set()
+        self.inlined: list[str] = []  # dependencies first
 
     def convert(self, node: Any, depth: int) -> Node:
         kind = type(node).__name__
@@ -313,8 +313,9 @@ class _Converter:
         if name in self.recordings:
             if depth >= MAX_INLINE_DEPTH:
                 raise Unhandled(f"recording rules nest deeper than {MAX_INLINE_DEPTH} (a cycle?)")
-            self.inlined.add(name)
             inner = self.convert(parse_promql(self.recordings[name], place=self.place), depth + 1)
+            if name not in self.inlined:
+                self.inlined.append(name)
             for sel in selectors(inner):
                 sel.matchers = sel.matchers + tuple(m for m in matchers if m not in sel.matchers)
             if range_s is not None:
