@@ -182,7 +182,7 @@ def generate_for_rules(
                     continue
                 unsolved.pop(id(rule), None)
                 firing = input_series(rule.shape, solution.firing, rule.times)
-                silent = input_series(rule.shape, solution.silent, rule.times)
+                silent = input_series(rule.shape, solution.silent, rule.times, silent=True)
                 pair = Pair(rule.ref, firing, silent, False, solution.primary, rule.times, margin=margin)
                 fire_probe = Probe(firing, [rule.ref.name], [rule.times.fires_within], rule.times.interval)
                 silent_probe = Probe(silent, [rule.ref.name], rule.times.silent_checks(), rule.times.interval)
