@@ -171,3 +171,13 @@ def test_timing_covers_the_window_the_for_and_two_evaluations() -> None:
     times = timing(shape, for_s=900, evaluation=60)
     assert times.fires_within >= 600 + 900 + 120 + 60 and times.fires_within % 30 == 0
     assert times.end > times.fires_within and times.silent_checks()[-1] == times.end
+
+
+def test_count_above_n_writes_that_many_copies_and_one_fewer_when_silent() -> None:
+    shape = build_shape('count by (job) (up{job="workers"} == 0) > 2', {})
+    solution = solve(shape)
+    assert solution.firing[0].replicas == 3 and solution.firing[0].level == 0
+    assert solution.silent[0].replicas == 2
+    times = Timing(15, 60, 180, 300)
+    series = [s["series"] for s in input_series(shape, solution.firing, times)]
+    assert len(set(series)) == 3 and all('job="workers"' in s for s in series)

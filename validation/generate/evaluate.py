@@ -33,6 +33,7 @@ class Params:
     present: bool = True
     level: float = 100.0
     slope: float = 0.0
+    replicas: int = 1  # identical copies, differing in the var's replica label (count > N)
 
 
 Assignment = dict[int, Params]
@@ -90,7 +91,12 @@ class Evaluator:
         if isinstance(node, Str):
             raise EvalError("a string is not a value")
         if isinstance(node, Sel):
-            return {self._key(i): self.a[i].level for i in node.vars if self.a[i].present}
+            return {
+                self._key(i, r): self.a[i].level
+                for i in node.vars
+                if self.a[i].present
+                for r in range(self.a[i].replicas)
+            }
         if isinstance(node, Neg):
             return _map(self._eval(node.expr), lambda x: -x, drop_name=True)
         if isinstance(node, Sub):
@@ -103,9 +109,9 @@ class Evaluator:
             return self._call(node)
         raise EvalError(f"no value for {type(node).__name__}")
 
-    def _key(self, var: int) -> Key:
+    def _key(self, var: int, replica: int = 0) -> Key:
         v = self.shape.vars[var]
-        return frozenset({**v.labels, NAME: v.metric}.items())
+        return frozenset({**v.replica(replica), NAME: v.metric}.items())
 
     # ── aggregation ──
     def _agg(self, node: Agg) -> Value:
@@ -116,10 +122,10 @@ class Evaluator:
         groups: dict[Key, list[tuple[Key, float]]] = {}
         for key, value in sorted(inner.items(), key=lambda kv: sorted(kv[0])):
             labels = dict(key)
-            if node.by:
-                group = frozenset((k, v) for k, v in labels.items() if k in node.by)
-            else:
+            if node.without is not None:
                 group = frozenset((k, v) for k, v in labels.items() if k not in node.without and k != NAME)
+            else:
+                group = frozenset((k, v) for k, v in labels.items() if k in (node.by or ()))
             groups.setdefault(group, []).append((key, value))
         out: Vector = {}
         for group, members in groups.items():
@@ -321,7 +327,8 @@ class Evaluator:
             for i in arg.vars:
                 p = self.a[i]
                 if p.present:
-                    elements.append((_drop_name(self._key(i)), p.level, p.slope, arg.range_s or 0.0))
+                    for r in range(p.replicas):
+                        elements.append((_drop_name(self._key(i, r)), p.level, p.slope, arg.range_s or 0.0))
         elif isinstance(arg, Sub):
             inner = self._eval(arg.expr)
             if not isinstance(inner, dict):

@@ -108,8 +108,8 @@ class Agg(Node):
     op: str
     expr: Node
     param: Node | None = None
-    by: tuple[str, ...] = ()
-    without: tuple[str, ...] = ()
+    by: tuple[str, ...] | None = None  # None: no by clause (``by ()`` is the empty tuple)
+    without: tuple[str, ...] | None = None
 
     def children(self) -> list[Node]:
         return [self.expr] + ([self.param] if self.param is not None else [])
@@ -166,12 +166,29 @@ class Var:
     counter: bool = False  # read by rate / irate / increase / resets: it only grows
     sloped: bool = False  # read by a slope function (deriv, predict_linear, delta, …)
     in_absent: bool = False
+    counted: bool = False  # read by count / group: how many series there are matters
+    replica_label: str = "instance"  # the label copies of this series differ in (count > N)
 
     @property
     def selector(self) -> str:
+        return self.selector_of(0)
+
+    def replica(self, index: int) -> dict[str, str]:
+        """The labels of copy ``index`` (0: the series itself)."""
+        if index == 0:
+            return dict(self.labels)
+        labels = dict(self.labels)
+        value = labels.get(self.replica_label, "gen")
+        host, sep, port = value.rpartition(":")
+        labels[self.replica_label] = (
+            f"{host}-{index + 1}:{port}" if sep and port.isdigit() else f"{value}-{index + 1}"
+        )
+        return labels
+
+    def selector_of(self, index: int) -> str:
         from validation.synthetic.textformat import escape_label_value
 
-        pairs = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(self.labels.items()))
+        pairs = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(self.replica(index).items()))
         return f"{self.metric}{{{pairs}}}"
 
 
@@ -272,8 +289,8 @@ class _Converter:
             op = str(node.op)
             if op not in AGGREGATIONS:
                 raise Unhandled(f"aggregation {op} has no value model")
-            by: tuple[str, ...] = ()
-            without: tuple[str, ...] = ()
+            by: tuple[str, ...] | None = None
+            without: tuple[str, ...] | None = None
             if node.modifier is not None:
                 labels = tuple(node.modifier.labels or ())
                 if node.modifier.type == pp.AggModifierType.By:
@@ -341,15 +358,25 @@ def _matcher(m: Any) -> LabelMatcher:
     return LabelMatcher(str(m.name), op, str(m.value))
 
 
-def _label_names(root: Node) -> set[str]:
-    """Labels the expression names in by / without / on / ignoring / group_x / label_replace."""
+def _dropped_names(root: Node) -> set[str]:
+    """Labels a ``without`` / ``ignoring`` clause sets aside: one metric's own dimensions."""
     names: set[str] = set()
     for node in walk(root):
         if isinstance(node, Agg):
-            names.update(node.by)
+            names.update(node.without or ())
+        elif isinstance(node, Bin):
+            names.update(node.ignoring)
+    return names
+
+
+def _label_names(root: Node) -> set[str]:
+    """Labels the expression names in by / on / group_x / label_replace: shared by the series."""
+    names: set[str] = set()
+    for node in walk(root):
+        if isinstance(node, Agg):
+            names.update(node.by or ())
         elif isinstance(node, Bin):
             names.update(node.on)
-            names.update(node.ignoring)
             names.update(node.group)
         elif isinstance(node, Call) and node.name in ("label_replace", "label_join"):
             for arg in node.args[2:]:
@@ -361,28 +388,26 @@ def _label_names(root: Node) -> set[str]:
 def _group_vars(root: Node, template_labels: set[str] | frozenset[str] = frozenset()) -> list[Var]:
     """One ``Var`` per metric (or per metric and matcher set when one label set cannot satisfy all).
 
-    Every series carries the same label names (job, instance, every label a matcher, a clause or
-    a template names), one value per name where the matchers allow it, so default one-to-one
-    matching pairs them the way it pairs a real target's series.
+    Every series carries the same label names (job, instance, every label a matcher, a by / on
+    clause or a template names — except what a without / ignoring clause sets aside, which only
+    the metrics whose matchers name it carry), one value per name where the matchers allow it, so
+    default one-to-one matching pairs them the way it pairs a real target's series.
     """
     sels = selectors(root)
     by_metric: dict[str, list[Sel]] = {}
     for sel in sels:
         by_metric.setdefault(sel.metric, []).append(sel)
-    names = list(
-        dict.fromkeys(
-            [
-                "job",
-                "instance",
-                *sorted(
-                    {m.name for s in sels for m in s.matchers} | _label_names(root) | set(template_labels)
-                ),
-            ]
-        )
+    dropped = _dropped_names(root)
+    shared = (
+        ({m.name for s in sels for m in s.matchers} - dropped) | _label_names(root) | set(template_labels)
     )
+    names = list(dict.fromkeys(["job", "instance", *sorted(shared)]))
     everything = [m for s in sels for m in s.matchers]
-    preferred = {name: value_for(name, everything) or "" for name in names}
+    preferred = {name: value_for(name, everything) or "" for name in {*names, *(m.name for m in everything)}}
     counter_sels = _in_functions(root, COUNTER_FUNCTIONS)
+    counted_sels = _in_aggregations(root, COUNTING)
+    grouping = _label_names(root)
+    replica_label = "instance" if "instance" not in grouping else "replica"
     slope_sels = _in_functions(root, SLOPE_FUNCTIONS)
     absent_sels = _in_functions(root, {"absent", "absent_over_time"})
     vars_: list[Var] = []
@@ -392,7 +417,8 @@ def _group_vars(root: Node, template_labels: set[str] | frozenset[str] = frozens
             sets.setdefault(tuple(sorted(set(sel.matchers), key=str)), []).append(sel)
         own: dict[tuple[LabelMatcher, ...], int] = {}
         for matchers in sets:
-            labels = _labels_for(names, list(matchers), preferred)
+            own_names = names + sorted({m.name for m in matchers} - set(names))
+            labels = _labels_for(own_names, list(matchers), preferred)
             if labels is None:
                 raise Unhandled(
                     f"no label values satisfy the matchers of {metric} "
@@ -417,6 +443,8 @@ def _group_vars(root: Node, template_labels: set[str] | frozenset[str] = frozens
             var.counter = var.counter or id(sel) in counter_sels
             var.sloped = var.sloped or id(sel) in slope_sels
             var.in_absent = var.in_absent or id(sel) in absent_sels
+            var.counted = var.counted or id(sel) in counted_sels
+            var.replica_label = replica_label
     return vars_
 
 
@@ -451,6 +479,18 @@ def _labels_for(
         if value:
             labels[name] = value
     return labels
+
+
+COUNTING = frozenset({"count", "group", "count_values"})
+
+
+def _in_aggregations(root: Node, ops: frozenset[str]) -> set[int]:
+    """ids of the selectors an aggregation of ``ops`` reads (their number of series matters)."""
+    found: set[int] = set()
+    for node in walk(root):
+        if isinstance(node, Agg) and node.op in ops:
+            found.update(id(s) for s in selectors(node.expr))
+    return found
 
 
 def _in_functions(root: Node, names: set[str] | frozenset[str]) -> set[int]:

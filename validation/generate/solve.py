@@ -27,6 +27,7 @@ from validation.generate.evaluate import (
 )
 from validation.generate.shapes import (
     SLOPE_FUNCTIONS,
+    Agg,
     Bin,
     Call,
     Condition,
@@ -171,6 +172,12 @@ def _apply(
         else:
             target = fire_target(op, c, margin) if want else fire_target(NEGATE[op], c, margin)
         for var, param in candidates:
+            if param == "replicas":
+                copies = _satisfy_count(shape, assignment, var, node, want, interval)
+                if copies is not None:
+                    fixed.add((var, param))
+                    return with_param(assignment, var, replicas=copies), True
+                continue
             found = _root(
                 _side_value(shape, assignment, var, param, side, interval), target, var, param, shape
             )
@@ -187,6 +194,20 @@ def _apply(
 
 
 GRID = sorted([0.0] + [s * m * 10.0**e for e in range(-6, 10) for m in (1.0, 2.0, 5.0) for s in (1.0, -1.0)])
+
+
+MAX_REPLICAS = 50
+
+
+def _satisfy_count(
+    shape: Shape, assignment: Assignment, var: int, node: Node, want: bool, interval: float
+) -> int | None:
+    """The number of copies nearest the current one that makes ``node`` fire (or not) as wanted."""
+    current = assignment[var].replicas
+    for n in sorted(range(1, MAX_REPLICAS + 1), key=lambda k: (abs(k - current), k)):
+        if fires(Evaluator(shape, with_param(assignment, var, replicas=n), interval)(node)) == want:
+            return n
+    return None
 
 
 def _satisfy(
@@ -222,12 +243,21 @@ def _side_vars(side: Node, other: Node) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     theirs = {s.var for s in selectors(other)}
     sloped = _sloped(side)
+    counted = _counted(side)
     for sel in selectors(side):
-        param = "slope" if id(sel) in sloped else "level"
+        param = "replicas" if id(sel) in counted else "slope" if id(sel) in sloped else "level"
         if (sel.var, param) not in out:
             out.append((sel.var, param))
     out.sort(key=lambda vp: vp[0] in theirs)
     return out
+
+
+def _counted(node: Node) -> set[int]:
+    found: set[int] = set()
+    for n in walk(node):
+        if isinstance(n, Agg) and n.op in ("count", "group"):
+            found.update(id(s) for s in selectors(n.expr))
+    return found
 
 
 def _sloped(node: Node) -> set[int]:
