@@ -37,6 +37,11 @@ SHAPES = {
     "PredictLinear": ("predict_linear(disk_free_bytes[1h], 4 * 3600) < 0", "30m"),
     "LessThan": ("min_over_time(connected_peers[5m]) < 3", "10m"),
     "Without": ('avg without (cpu) (rate(cpu_seconds_total{mode="idle"}[5m])) < 0.1', "5m"),
+    "Latency": (
+        "histogram_quantile(0.99, sum by (le, job) (rate(request_duration_seconds_bucket[5m]))) * 1000 > 250",
+        "5m",
+    ),
+    "Replicas": ('count by (job) (up{job="workers"} == 0) > 2', "1m"),
     "Clock": ("time() - last_success_timestamp_seconds > 3600", "0s"),
 }
 

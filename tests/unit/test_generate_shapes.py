@@ -131,7 +131,7 @@ def test_an_impossible_condition_is_unsolved() -> None:
 @pytest.mark.parametrize(
     ("expr", "reason"),
     [
-        ("histogram_quantile(0.9, rate(h_bucket[5m])) > 1", "histogram_quantile"),
+        ("histogram_quantile(0.9, rate(latency_seconds[5m])) > 1", "not a classic"),
         ('count_values("v", x) > 1', "count_values"),
         ("x", "no comparison"),
     ],
@@ -181,3 +181,18 @@ def test_count_above_n_writes_that_many_copies_and_one_fewer_when_silent() -> No
     times = Timing(15, 60, 180, 300)
     series = [s["series"] for s in input_series(shape, solution.firing, times)]
     assert len(set(series)) == 3 and all('job="workers"' in s for s in series)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 2.0, 300.0])
+def test_histogram_quantile_observes_a_value_above_or_just_below_the_threshold(threshold: float) -> None:
+    expr = f"histogram_quantile(0.99, sum by (le, job) (rate(http_request_duration_seconds_bucket[5m]))) > {threshold}"
+    shape = build_shape(expr, {})
+    (var,) = shape.vars
+    assert var.buckets and threshold in var.buckets and "le" not in var.labels
+    solution = solve(shape)
+    fire = Evaluator(shape, solution.firing)(shape.root)
+    assert isinstance(fire, dict) and all(v > threshold for v in fire.values())
+    silent = Evaluator(shape, solution.silent)(shape.root.lhs)  # type: ignore[attr-defined]
+    assert isinstance(silent, dict) and all(threshold * 0.8 < v <= threshold for v in silent.values())
+    series = input_series(shape, solution.firing, Timing(15, 60, 180, 300))
+    assert series[-1]["series"].endswith('le="+Inf"}') and len(series) == len(var.buckets) + 1

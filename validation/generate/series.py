@@ -97,5 +97,12 @@ def input_series(
         step = float(f"{params.slope * times.interval:.12g}")
         start = 0.0 if var.counter else params.level - params.slope * anchor
         for copy in range(params.replicas):
+            if var.buckets:  # every observation at `level`: the buckets from there up grow
+                for bound, le in var.bucket_labels:
+                    grow = step if bound >= params.level else 0.0
+                    out.append(
+                        {"series": var.selector_of(copy, le), "values": values_text(0.0, grow, times.samples)}
+                    )
+                continue
             out.append({"series": var.selector_of(copy), "values": values_text(start, step, times.samples)})
     return out

@@ -15,6 +15,7 @@ compressed and is reported with its own reason.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ VALUE_FUNCTIONS = frozenset(
         "abs", "ceil", "floor", "round", "sqrt", "exp", "ln", "log2", "log10", "sgn", "clamp",
         "clamp_min", "clamp_max", "label_replace", "label_join", "sort", "sort_desc", "scalar",
         "vector", "absent", "acos", "asin", "atan", "cos", "sin", "tan", "deg", "rad",
+        "histogram_quantile",
     }
 )  # fmt: skip
 AGGREGATIONS = frozenset(
@@ -167,6 +169,7 @@ class Var:
     sloped: bool = False  # read by a slope function (deriv, predict_linear, delta, …)
     in_absent: bool = False
     counted: bool = False  # read by count / group: how many series there are matters
+    buckets: tuple[float, ...] = ()  # a classic histogram's `le` bounds (histogram_quantile reads it)
     replica_label: str = "instance"  # the label copies of this series differ in (count > N)
 
     @property
@@ -185,11 +188,21 @@ class Var:
         )
         return labels
 
-    def selector_of(self, index: int) -> str:
+    def selector_of(self, index: int, le: str = "") -> str:
         from validation.synthetic.textformat import escape_label_value
 
-        pairs = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(self.replica(index).items()))
+        labels = self.replica(index)
+        if le:
+            labels["le"] = le
+        pairs = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
         return f"{self.metric}{{{pairs}}}"
+
+    @property
+    def bucket_labels(self) -> list[tuple[float, str]]:
+        """(bound, le text) of every bucket, +Inf last."""
+        from validation.timescale.promql_printer import format_number
+
+        return [(b, format_number(b)) for b in self.buckets] + [(math.inf, "+Inf")]
 
 
 @dataclass(eq=False)
@@ -251,6 +264,7 @@ def build_shape(
     converter = _Converter(recordings, place)
     root = converter.convert(parse_promql(expr, place=place), 0)
     vars_ = _group_vars(root, template_labels)
+    _histograms(root, vars_)
     conditions = list(_conditions(root, True))
     if not conditions:
         raise Unhandled("no comparison or absent(): the alert fires whenever any series exists")
@@ -482,6 +496,26 @@ def _labels_for(
 
 
 COUNTING = frozenset({"count", "group", "count_values"})
+
+
+def _histograms(root: Node, vars_: list[Var]) -> None:
+    """Give every ``*_bucket`` series histogram_quantile reads a set of ``le`` bounds around the
+    expression's constants (each ×0.5, ×0.9, ×1, ×1.1, ×2, and the ratios of two constants, for
+    thresholds in other units such as ``* 1000 > 500``), so the observed value can land just
+    above or just below a threshold."""
+    constants = sorted({abs(n.value) for n in walk(root) if isinstance(n, Num) and n.value not in (0,)})
+    bases = set(constants) | {a / b for a in constants for b in constants if a != b}
+    bounds = sorted({round(b * f, 12) for b in bases for f in (0.5, 0.9, 1.0, 1.1, 2.0) if 0 < b * f < 1e12})
+    for node in walk(root):
+        if isinstance(node, Call) and node.name == "histogram_quantile" and len(node.args) == 2:
+            for sel in selectors(node.args[1]):
+                if not sel.metric.endswith("_bucket"):
+                    raise Unhandled(
+                        "histogram_quantile() over a series that is not a classic *_bucket histogram"
+                    )
+                for index in sel.vars:
+                    vars_[index].buckets = tuple(bounds) or (0.1, 1.0, 10.0)
+                    vars_[index].labels.pop("le", None)
 
 
 def _in_aggregations(root: Node, ops: frozenset[str]) -> set[int]:

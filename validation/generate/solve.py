@@ -161,7 +161,7 @@ def _apply(
     for side, other, op in ((node.lhs, node.rhs, node.op), (node.rhs, node.lhs, FLIP[node.op])):
         if is_constant(side):
             continue
-        candidates = [v for v in _side_vars(side, other) if (v[0], v[1]) not in fixed]
+        candidates = [v for v in _side_vars(shape, side, other) if (v[0], v[1]) not in fixed]
         if not candidates:
             continue
         c = representative(ev(other))
@@ -217,7 +217,11 @@ def _satisfy(
     step-like sides (changes, count) that no root search reaches."""
     current = getattr(assignment[var], param)
     counter_slope = param == "slope" and shape.vars[var].counter
-    for p in sorted(GRID, key=lambda g: (abs(g - current), g)):
+    grid = GRID
+    if shape.vars[var].buckets and param == "level":  # an observed value: each bucket's bound and between
+        bounds = shape.vars[var].buckets
+        grid = sorted({*bounds, *((a + b) / 2 for a, b in itertools.pairwise(bounds)), bounds[-1] * 1.5})
+    for p in sorted(grid, key=lambda g: (abs(g - current), g)):
         if counter_slope and p < 0:
             continue
         if fires(Evaluator(shape, with_param(assignment, var, **{param: p}), interval)(node)) == want:
@@ -238,7 +242,7 @@ def _side_value(
     return value
 
 
-def _side_vars(side: Node, other: Node) -> list[tuple[int, str]]:
+def _side_vars(shape: Shape, side: Node, other: Node) -> list[tuple[int, str]]:
     """(var, "level" | "slope") a side can be moved by, the side's own series first."""
     out: list[tuple[int, str]] = []
     theirs = {s.var for s in selectors(other)}
@@ -246,6 +250,8 @@ def _side_vars(side: Node, other: Node) -> list[tuple[int, str]]:
     counted = _counted(side)
     for sel in selectors(side):
         param = "replicas" if id(sel) in counted else "slope" if id(sel) in sloped else "level"
+        if shape.vars[sel.var].buckets:
+            param = "level"  # a histogram moves by the value it observes
         if (sel.var, param) not in out:
             out.append((sel.var, param))
     out.sort(key=lambda vp: vp[0] in theirs)
