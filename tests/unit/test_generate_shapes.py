@@ -133,7 +133,7 @@ def test_an_impossible_condition_is_unsolved() -> None:
     [
         ("histogram_quantile(0.9, rate(latency_seconds[5m])) > 1", "not a classic"),
         ('count_values("v", x) > 1', "count_values"),
-        ("x", "no comparison"),
+        ("vector(1)", "always fires"),
     ],
 )
 def test_shapes_without_a_model_say_why(expr: str, reason: str) -> None:
@@ -196,3 +196,24 @@ def test_histogram_quantile_observes_a_value_above_or_just_below_the_threshold(t
     assert isinstance(silent, dict) and all(threshold * 0.8 < v <= threshold for v in silent.values())
     series = input_series(shape, solution.firing, Timing(15, 60, 180, 300))
     assert series[-1]["series"].endswith('le="+Inf"}') and len(series) == len(var.buckets) + 1
+
+
+def test_a_rule_without_a_threshold_fires_with_its_series_and_is_silent_without() -> None:
+    shape = build_shape('kube_pod_status_phase{phase="Failed"}', {})
+    solution = solve(shape)
+    assert solution.firing[0].present and not solution.silent[0].present
+    with pytest.raises(Unhandled, match="always fires"):
+        build_shape("vector(1)", {})
+
+
+def test_unless_a_series_without_threshold_wants_that_series_missing() -> None:
+    shape = build_shape(
+        '(taint{key="unreachable"} unless ignoring (key) taint{key=~"ToBeDeleted|impending"}) == 1', {}
+    )
+    solution = solve(shape)
+    unreachable, deleted = (
+        next(i for i, v in enumerate(shape.vars) if v.labels["key"] == k)
+        for k in ("unreachable", "ToBeDeleted")
+    )
+    assert solution.firing[unreachable].level == 1 and solution.firing[deleted].present is False
+    assert not fires(Evaluator(shape, solution.silent)(shape.root))

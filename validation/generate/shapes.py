@@ -267,7 +267,12 @@ def build_shape(
     _histograms(root, vars_)
     conditions = list(_conditions(root, True))
     if not conditions:
-        raise Unhandled("no comparison or absent(): the alert fires whenever any series exists")
+        if not selectors(root):
+            raise Unhandled(
+                "no series and no condition: it always fires (a Watchdog), nothing keeps it silent"
+            )
+        # no threshold: it fires while its series exist, and is silent without them
+        conditions = [Condition(Call("absent", [root]), False)]
     return Shape(expr, root, vars_, conditions, _window(root), list(converter.inlined))
 
 
@@ -542,6 +547,10 @@ def _conditions(node: Node, polarity: bool) -> Iterator[Condition]:
         if node.op in COMPARISONS and not node.bool_:
             yield Condition(node, polarity)
         yield from _conditions(node.lhs, polarity)
+        if node.op == "unless" and selectors(node.rhs) and not list(_conditions(node.rhs, True)):
+            # `x unless y` with no threshold in y: y's series must be missing for x to count
+            yield Condition(Call("absent", [node.rhs]), polarity)
+            return
         yield from _conditions(node.rhs, not polarity if node.op == "unless" else polarity)
         return
     if isinstance(node, Call) and node.name in ("absent", "absent_over_time"):
