@@ -131,12 +131,18 @@ def test_written_files_load_as_scenarios_and_pass_promtool_as_written(
     assert scenarios and all(s.generated for s in scenarios)
     names = {s.name for s in scenarios}
     assert "generated-threshold-fires" in names and "generated-threshold-silent" in names
+    # an aggregated alert carries no instance / node, by which a run tells a scenario's alerts:
+    # promtool unit test only, and the summary says so
+    assert not any(n.startswith("generated-share-of-its-own-total") for n in names)
+    assert "unit test only: ShareOfItsOwnTotal" in shapes_report.summary()
     fires = next(s for s in scenarios if s.name == "generated-threshold-fires")
     assert (
         fires.exp_alerts[0].fires_within is not None
         and fires.exp_alerts[0].exp_labels["severity"] == "warning"
     )
     (test_file,) = [p for p in written if p.parent == tests_dir]
+    groups = yaml.safe_load(test_file.read_text(encoding="utf-8").partition("\n")[2])["tests"]
+    assert len(groups) == 2 * len(shapes_report.verified)
     result = subprocess.run(
         ["promtool", "test", "rules", test_file.name],
         cwd=tests_dir,
