@@ -217,3 +217,11 @@ def test_unless_a_series_without_threshold_wants_that_series_missing() -> None:
     )
     assert solution.firing[unreachable].level == 1 and solution.firing[deleted].present is False
     assert not fires(Evaluator(shape, solution.silent)(shape.root))
+
+
+def test_histogram_buckets_reach_a_threshold_written_as_arithmetic() -> None:
+    expr = "histogram_quantile(0.01, sum by (job, le) (rate(cert_expiration_seconds_bucket[5m]))) < 7 * 24 * 60 * 60"
+    shape = build_shape(expr, {})
+    assert 604800.0 in shape.vars[0].buckets
+    solution = solve(shape)
+    assert _fires(shape, solution.firing) and not _fires(shape, solution.silent)

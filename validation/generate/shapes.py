@@ -503,12 +503,29 @@ def _labels_for(
 COUNTING = frozenset({"count", "group", "count_values"})
 
 
+def _fold(node: Node) -> float | None:
+    """The value of a constant arithmetic subexpression (``7 * 24 * 60 * 60``), else None."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = _fold(node.expr)
+        return None if inner is None else -inner
+    if isinstance(node, Bin) and node.op in ("+", "-", "*", "/"):
+        a, b = _fold(node.lhs), _fold(node.rhs)
+        if a is None or b is None or (node.op == "/" and b == 0):
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node.op]
+    return None
+
+
 def _histograms(root: Node, vars_: list[Var]) -> None:
     """Give every ``*_bucket`` series histogram_quantile reads a set of ``le`` bounds around the
-    expression's constants (each ×0.5, ×0.9, ×1, ×1.1, ×2, and the ratios of two constants, for
+    expression's constants (folded: ``7 * 24 * 60 * 60`` is one; each ×0.5, ×0.9, ×1, ×1.1, ×2,
+    and the ratios of two constants, for
     thresholds in other units such as ``* 1000 > 500``), so the observed value can land just
     above or just below a threshold."""
-    constants = sorted({abs(n.value) for n in walk(root) if isinstance(n, Num) and n.value not in (0,)})
+    folded = [_fold(n) for n in walk(root) if isinstance(n, Num | Bin | Neg)]
+    constants = sorted({abs(v) for v in folded if v is not None and v != 0 and math.isfinite(v)})
     bases = set(constants) | {a / b for a in constants for b in constants if a != b}
     bounds = sorted({round(b * f, 12) for b in bases for f in (0.5, 0.9, 1.0, 1.1, 2.0) if 0 < b * f < 1e12})
     for node in walk(root):
