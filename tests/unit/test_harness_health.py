@@ -57,6 +57,7 @@ def test_no_trouble_passes_every_harness_check():
         ("harness/synthetic-scrapes", "passed"),
         ("harness/rule-evaluations", "passed"),
         ("harness/sinks", "passed"),
+        ("harness/alert-observer", "passed"),
     ]
     assert report.checks[0].message == "1100 scrapes, slowest 0.048s"
 
@@ -70,5 +71,5 @@ def test_one_missed_scrape_of_1100_is_a_warning_and_the_run_stays_green():
     assert "scrape failed at 40.25s" in scrapes.message and "Hint:" in scrapes.message
     assert scrapes.details["trouble"] == [trouble.to_json()]
     assert report.gate(strict=True)
-    assert report.summary == {"passed": 2, "failed": 1, "skipped": 0, "warnings": 1}
+    assert report.summary == {"passed": 3, "failed": 1, "skipped": 0, "warnings": 1}
     assert report.measurements["harness"]["synthetic_scrapes"]["failed"] == 1

@@ -222,3 +222,26 @@ def test_pinned_labels_are_asserted_on_every_alert_of_the_webhook_notifications(
     assert status == "failed" and "cluster=None" in message and "external_labels" in message
     status, message = judge([_addressed("slack", channel="#x")])
     assert status == "failed" and "only webhooks carry them" in message
+
+
+def test_an_observer_behind_the_deadline_leaves_fires_open_until_it_catches_up():
+    # deadline: 100 + 600/60 + 3 = 113; the last poll asked at 112 → not seen missing yet
+    state, exp = _state(), _state().scenario.exp_alerts[0]
+    assert judge_alert(state, exp, [], 120.0, False, seen_until=112.0) == {"fires": None}
+    assert judge_alert(state, exp, [], 120.0, False, seen_until=113.5)["fires"][0] == "failed"
+    # at the end of the pipeline the verdict is formed whatever the observer saw
+    assert judge_alert(state, exp, [], 120.0, True, seen_until=112.0)["fires"][0] == "failed"
+
+
+def test_an_observer_behind_the_window_does_not_pass_a_silence_yet():
+    state, exp = _state(), _state().scenario.exp_alerts[1]
+    assert judge_alert(state, exp, [], 1e6, False, seen_until=state.window_end - 1) == {"silent": None}
+    assert judge_alert(state, exp, [], 1e6, False, seen_until=state.window_end)["silent"][0] == "passed"
+
+
+def test_a_pending_alert_whose_for_restarted_says_when():
+    trace = _trace("NodeMemoryExhausted", pending=101.0)
+    trace.active_at = 105.0  # Prometheus' activeAt moved: the condition broke at some evaluation
+    verdict = judge_alert(_state(), _state().scenario.exp_alerts[0], [trace], 200.0, False)["fires"]
+    assert verdict[0] == "failed"
+    assert "pending at 60s (its `for` restarted at 300s)" in verdict[1]

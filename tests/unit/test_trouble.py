@@ -12,8 +12,11 @@ from validation.pipeline.trouble import (
     evaluation_trouble,
     gentler,
     merge,
+    observer_trouble,
+    overdue_trouble,
     scrape_trouble,
     sink_trouble,
+    slow_scrape_trouble,
     verdict_kind,
 )
 
@@ -196,3 +199,56 @@ def test_a_group_split_in_time_is_a_content_failure_trouble_may_explain() -> Non
     assert not _split_only(dropped, eth)
     assert verdict_kind("notifications/s/infra-slack/content", False, True) == {"explained_by": []}
     assert not _split_only({"slack": ["eth0 eth1"]}, eth)  # nothing lacking
+
+
+def test_a_scrape_slower_than_its_interval_is_trouble_while_it_took():
+    [trouble] = slow_scrape_trouble([(1.0, 0.02), (1.25, 0.4), (1.5, 0.03)], 0.25)
+    assert trouble.what == "synthetic-scrapes"
+    assert trouble.start == 1.25 and trouble.end == pytest.approx(1.65)
+    assert "took 0.40s" in trouble.detail
+
+
+def test_scrapes_within_their_interval_are_no_trouble():
+    assert slow_scrape_trouble([(float(i), 0.24) for i in range(20)], 0.25) == []
+
+
+def test_an_alert_pending_past_its_for_means_late_evaluations():
+    # activeAt 2.0, `for` 15 s: due at 17.0; still pending at 21.0 with a 1 s margin
+    [trouble] = overdue_trouble([("NodeDiskIOSaturated", 2.0, 15.0, 21.0)], margin=1.0)
+    assert trouble.what == "rule-evaluations"
+    assert (trouble.start, trouble.end) == (17.0, 21.0)
+    assert "NodeDiskIOSaturated still pending 4.00s after its `for` ran out" in trouble.detail
+
+
+def test_an_alert_whose_for_has_not_run_out_is_not_overdue():
+    # a `for` longer than the scenario allows keeps the alert pending: the config, not the harness
+    assert overdue_trouble([("SlowBurn", 2.0, 30.0, 21.0)], margin=1.0) == []
+    # firing within the margin after its `for` ran out is on time
+    assert overdue_trouble([("OnTime", 2.0, 15.0, 17.9)], margin=1.0) == []
+
+
+@given(
+    st.floats(min_value=0, max_value=100),
+    st.floats(min_value=0.1, max_value=100),
+    st.floats(min_value=0, max_value=200),
+    st.floats(min_value=0.05, max_value=5),
+)
+def test_overdue_exactly_when_pending_past_for_and_margin(active, hold, until, margin):
+    found = overdue_trouble([("A", active, hold, until)], margin)
+    assert bool(found) == (until > active + hold + margin)
+
+
+def test_polls_further_apart_than_two_intervals_leave_the_observer_behind():
+    polls = [0.25 * i for i in range(1, 9)] + [5.0, 5.25]
+    [trouble] = observer_trouble(polls, 0.25, 0.0, 5.4)
+    assert trouble.what == "alert-observer"
+    assert (trouble.start, trouble.end) == (2.0, 5.0)
+
+
+def test_an_observer_that_stopped_polling_before_the_end_is_behind_to_the_end():
+    [trouble] = observer_trouble([0.25, 0.5], 0.25, 0.0, 3.0)
+    assert (trouble.start, trouble.end) == (0.5, 3.0)
+
+
+def test_regular_polls_are_no_trouble():
+    assert observer_trouble([0.25 * i for i in range(1, 41)], 0.25, 0.0, 10.1) == []

@@ -64,9 +64,18 @@ def _labels_match(trace: AlertTrace, exp: ExpAlert) -> bool:
 
 
 def judge_alert(
-    state: ScenarioState, exp: ExpAlert, traces: list[AlertTrace], now: float, final: bool
+    state: ScenarioState,
+    exp: ExpAlert,
+    traces: list[AlertTrace],
+    now: float,
+    final: bool,
+    seen_until: float | None = None,
 ) -> dict[str, Verdict | None]:
+    """``seen_until``: what ``traces`` say holds at least until then (the observer's last poll;
+    default ``now``). A verdict that rests on an alert *not* being seen waits for a poll past its
+    deadline: an observer that fell behind has not seen the alert yet, it did not see it missing."""
     name = exp.alertname
+    seen = now if seen_until is None else seen_until
     own = state.traces(traces, name)
     if exp.absent:
         fired = [t for t in own if _labels_match(t, exp) and t.first_firing is not None]
@@ -80,7 +89,7 @@ def judge_alert(
                     "crosses it",
                 )
             }
-        if now >= state.window_end or final:
+        if (now >= state.window_end and seen >= state.window_end) or final:
             return {"silent": ("passed", "")}
         return {"silent": None}
     deadline = state.alert_deadline(exp)
@@ -88,7 +97,7 @@ def judge_alert(
     firing = [t for t in matching if t.first_firing is not None and t.first_firing <= deadline]
     out: dict[str, Verdict | None] = {}
     if not firing:
-        if now < deadline and not final:
+        if (now < deadline or seen < deadline) and not final:
             return {"fires": None}
         got = (
             "; ".join(_describe(t, state) for t in own) or "no alert of that name for this scenario's series"
@@ -367,7 +376,12 @@ def _describe(trace: AlertTrace, state: ScenarioState) -> str:
     when = "firing" if trace.first_firing is not None else "pending"
     at = trace.first_firing if trace.first_firing is not None else trace.first_pending
     offset = ((at or state.start) - state.start) * state.timing.scale
-    return f"{trace.name}{_fmt(trace.labels)} {when} at {offset:.0f}s"
+    said = f"{trace.name}{_fmt(trace.labels)} {when} at {offset:.0f}s"
+    first, latest = trace.first_pending, trace.active_at
+    if trace.first_firing is None and first is not None and latest is not None and latest > first:
+        # Prometheus' activeAt moved: the condition broke and its `for` started again
+        said += f" (its `for` restarted at {(latest - state.start) * state.timing.scale:.0f}s)"
+    return said
 
 
 def _fmt(labels: dict[str, str]) -> str:

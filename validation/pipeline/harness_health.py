@@ -24,6 +24,7 @@ from validation.pipeline.trouble import (
     merge,
     scrape_trouble,
     sink_trouble,
+    slow_scrape_trouble,
 )
 
 SYNTHETIC_JOB = "stackcheck-synthetic"
@@ -70,6 +71,11 @@ def notification_figures(metrics: dict[str, list[tuple[str, float]]]) -> tuple[f
 class HarnessHealth:
     troubles: list[Trouble] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, troubles: list[Trouble]) -> None:
+        """Trouble found outside the monitor (the alert observer, overdue alerts)."""
+        self.troubles = merge(self.troubles + troubles, gap=1.0)
+        self.figures["trouble"] = [t.to_json() for t in self.troubles]
 
 
 class HarnessMonitor:
@@ -122,12 +128,14 @@ class HarnessMonitor:
     def health(self, seconds: float) -> HarnessHealth:
         """Everything seen over the pipeline's ``seconds``, as trouble windows and figures."""
         try:
-            scrapes, interval, slowest = synthetic_scrapes(self.prometheus, self.origin_wall, seconds)
+            scrapes, interval, durations = synthetic_scrapes(self.prometheus, self.origin_wall, seconds)
         except ApiError:  # the verdicts stand without the scrape figures; the count says so
             self.errors += 1
-            scrapes, interval, slowest = [], 0.0, 0.0
+            scrapes, interval, durations = [], 0.0, []
+        slowest = max((took for _, took in durations), default=0.0)
         troubles = merge(
             scrape_trouble(scrapes, interval)
+            + slow_scrape_trouble(durations, interval)
             + evaluation_trouble(self.evaluations)
             + sink_trouble(self.notifications),
             gap=1.0,
@@ -138,6 +146,7 @@ class HarnessMonitor:
             "synthetic_scrapes": {
                 "total": len(scrapes),
                 "failed": sum(1 for _, up in scrapes if up < 1),
+                "slower_than_interval": sum(1 for _, took in durations if interval and took > interval),
                 "interval_s": round(interval, 3),
                 "slowest_s": round(slowest, 3),
             },
@@ -155,30 +164,30 @@ class HarnessMonitor:
 
 def synthetic_scrapes(
     prom: PrometheusClient, origin_wall: float, seconds: float
-) -> tuple[list[tuple[float, float]], float, float]:
+) -> tuple[list[tuple[float, float]], float, list[tuple[float, float]]]:
     """The synthetic target's ``up`` samples since the pipeline started, as (seconds since start,
-    value); its scrape interval; the slowest scrape in seconds."""
+    value); its scrape interval; each scrape's duration as (seconds since start, seconds)."""
     window = f"{max(1, round(seconds + 2))}s"
     selector = f'{{job="{SYNTHETIC_JOB}"}}'
     interval = next((t.scrape_interval for t in prom.targets() if t.job == SYNTHETIC_JOB), 0.0)
-    data = prom.query_data(f"up{selector}[{window}]")
-    samples = sorted(
-        (float(ts) - origin_wall, float(value))
-        for series in data["result"]
-        for ts, value in series.get("values", [])
-        if float(ts) >= origin_wall - interval
-    )
-    slowest = max(
-        (s.value for s in prom.query(f"max_over_time(scrape_duration_seconds{selector}[{window}])")),
-        default=0.0,
-    )
-    return samples, interval, slowest
+
+    def since_start(metric: str) -> list[tuple[float, float]]:
+        data = prom.query_data(f"{metric}{selector}[{window}]")
+        return sorted(
+            (float(ts) - origin_wall, float(value))
+            for series in data["result"]
+            for ts, value in series.get("values", [])
+            if float(ts) >= origin_wall - interval
+        )
+
+    return since_start("up"), interval, since_start("scrape_duration_seconds")
 
 
 CHECKS = {
     "synthetic-scrapes": "scrapes of the harness's synthetic target",
     "rule-evaluations": "Prometheus' rule evaluations",
     "sinks": "deliveries to the harness's sinks",
+    "alert-observer": "the harness's reading of Prometheus' alerts",
 }
 
 

@@ -20,7 +20,7 @@ from validation.pipeline.inject import Poster, Pusher, serve_scenario
 from validation.pipeline.latency import Latency, alert_latencies, external_labels, mark_trouble, summarize
 from validation.pipeline.observer import AlertObserver, AlertTrace
 from validation.pipeline.timing import Timing
-from validation.pipeline.trouble import verdict_kind
+from validation.pipeline.trouble import Trouble, observer_trouble, overdue_trouble, verdict_kind
 from validation.routing.config import AlertmanagerConfig
 from validation.runner.progress import NULL_PROGRESS, Progress
 from validation.scenarios.model import Scenario
@@ -138,6 +138,7 @@ def run_pipeline(
     _record(outcome, observer, stack, report, routing)
     before = len(report.checks)
     health = monitor.health(clock() - start)
+    health.add(_observer_trouble(observer, start, clock() - start, timing, rule_for))
     record_health(health, report)
     latencies = mark_trouble(outcome.alert_latencies, health.troubles, start)
     outcome.latencies = {lat.key: lat.to_json() for lat in latencies}
@@ -152,6 +153,27 @@ def run_pipeline(
     report.measurements["scenario_seconds"] = {k: round(v, 2) for k, v in outcome.closed.items()}
     progress.group_finished(progress_group)
     return outcome
+
+
+def _observer_trouble(
+    observer: AlertObserver,
+    start: float,
+    seconds: float,
+    timing: Timing,
+    rule_for: dict[str, float],
+) -> list[Trouble]:
+    """What the alert observer itself shows: stretches it did not poll, and alerts Prometheus
+    left pending after their ``for`` ran out (seconds since start)."""
+    pending = []
+    for trace in observer.snapshot():
+        hold = rule_for.get(trace.name)
+        if trace.active_at is None or not hold:
+            continue
+        until = trace.first_firing if trace.first_firing is not None else trace.last_seen
+        pending.append((trace.name, trace.active_at - start, timing.real(hold), until - start))
+    margin = 2 * timing.real(timing.evaluation_interval) + observer.interval
+    polls = [at - start for at in observer.poll_times()]
+    return overdue_trouble(pending, margin) + observer_trouble(polls, observer.interval, 0.0, seconds)
 
 
 def _add_windows(
@@ -238,6 +260,7 @@ def _judge(
     progress: Progress = NULL_PROGRESS,
     progress_group: str = "alerts",
 ) -> int:
+    seen_until = observer.seen_until  # before the snapshot: the snapshot is at least this fresh
     traces = observer.snapshot()
     inbox = stack.inbox.all()
     open_ = 0
@@ -245,7 +268,7 @@ def _judge(
         name = state.scenario.name
         open_before = open_
         for exp in state.scenario.exp_alerts:
-            for what, verdict in judge_alert(state, exp, traces, now, final).items():
+            for what, verdict in judge_alert(state, exp, traces, now, final, seen_until).items():
                 open_ += _keep(outcome, f"alerts/{name}/{exp.alertname}/{what}", verdict)
         deadline = (
             max(

@@ -2,10 +2,13 @@
 
 Pure functions over statistics the run collects (``pipeline/harness_health.py``): the
 synthetic target's scrapes, Prometheus' rule-group evaluations, Alertmanager's notification
-latency towards the harness's sinks. Each finds *windows* (seconds since the pipeline started)
-in which the harness could not keep the compressed clock: a failed scrape of the synthetic
-target (its series go stale and an alert's ``for`` restarts), a scrape or an evaluation
-late by more than an interval, a sink answering slowly.
+latency towards the harness's sinks, the harness's own polling of Prometheus' alerts. Each
+finds *windows* (seconds since the pipeline started) in which the harness could not keep the
+compressed clock: a failed scrape of the synthetic target (its series go stale and an alert's
+``for`` restarts), a scrape slower than its interval (the target rendered the sample of a later
+moment than Prometheus stamps it with), a scrape or an evaluation late by more than an interval,
+an alert left pending after its ``for`` ran out (its evaluations fell behind), a sink answering
+slowly, the observer not polling (what it saw is out of date).
 
 ``decide`` then says, for the failed verdicts, which ones fell in such a window: those are
 re-run at a gentler scale; the others are the config's own failures. A config defect does
@@ -28,7 +31,7 @@ SLOW_SINK_S = 1.0
 
 @dataclass(frozen=True)
 class Trouble:
-    what: str  # synthetic-scrapes | rule-evaluations | sinks
+    what: str  # synthetic-scrapes | rule-evaluations | sinks | alert-observer
     start: float  # seconds since the pipeline started
     end: float
     detail: str
@@ -69,6 +72,63 @@ def scrape_trouble(samples: Sequence[tuple[float, float]], interval: float) -> l
                 )
             )
         previous = at
+    return found
+
+
+def slow_scrape_trouble(durations: Sequence[tuple[float, float]], interval: float) -> list[Trouble]:
+    """``durations``: the synthetic target's ``scrape_duration_seconds`` as (seconds since start,
+    seconds). The target renders the sample of the moment it answers, Prometheus stamps it with
+    the moment it asked: a scrape slower than the interval stored a later sample than its
+    timestamp says, which distorts every ``rate`` over it."""
+    return [
+        Trouble(
+            "synthetic-scrapes",
+            at,
+            at + took,
+            f"a scrape took {took:.2f}s (interval {interval:.2f}s) at {at:.2f}s",
+        )
+        for at, took in durations
+        if interval > 0 and took > interval
+    ]
+
+
+def overdue_trouble(pending: Iterable[tuple[str, float, float, float]], margin: float) -> list[Trouble]:
+    """``pending``: (alert, its activeAt, its ``for``, until when it was seen still pending), in
+    seconds since start (the ``for`` in wall seconds). Prometheus fires a pending alert at the
+    first evaluation after its ``for`` ran out, if its condition still holds (the same activeAt
+    says it did): pending longer than that plus ``margin`` (two evaluation intervals and the
+    observer's own polling interval) means its rule group was evaluated late. A ``for`` longer than the scenario allows is never overdue: the alert
+    is pending because the config says so."""
+    found = []
+    for alert, active_at, hold, until in pending:
+        due = active_at + hold
+        if until > due + margin:
+            found.append(
+                Trouble(
+                    "rule-evaluations",
+                    due,
+                    until,
+                    f"{alert} still pending {until - due:.2f}s after its `for` ran out at {due:.2f}s",
+                )
+            )
+    return found
+
+
+def observer_trouble(polls: Sequence[float], interval: float, start: float, end: float) -> list[Trouble]:
+    """``polls``: when the harness read Prometheus' alerts successfully, seconds since start.
+    A gap over ``LATE_FACTOR`` intervals (at either end too) is a stretch in which an alert could
+    have fired, or fired and resolved, unseen."""
+    found = []
+    for before, at in pairwise([start, *polls, end]):
+        if at - before > LATE_FACTOR * interval:
+            found.append(
+                Trouble(
+                    "alert-observer",
+                    before,
+                    at,
+                    f"Prometheus' alerts not read for {at - before:.2f}s (interval {interval:.2f}s) at {before:.2f}s",
+                )
+            )
     return found
 
 
