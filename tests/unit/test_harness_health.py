@@ -30,6 +30,10 @@ alertmanager_notification_latency_seconds_sum{integration="email"} 1.5
 alertmanager_notification_latency_seconds_count{integration="email"} 3
 alertmanager_notification_latency_seconds_sum{integration="webhook"} 0.5
 alertmanager_notification_latency_seconds_count{integration="webhook"} 7
+alertmanager_notification_latency_seconds_bucket{integration="email",le="1"} 2
+alertmanager_notification_latency_seconds_bucket{integration="email",le="5"} 3
+alertmanager_notification_latency_seconds_bucket{integration="webhook",le="1"} 7
+alertmanager_notification_latency_seconds_bucket{integration="webhook",le="5"} 7
 """
 
 
@@ -38,12 +42,12 @@ def test_evaluation_figures_sum_missed_and_take_the_worst_duration_to_interval()
 
 
 def test_notification_figures_sum_every_integration():
-    assert notification_figures(parse_metrics(ALERTMANAGER)) == (2.0, 10.0)
+    assert notification_figures(parse_metrics(ALERTMANAGER)) == (2.0, 10.0, 1.0)
 
 
 def test_missing_metrics_read_as_zero():
     assert evaluation_figures({}) == (0.0, 0.0)
-    assert notification_figures(parse_metrics("# nothing\n")) == (0.0, 0.0)
+    assert notification_figures(parse_metrics("# nothing\n")) == (0.0, 0.0, 0.0)
 
 
 def _figures(failed=0):

@@ -78,7 +78,7 @@ def test_evaluations_on_time_are_no_trouble():
 
 
 def test_slow_notifications_are_sink_trouble_fast_ones_are_not():
-    samples = [(0.0, 0.0, 0), (1.0, 0.05, 5), (2.0, 3.05, 7), (3.0, 3.05, 7)]
+    samples = [(0.0, 0.0, 0, 0), (1.0, 0.05, 5, 0), (2.0, 3.05, 7, 0), (3.0, 3.05, 7, 0)]
     [trouble] = sink_trouble(samples, slow=1.0)
     assert (trouble.what, trouble.start, trouble.end) == ("sinks", 1.0, 2.0)
     assert "2 notification(s) took 1.50s" in trouble.detail
@@ -239,10 +239,10 @@ def test_overdue_exactly_when_pending_past_for_and_margin(active, hold, until, m
 
 
 def test_polls_further_apart_than_two_intervals_leave_the_observer_behind():
-    polls = [0.25 * i for i in range(1, 9)] + [5.0, 5.25]
+    polls = [0.25 * i for i in range(1, 9)] + [2.75, 5.0, 5.25]  # 0.75 s apart is no trouble
     [trouble] = observer_trouble(polls, 0.25, 0.0, 5.4)
     assert trouble.what == "alert-observer"
-    assert (trouble.start, trouble.end) == (2.0, 5.0)
+    assert (trouble.start, trouble.end) == (2.75, 5.0)
 
 
 def test_an_observer_that_stopped_polling_before_the_end_is_behind_to_the_end():
@@ -252,3 +252,11 @@ def test_an_observer_that_stopped_polling_before_the_end_is_behind_to_the_end():
 
 def test_regular_polls_are_no_trouble():
     assert observer_trouble([0.25 * i for i in range(1, 41)], 0.25, 0.0, 10.1) == []
+
+
+def test_one_notification_over_a_second_is_sink_trouble_though_the_average_is_fast():
+    # one email took 1.4 s while 19 webhooks took 10 ms: the average (0.08 s) hides it
+    samples = [(0.0, 0.0, 0, 0), (1.0, 1.59, 20, 1), (2.0, 1.59, 20, 1)]
+    [trouble] = sink_trouble(samples)
+    assert (trouble.start, trouble.end) == (0.0, 1.0)
+    assert trouble.detail == "20 notification(s) took 0.08s on average, 1 of them over 1s"

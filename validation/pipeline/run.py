@@ -204,6 +204,8 @@ def _add_windows(
             if (f"{e.receiver}:{e.alertname}" if e.alertname else e.receiver) == target
         ]
         received: dict[str, list[str]] = {}  # integration → what each of its notifications said
+        arrived: set[str] = set()  # integrations that delivered by the pinned expectation's deadline
+        due = min((state.notification_deadline(e) for e in pinned), default=until)
         for n in inbox:
             if (
                 n.receiver == receiver
@@ -212,7 +214,8 @@ def _add_windows(
                 and state.scope.owns_notification(n)
             ):
                 received.setdefault(n.kind, []).append(n.content)
-        arrived = set(received)
+                if n.received_at <= due:
+                    arrived.add(n.kind)
         check.details.update(
             scenario=state.scenario.name,
             window_s=[round(state.start - start, 3), round(until - start, 3)],
@@ -270,16 +273,8 @@ def _judge(
         for exp in state.scenario.exp_alerts:
             for what, verdict in judge_alert(state, exp, traces, now, final, seen_until).items():
                 open_ += _keep(outcome, f"alerts/{name}/{exp.alertname}/{what}", verdict)
-        deadline = (
-            max(
-                (state.alert_deadline(a) for a in state.scenario.exp_alerts if not a.absent),
-                default=state.data_end,
-            )
-            + state.timing.real(state.timing.group_wait)
-            + state.timing.slack
-        )
         for note in state.scenario.exp_notifications:
-            for what, verdict in judge_notification(state, note, inbox, now, final, deadline).items():
+            for what, verdict in judge_notification(state, note, inbox, now, final).items():
                 target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
                 open_ += _keep(outcome, f"notifications/{name}/{target}/{what}", verdict)
         if open_ == open_before and name not in outcome.closed:

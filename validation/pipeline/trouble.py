@@ -27,6 +27,8 @@ from typing import Any
 LATE_FACTOR = 2.0
 # a sink (or the harness thread serving it) answering slower than this delays deliveries
 SLOW_SINK_S = 1.0
+# the observer not polling for this long shifts what it sees by a third of the deadlines' slack
+OBSERVER_GAP_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -116,11 +118,12 @@ def overdue_trouble(pending: Iterable[tuple[str, float, float, float]], margin: 
 
 def observer_trouble(polls: Sequence[float], interval: float, start: float, end: float) -> list[Trouble]:
     """``polls``: when the harness read Prometheus' alerts successfully, seconds since start.
-    A gap over ``LATE_FACTOR`` intervals (at either end too) is a stretch in which an alert could
-    have fired, or fired and resolved, unseen."""
+    A gap over ``LATE_FACTOR`` intervals and ``OBSERVER_GAP_S`` (at either end too) is a stretch
+    in which an alert could have fired, or fired and resolved, unseen — or is seen firing later
+    than it did."""
     found = []
     for before, at in pairwise([start, *polls, end]):
-        if at - before > LATE_FACTOR * interval:
+        if at - before > max(LATE_FACTOR * interval, OBSERVER_GAP_S):
             found.append(
                 Trouble(
                     "alert-observer",
@@ -160,22 +163,24 @@ def evaluation_trouble(samples: Sequence[tuple[float, float, float]]) -> list[Tr
     return found
 
 
-def sink_trouble(samples: Sequence[tuple[float, float, float]], slow: float = SLOW_SINK_S) -> list[Trouble]:
-    """``samples``: (seconds since start, notification latency sum, count) from Alertmanager,
-    sampled by the harness. Notifications that took ``slow`` seconds or more on average between
-    two samples were held up by a sink (or the harness thread serving it)."""
+def sink_trouble(
+    samples: Sequence[tuple[float, float, float, float]], slow: float = SLOW_SINK_S
+) -> list[Trouble]:
+    """``samples``: (seconds since start, notification latency sum, count, count over a second)
+    from Alertmanager, sampled by the harness. A notification that took a second or more, or
+    notifications that took ``slow`` seconds on average between two samples, were held up by a
+    sink (or the harness thread serving it)."""
     found: list[Trouble] = []
-    for (before, total_before, count_before), (at, total, count) in pairwise(samples):
+    for (before, total_before, count_before, slow_before), (at, total, count, slower) in pairwise(samples):
         sent = count - count_before
-        if sent > 0 and (total - total_before) / sent >= slow:
-            found.append(
-                Trouble(
-                    "sinks",
-                    before,
-                    at,
-                    f"{sent:g} notification(s) took {(total - total_before) / sent:.2f}s on average",
-                )
-            )
+        if sent <= 0:
+            continue
+        average = (total - total_before) / sent
+        if average >= slow or slower > slow_before:
+            detail = f"{sent:g} notification(s) took {average:.2f}s on average"
+            if slower > slow_before:
+                detail += f", {slower - slow_before:g} of them over 1s"
+            found.append(Trouble("sinks", before, at, detail))
     return found
 
 
