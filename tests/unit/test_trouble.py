@@ -144,7 +144,8 @@ def test_missing_content_is_never_explained_by_trouble():
 
 
 def test_an_alert_delivered_elsewhere_is_missing_at_its_receiver_only_through_a_slow_sink():
-    kind = verdict_kind("notifications/a/oncall/delivered", delivered_elsewhere=True, alert_seen=True)
+    kind = verdict_kind("notifications/a/oncall/delivered", delivered_elsewhere=True, alert_seen=True,
+                        arrived_late=True)
     assert kind == {"explained_by": ["sinks"]}
     verdict = FailedVerdict("notifications/a/oncall/delivered", "a", 0, 10, frozenset(kind["explained_by"]))
     assert decide([verdict], [Trouble("rule-evaluations", 2, 3, "missed")]).trusted
@@ -158,6 +159,14 @@ def test_an_alert_never_seen_at_all_is_suspect_only_when_trouble_covers_half_its
     assert decide(
         [verdict], [Trouble("rule-evaluations", 1, 4, "a"), Trouble("synthetic-scrapes", 3, 7, "b")]
     ).rerun == {"a"}
+
+
+def test_an_alert_delivered_elsewhere_and_never_at_its_receiver_is_the_routing():
+    # a route matcher typo: the alert went to the default receiver and never to oncall
+    kind = verdict_kind("notifications/a/oncall/delivered", delivered_elsewhere=True, alert_seen=True)
+    assert kind == {"explained_by": []}
+    verdict = FailedVerdict("notifications/a/oncall/delivered", "a", 0, 10, frozenset(kind["explained_by"]))
+    assert decide([verdict], [Trouble("sinks", 2, 3, "slow")]).genuine == ["notifications/a/oncall/delivered"]
 
 
 def test_timing_verdicts_can_be_explained_by_any_trouble():
@@ -175,7 +184,8 @@ def test_covered_share_of_a_window(windows, share):
 
 
 def test_a_recipients_verdict_whose_pinned_integration_got_nothing_is_a_late_delivery():
-    silent = verdict_kind("notifications/a/oncall:X/recipients", False, True, pinned_integration_silent=True)
+    silent = verdict_kind("notifications/a/oncall:X/recipients", False, True, pinned_integration_silent=True,
+                          arrived_late=True)
     assert silent == {"explained_by": ["sinks"]}
     verdict = FailedVerdict(
         "notifications/a/oncall:X/recipients", "a", 0, 10, frozenset(silent["explained_by"])
@@ -184,6 +194,9 @@ def test_a_recipients_verdict_whose_pinned_integration_got_nothing_is_a_late_del
     assert decide([verdict], [Trouble("synthetic-scrapes", 2, 3, "late")]).trusted
     wrong_address = verdict_kind("notifications/a/oncall:X/recipients", False, True)
     assert wrong_address == {"explained_by": []}
+    # refused at RCPT by the sinks, the email never arrives, not even late: the address is wrong
+    refused = verdict_kind("notifications/a/oncall:X/recipients", False, True, pinned_integration_silent=True)
+    assert refused == {"explained_by": []}
 
 
 def test_a_group_split_in_time_is_a_content_failure_trouble_may_explain() -> None:

@@ -230,23 +230,28 @@ def verdict_kind(
     alert_seen: bool,
     pinned_integration_silent: bool = False,
     group_split: bool = False,
+    arrived_late: bool = False,
 ) -> dict[str, Any]:
     """What may explain a failed verdict (``FailedVerdict`` fields), from what it checked.
-    ``pinned_integration_silent``: a recipients verdict whose pinned email or Slack integration
-    received nothing at all — a delivery not made (yet), which only a slow sink explains, not
-    a wrong address. ``group_split``: a content verdict whose missing text did arrive at that
-    receiver, in another notification — alerts meant to fire together were split across
-    notifications, which late scrapes or evaluations explain (a template that drops the text
-    never delivers it at all)."""
+
+    A slow sink explains a delivery that did not arrive in time only if it did arrive, late:
+    ``arrived_late`` — the alert reached the expected receiver (through every pinned
+    integration) after the verdict was formed. A notification that never arrives at all went
+    elsewhere, or to an address the sinks refuse: the config. ``pinned_integration_silent``: a
+    recipients verdict whose pinned email or Slack integration had delivered nothing by its
+    deadline. ``group_split``: a content verdict whose missing text did arrive at that receiver,
+    in another notification — alerts meant to fire together were split across notifications,
+    which late scrapes or evaluations explain (a template that drops the text never delivers it
+    at all)."""
     what = check_id.rsplit("/", 1)[-1]
     if what == "recipients" and pinned_integration_silent:
-        return {"explained_by": ["sinks"]}
+        return {"explained_by": ["sinks"] if arrived_late else []}
     if what == "content" and group_split:
         return {}
     if what in ("content", "annotations", "recipients", "labels"):
         return {"explained_by": []}
     if what == "delivered" and delivered_elsewhere:
-        return {"explained_by": ["sinks"]}
+        return {"explained_by": ["sinks"] if arrived_late else []}
     if what == "fires" and not alert_seen:
         return {"trouble_coverage": 0.5}
     return {}
