@@ -16,7 +16,7 @@ from validation.core.results import CheckResult, Kind, Report
 from validation.pipeline.coverage import FiredAlert, ScenarioObservation
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
 from validation.pipeline.harness_health import HarnessMonitor, record_health
-from validation.pipeline.inject import Poster, Pusher, serve_scenario
+from validation.pipeline.inject import Poster, Pusher, aligned_start, serve_scenario
 from validation.pipeline.latency import Latency, alert_latencies, external_labels, mark_trouble, summarize
 from validation.pipeline.observer import AlertObserver, AlertTrace
 from validation.pipeline.timing import Timing
@@ -76,7 +76,11 @@ def run_pipeline(
             place=stack.synthetic.url,
             hint="see the Prometheus log in the run directory (--keep)",
         )
-    start = clock() + 0.05
+    # scrapes at their slots, half a sample step from every boundary (synthetic/exposition.py)
+    scrape_every = timing.real(timing.scrape_interval)
+    stack.synthetic.follow_scrapes(scrape_every)
+    step = min([scrape_every] + [timing.real(s.interval) for s in scenarios])
+    start = aligned_start(clock() + 0.05, stack.synthetic.scrape_phase(scrape_every), step)
     origin_wall = time.time() + (start - clock())
     states = [ScenarioState(s.isolate(i), start, timing, rule_for) for i, s in enumerate(scenarios)]
     pusher = Pusher(stack.pushgateway(), clock) if any(s.push_series for s in scenarios) else None

@@ -25,6 +25,8 @@ from typing import Any
 
 # a gap this many intervals long between two scrapes (or evaluations) means one was late
 LATE_FACTOR = 2.0
+# the target renders a scrape at its slot unless the request came this late (synthetic/exposition.py)
+SLOW_SCRAPE = 0.9
 # a sink (or the harness thread serving it) answering slower than this delays deliveries
 SLOW_SINK_S = 1.0
 # the observer not polling for this long shifts what it sees by a third of the deadlines' slack
@@ -79,9 +81,9 @@ def scrape_trouble(samples: Sequence[tuple[float, float]], interval: float) -> l
 
 def slow_scrape_trouble(durations: Sequence[tuple[float, float]], interval: float) -> list[Trouble]:
     """``durations``: the synthetic target's ``scrape_duration_seconds`` as (seconds since start,
-    seconds). The target renders the sample of the moment it answers, Prometheus stamps it with
-    the moment it asked: a scrape slower than the interval stored a later sample than its
-    timestamp says, which distorts every ``rate`` over it."""
+    seconds). The target renders a scrape at the slot Prometheus stamps it with, unless the
+    request came more than ``SLOW_SCRAPE`` of an interval late: such a scrape may have stored
+    a later sample than its timestamp says, which bends every ``rate`` over it."""
     return [
         Trouble(
             "synthetic-scrapes",
@@ -90,7 +92,7 @@ def slow_scrape_trouble(durations: Sequence[tuple[float, float]], interval: floa
             f"a scrape took {took:.2f}s (interval {interval:.2f}s) at {at:.2f}s",
         )
         for at, took in durations
-        if interval > 0 and took > interval
+        if interval > 0 and took > SLOW_SCRAPE * interval
     ]
 
 

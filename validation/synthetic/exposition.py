@@ -13,6 +13,14 @@ seconds, from the injected clock). At time t the target serves the sample at ind
 
 One target listens on one (host, port); targets that are pods at their own addresses get a
 ``SyntheticTarget`` each. Only loopback addresses are accepted.
+
+Scrape slots: Prometheus stamps a sample with the moment its scrape was *scheduled*, on a
+fixed grid (one offset per target, then every interval), while the request reaches the target
+a little later — later still on a busy machine. Once ``follow_scrapes(interval)`` is called the
+target renders each scrape at its slot on that grid (estimated from the least-delayed recent
+arrivals) instead of at its arrival, so a late request serves the sample its timestamp says;
+``scrape_phase`` lets the pipeline start its timelines half a step away from the slots, so no
+scrape sits on a step boundary where jitter would pick one sample or the next.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import ipaddress
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -98,6 +107,8 @@ class SyntheticTarget:
         self._timelines: dict[tuple[str, tuple[tuple[str, str], ...]], Timeline] = {}
         self._types: dict[str, str] = {}
         self._scrapes = 0
+        self._arrivals: deque[float] = deque(maxlen=64)  # when recent scrape requests arrived
+        self._scrape_interval = 0.0  # > 0: render each scrape at its slot (follow_scrapes)
         self._http: BackgroundHttpServer | None = None
 
     # registry -------------------------------------------------------------------------------
@@ -162,6 +173,38 @@ class SyntheticTarget:
     def timelines(self) -> list[Timeline]:
         with self._lock:
             return list(self._timelines.values())
+
+    # scrape slots ----------------------------------------------------------------------------
+
+    def scrape_phase(self, interval: float) -> float | None:
+        """A moment on the target's clock when a scrape was scheduled (modulo ``interval``): the
+        recent arrival the others follow most closely (the least sum of ``(a - c) mod interval``)
+        — the least-delayed one of the usual cluster, as delays only ever add; a late outlier
+        would have the others wrap almost a whole interval behind it. None before any scrape."""
+        with self._lock:
+            arrivals = list(self._arrivals)
+        if not arrivals or interval <= 0:
+            return None
+        return min(arrivals, key=lambda c: sum((a - c) % interval for a in arrivals))
+
+    def follow_scrapes(self, interval: float) -> None:
+        """Render every later scrape at its scheduled slot on a grid ``interval`` apart."""
+        with self._lock:
+            self._scrape_interval = interval
+
+    def slot_of(self, arrival: float) -> float:
+        """The scheduled slot a request arriving at ``arrival`` belongs to (itself when not
+        following scrapes). A request a tenth of an interval early still counts as its slot:
+        the phase is an estimate."""
+        interval = self._scrape_interval
+        phase = self.scrape_phase(interval) if interval > 0 else None
+        if phase is None:
+            return arrival
+        return phase + math.floor((arrival - phase) / interval + 0.1) * interval
+
+    def _arrived(self, at: float) -> None:
+        with self._lock:
+            self._arrivals.append(at)
 
     def render(self, now: float | None = None) -> str:
         """The exposition body a scrape at ``now`` (default: the clock) receives."""
@@ -245,7 +288,9 @@ def _handler_for(target: SyntheticTarget) -> type[BaseHTTPRequestHandler]:
             if path != "/metrics":
                 self._reply(404, "text/plain; charset=utf-8", b"not found: scrape /metrics\n")
                 return
-            body = target.render().encode("utf-8")
+            arrival = target._clock()
+            target._arrived(arrival)
+            body = target.render(target.slot_of(arrival)).encode("utf-8")
             self._reply(200, CONTENT_TYPE, body)
             target._served_scrape()
 
