@@ -39,6 +39,7 @@ from validation.checks.security.mutating import MutatingRefusedCheck
 from validation.checks.security.tls_config import TlsConfigCheck
 from validation.checks.security.tls_live import TlsLiveCheck
 from validation.checks.static.alertmanager_config import AlertmanagerConfigCheck
+from validation.checks.static.exporters import ExporterGapsCheck
 from validation.checks.static.prometheus_config import PrometheusConfigCheck
 from validation.checks.static.routes import RoutesCheck
 from validation.checks.static.rule_tests import RuleTestsCheck
@@ -79,6 +80,7 @@ GROUPS: dict[str, tuple[CheckType, ...]] = {
         TemplatesCheck,
         RoutesCheck,
         ScenariosCheck,
+        ExporterGapsCheck,
         VersionsCheck,
         UntestedRulesCheck,
         *DASHBOARD_FILES,
