@@ -26,6 +26,7 @@ from validation.checks.dashboards.thresholds import DashboardThresholdsCheck
 from validation.checks.dashboards.units import DashboardUnitsCheck
 from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.checks.health.endpoints import HealthCheck
+from validation.checks.scrape.exporter_series import ExporterSeriesCheck
 from validation.checks.scrape.node_families import NodeFamiliesCheck
 from validation.checks.scrape.targets import ScrapeTargetsCheck
 from validation.checks.security.admin_endpoints import AdminEndpointsCheck
@@ -94,7 +95,7 @@ GROUPS: dict[str, tuple[CheckType, ...]] = {
         HeadersCheck,
         GrafanaUsersCheck,
     ),
-    "scrape": (ScrapeTargetsCheck, NodeFamiliesCheck),
+    "scrape": (ScrapeTargetsCheck, NodeFamiliesCheck, ExporterSeriesCheck),
     "alerts": (AlertPipelineCheck,),
     "notifications": (AlertPipelineCheck,),
     "dashboards": (
