@@ -11,12 +11,23 @@ exporter exports) and the rules' selectors, never from the scrape config under t
 
 from __future__ import annotations
 
+import functools
+
 from validation.checks.base import Check, CheckContext
+from validation.clients.prometheus import PrometheusClient
 from validation.core.results import Report
 from validation.core.wait import WaitTimeout, wait_until
 from validation.fixtures.exporters import FILE_NAME, load_exporters
 from validation.stack.exporter_gaps import local_jobs, rule_and_panel_reads
 from validation.stack.exporters import exporter_places
+
+
+def _complete(
+    prom: PrometheusClient, query: str, want: set[tuple[str, str]], seen: set[tuple[str, str]]
+) -> bool:
+    """Add what ``query`` finds (family, instance) to ``seen``; whether it holds all of ``want``."""
+    seen |= {(s.labels.get("__name__", ""), s.labels.get("instance", "")) for s in prom.query(query)}
+    return want <= seen
 
 
 class ExporterSeriesCheck(Check):
@@ -53,17 +64,15 @@ class ExporterSeriesCheck(Check):
             query = f'count by (__name__, instance) ({{__name__=~"{"|".join(families)}", job="{job}"}})'
             seen: set[tuple[str, str]] = set()
 
-            def complete(query: str = query, seen: set[tuple[str, str]] = seen) -> bool:
-                seen |= {
-                    (s.labels.get("__name__", ""), s.labels.get("instance", "")) for s in prom.query(query)
-                }
-                return want <= seen
-
             interval = (
                 max((j.interval for j in jobs if j.name == job), default=60.0) / stack.options.time_scale
             )
             try:
-                wait_until(complete, timeout=max(10.0, 3 * interval), what=f"the series of job {job!r}")
+                wait_until(
+                    functools.partial(_complete, prom, query, want, seen),
+                    timeout=max(10.0, 3 * interval),
+                    what=f"the series of job {job!r}",
+                )
             except WaitTimeout:
                 missing = sorted(want - seen)
                 timing.failed(
