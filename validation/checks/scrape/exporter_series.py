@@ -70,7 +70,7 @@ class ExporterSeriesCheck(Check):
             try:
                 wait_until(
                     functools.partial(_complete, prom, query, want, seen),
-                    timeout=max(10.0, 3 * interval),
+                    timeout=max(5.0, 3 * interval),
                     what=f"the series of job {job!r}",
                 )
             except WaitTimeout:

@@ -1,0 +1,208 @@
+"""fixtures/exporters.yaml: the strict loader, the stand-ins' places, and the message naming a job
+whose targets nothing in a run serves (tests/e2e/test_exporters.py runs them on a real stack)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.layouts import EXPORTER_FIXTURE, EXPORTER_JOB, EXPORTER_TARGETS, add_exporter_job, build_rearranged
+from validation.core.errors import HarnessError
+from validation.core.project import Project
+from validation.fixtures.exporters import example_snippet, load_exporters, parse_exporter_values
+from validation.render.addresses import AddressMap
+from validation.stack.exporter_gaps import Reads, find_gaps, gap_message, project_gaps, without_variables
+from validation.stack.exporters import exporter_places, start_exporters
+from validation.synthetic.exposition import Timeline
+from validation.synthetic.notation import STALE
+
+pytestmark = pytest.mark.unit
+
+JOBS = ["prometheus", "node", "dcgm", "cadvisor"]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "exporters.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_contract_example_loads(tmp_path):
+    path = write(
+        tmp_path,
+        "jobs:\n"
+        "  cadvisor:\n"
+        '    - series: container_cpu_usage_seconds_total{name="trainer-0"}\n'
+        "      values: 0+15x\n"
+        '    - series: container_memory_working_set_bytes{name="trainer-0"}\n'
+        '      values: "4e9"\n',
+    )
+    fixture = load_exporters(path, JOBS)
+    cpu, memory = fixture.jobs["cadvisor"]
+    assert (cpu.name, cpu.labels, cpu.samples, cpu.continues) == (
+        "container_cpu_usage_seconds_total",
+        {"name": "trainer-0"},
+        (0.0, 15.0),
+        True,
+    )
+    assert (memory.samples, memory.continues) == ((4e9,), False)
+    assert fixture.families("cadvisor") == {cpu.name, memory.name}
+    assert fixture.place("cadvisor") == f"{path}:2"
+
+
+def test_a_missing_file_is_no_fixture(tmp_path):
+    assert load_exporters(tmp_path / "exporters.yaml", JOBS).jobs == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        ("job:\n  dcgm: []\n", 1, "did you mean 'jobs'"),
+        ("jobs:\n  dcgm:\n    - series: up\n      value: 1\n", 4, "did you mean 'values'"),
+        ("jobs:\n  dcgn:\n    - {series: up, values: '1'}\n", 2, "did you mean 'dcgm'"),
+        ("jobs:\n  dcgm:\n    - {series: 'up{a=~\"b\"}', values: '1'}\n", 3, "matcher other than '='"),
+        ("jobs:\n  dcgm:\n    - series: up\n      values: 1 x3\n", 4, "no spaces inside an item"),
+        ("jobs:\n  dcgm:\n    - series: up\n      values: 1,2\n", 4, "not commas"),
+        ("jobs:\n  dcgm:\n    - series: up\n", 3, "missing 'values'"),
+        ("jobs:\n  dcgm: []\n", 2, "needs a list of series"),
+        (
+            "jobs:\n  dcgm:\n    - {series: up, values: '1'}\n    - {series: up, values: '2'}\n",
+            4,
+            "listed twice",
+        ),
+        ("jobs: [dcgm]\n", 1, "jobs must be a mapping"),
+        ("jobs:\n  dcgm:\n    - {series: up, values: '1 _x'}\n", 3, "invalid item '_x'"),
+        ("jobs:\n  dcgm:\n    - {series: up, values: '1 stalex'}\n", 3, "'stale' is one lower-case item"),
+    ],
+)
+def test_malformed_files_name_the_line_and_the_fix(tmp_path, text, line, says):
+    path = write(tmp_path, text)
+    with pytest.raises(HarnessError) as error:
+        load_exporters(path, JOBS)
+    rendered = error.value.render()
+    assert f"{path}:{line}" in rendered and says in rendered and "Hint:" in rendered
+
+
+def test_the_job_check_names_the_jobs_prometheus_has(tmp_path):
+    path = write(tmp_path, "jobs:\n  blackbox:\n    - {series: probe_success, values: '1'}\n")
+    with pytest.raises(HarnessError, match="'blackbox' is not a scrape job of prometheus.yml") as error:
+        load_exporters(path, JOBS)
+    assert "cadvisor, dcgm, node, prometheus" in error.value.render()
+
+
+@pytest.mark.parametrize(
+    ("values", "samples", "continues"),
+    [
+        ("0+15x", [0.0, 15.0], True),
+        ("5x", [5.0, 5.0], True),
+        ("1 2 10-1x", [1.0, 2.0, 10.0, 9.0], True),
+        ("1x3", [1.0, 1.0, 1.0, 1.0], False),
+        ("0 _ 3", [0.0, None, 3.0], False),
+        ("4e9", [4e9], False),
+    ],
+)
+def test_a_trailing_bare_x_repeats_the_last_step(values, samples, continues):
+    assert parse_exporter_values(values) == (samples, continues)
+
+
+def test_the_last_step_repeats_after_the_data_gauge_or_counter():
+    gauge = Timeline("exporters", "gpu_temp", (), (60.0, 59.0), 1.0, 0.0, continues=True)
+    assert [gauge.value_at(t) for t in (0, 1, 2, 5)] == [60.0, 59.0, 58.0, 55.0]
+    held = Timeline("exporters", "gpu_temp", (), (60.0, 59.0), 1.0, 0.0)
+    assert held.value_at(5) == 59.0
+    assert parse_exporter_values("1 2")[1] is False
+    assert parse_exporter_values("_ stale 2x") == ([None, STALE, 2.0, 2.0], True)
+
+
+def test_job_matchers_attribute_families_to_jobs():
+    reads = Reads()
+    reads.add('rate(a_total{job="dcgm"}[5m]) + b{job=~"dc.*"} + c{job!="dcgm"} + d + up{job="dcgm"}')
+    reads.add("not promql (")
+    reads.add(without_variables('sum(rate(e{job="$job"}[$__rate_interval])) + f{instance=~"$node"}'))
+    assert reads.for_job("dcgm") == {"a_total", "b"}
+    assert reads.for_job("node") == set()
+    assert reads.unattributed == {"d", "e", "f"}
+
+
+def test_the_reference_stack_has_no_gap():
+    from tests.conftest import REPO
+
+    assert project_gaps(Project.load(REPO)) == []
+
+
+@pytest.fixture(scope="module")
+def dcgm_repo(tmp_path_factory):
+    return add_exporter_job(build_rearranged(tmp_path_factory.mktemp("layout") / "repo"), fixture=False)
+
+
+def test_a_job_nothing_serves_is_named_with_its_families_and_the_fix(dcgm_repo):
+    project = Project.load(dcgm_repo)
+    (gap,) = project_gaps(project)
+    assert (gap.job, gap.targets) == (EXPORTER_JOB, EXPORTER_TARGETS)
+    config = (dcgm_repo / "monitoring/prometheus/prometheus.yml").read_text().splitlines()
+    assert config[gap.line - 1].strip() == f"- job_name: {EXPORTER_JOB}"
+    # the GPU dashboard reads DCGM_* with job="dcgm"; gpu.rules.yml reads them without a job selector
+    assert {"DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_XID_ERRORS"} <= set(gap.by_job)
+    assert "DCGM_FI_DEV_GPU_TEMP" in gap.families and "up" not in gap.families
+    assert not any(f.startswith(("node_", "prometheus_")) for f in gap.families)
+    message = gap_message(gap, project.fixtures_dir)
+    assert f"job '{EXPORTER_JOB}' scrapes gpu-node-1:9400, gpu-node-2:9400" in message
+    assert "DCGM_FI_DEV_GPU_TEMP" in message and str(project.fixtures_dir / "exporters.yaml") in message
+    # the snippet in the hint is a valid exporters.yaml for this project
+    snippet = message.split(", e.g.\n", 1)[1]
+    assert snippet == example_snippet(EXPORTER_JOB, gap.families)
+    (project.fixtures_dir / "exporters.yaml").write_text(snippet)
+    try:
+        assert project_gaps(project) == []
+        assert set(load_exporters(project.fixtures_dir / "exporters.yaml", JOBS).jobs) == {EXPORTER_JOB}
+    finally:
+        (project.fixtures_dir / "exporters.yaml").unlink()
+
+
+def test_an_unattributed_family_nothing_serves_is_listed(dcgm_repo):
+    project = Project.load(dcgm_repo)
+    rules = dcgm_repo / "monitoring/prometheus/alerts/gpu.yml"
+    original = rules.read_text()
+    rules.write_text(
+        original.replace("expr: DCGM_FI_DEV_GPU_TEMP > 85", "expr: DCGM_FI_PROF_SM_ACTIVE > 0.99")
+    )
+    try:
+        (gap,) = project_gaps(project)
+    finally:
+        rules.write_text(original)
+    assert "DCGM_FI_PROF_SM_ACTIVE" in gap.unattributed and "DCGM_FI_PROF_SM_ACTIVE" not in gap.by_job
+
+
+def test_described_jobs_get_a_stand_in_per_target(dcgm_repo, tmp_path):
+    project = Project.load(dcgm_repo)
+    fixture_path = project.fixtures_dir / "exporters.yaml"
+    fixture_path.write_text(EXPORTER_FIXTURE)
+    addresses = AddressMap.allocate()
+    try:
+        fixture = load_exporters(fixture_path, JOBS)
+        assert find_gaps(project, fixture) == []
+        places = exporter_places(project, fixture, set())
+        assert [(p.job.name, p.target, p.host, p.port) for p in places] == [
+            (EXPORTER_JOB, t, t.split(":")[0], 9400) for t in EXPORTER_TARGETS
+        ]
+        assert places[0].job.interval == 30.0
+        servers = start_exporters(project, addresses, set(), time_scale=15)
+        try:
+            import requests
+
+            assert len(servers) == 2
+            body = requests.get(f"http://{servers[0].address}/any/path", timeout=5).text
+            assert 'DCGM_FI_DEV_GPU_TEMP{UUID="GPU-0000",gpu="0"} 60' in body
+            assert servers[0].timelines()[0].interval == 2.0  # 30 s / K=15
+        finally:
+            for server in servers:
+                server.stop()
+        node_job = fixture_path.read_text().replace("  dcgm:\n", "  gpu-hosts:\n")
+        fixture_path.write_text(node_job)
+        node_places = {("gpu-node-1", 9100), ("gpu-node-2", 9100), ("gpu-node-3", 9100), ("gpu-node-4", 9100)}
+        with pytest.raises(HarnessError, match="already served by a component"):
+            exporter_places(project, load_exporters(fixture_path, ["gpu-hosts"]), node_places)
+    finally:
+        addresses.release()
+        fixture_path.unlink()
