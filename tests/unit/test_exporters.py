@@ -86,7 +86,7 @@ def test_malformed_files_name_the_line_and_the_fix(tmp_path, text, line, says):
 
 def test_the_job_check_names_the_jobs_prometheus_has(tmp_path):
     path = write(tmp_path, "jobs:\n  blackbox:\n    - {series: probe_success, values: '1'}\n")
-    with pytest.raises(HarnessError, match="'blackbox' is not a scrape job of prometheus.yml") as error:
+    with pytest.raises(HarnessError, match=r"'blackbox' is not a scrape job of prometheus\.yml") as error:
         load_exporters(path, JOBS)
     assert "cadvisor, dcgm, node, prometheus" in error.value.render()
 
