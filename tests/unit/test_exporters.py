@@ -12,6 +12,7 @@ from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.fixtures.exporters import example_snippet, load_exporters, parse_exporter_values
 from validation.render.addresses import AddressMap
+from validation.render.context import RenderContext
 from validation.stack.exporter_gaps import Reads, find_gaps, gap_message, project_gaps, without_variables
 from validation.stack.exporters import exporter_places, start_exporters
 from validation.synthetic.exposition import Timeline
@@ -187,7 +188,7 @@ def test_described_jobs_get_a_stand_in_per_target(dcgm_repo, tmp_path):
             (EXPORTER_JOB, t, t.split(":")[0], 9400) for t in EXPORTER_TARGETS
         ]
         assert places[0].job.interval == 30.0
-        servers = start_exporters(project, addresses, set(), time_scale=15)
+        servers = start_exporters(project, RenderContext(tmp_path, addresses, time_scale=15), set())
         try:
             import requests
 
@@ -206,3 +207,74 @@ def test_described_jobs_get_a_stand_in_per_target(dcgm_repo, tmp_path):
     finally:
         addresses.release()
         fixture_path.unlink()
+
+
+def test_an_https_job_gets_a_stand_in_serving_tls_from_the_run_ca(dcgm_repo, tmp_path):
+    import requests
+
+    project = Project.load(dcgm_repo)
+    config = dcgm_repo / "monitoring/prometheus/prometheus.yml"
+    original = config.read_text()
+    https = (
+        "  - job_name: dcgm\n    scheme: https\n    tls_config:\n      ca_file: /etc/stackcheck/tls/ca.crt\n"
+    )
+    config.write_text(original.replace("  - job_name: dcgm\n", https))
+    (project.fixtures_dir / "exporters.yaml").write_text(EXPORTER_FIXTURE)
+    addresses = AddressMap.allocate()
+    ctx = RenderContext(tmp_path, addresses, time_scale=15)
+    servers = []
+    try:
+        servers = start_exporters(project, ctx, set())
+        url = servers[0].url
+        assert url.startswith("https://")
+        assert "DCGM_FI_DEV_GPU_TEMP" in requests.get(url, timeout=5, verify=str(ctx.ca.ca_file)).text
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url.replace("https://", "http://"), timeout=5)
+    finally:
+        for server in servers:
+            server.stop()
+        addresses.release()
+        config.write_text(original)
+        (project.fixtures_dir / "exporters.yaml").unlink()
+
+
+def test_the_static_gate_warns_about_the_job_with_its_place(dcgm_repo, tmp_path):
+    from validation.checks.base import CheckContext, run_check
+    from validation.checks.static.exporters import ExporterGapsCheck
+    from validation.core.results import Report
+
+    project = Project.load(dcgm_repo)
+    report = Report()
+    run_check(ExporterGapsCheck(), CheckContext(project, tmp_path), report)
+    (result,) = report.checks
+    assert (result.id, result.status, result.level) == (
+        f"static/exporters/{EXPORTER_JOB}",
+        "failed",
+        "warning",
+    )
+    assert not result.fatal() and result.fatal(strict=True)
+    assert result.file == "monitoring/prometheus/prometheus.yml" and result.line
+    assert "DCGM_FI_DEV_GPU_TEMP" in result.message and "test/fixtures/exporters.yaml" in result.message
+    assert str(dcgm_repo) not in result.message
+
+
+def test_the_static_gate_reports_a_malformed_exporters_yaml_at_its_line(dcgm_repo, tmp_path):
+    from validation.checks.base import CheckContext, run_check
+    from validation.checks.static.exporters import ExporterGapsCheck
+    from validation.checks.static.scenarios import ScenariosCheck
+    from validation.core.results import Report
+
+    project = Project.load(dcgm_repo)
+    path = project.fixtures_dir / "exporters.yaml"
+    path.write_text("jobs:\n  dcgm:\n    - series: up\n      valeus: 1\n")
+    try:
+        report = Report()
+        run_check(ScenariosCheck(), CheckContext(project, tmp_path), report)
+        run_check(ExporterGapsCheck(), CheckContext(project, tmp_path), report)
+    finally:
+        path.unlink()
+    checks = {c.id: c for c in report.checks}
+    bad = checks["static/fixtures/exporters.yaml"]
+    assert bad.status == "failed" and (bad.file, bad.line) == ("test/fixtures/exporters.yaml", 4)
+    assert "did you mean 'values'" in bad.message
+    assert checks["static/exporters"].status == "skipped"

@@ -6,12 +6,16 @@ run's address map, its port kept, so the job's own scrape config (port, relabeli
 reaches it — and serves the job's series: one sample per production scrape interval of the job,
 compressed by the run's time scale like every scenario series (``interval / K`` wall seconds),
 the last value held (or the last step repeated after a trailing ``x``). It answers on any path
-(the path is the config's choice; nothing says what the real exporter serves) and speaks plain
-HTTP: a job with ``scheme: https`` is refused with a hint.
+(the path is the config's choice; nothing says what the real exporter serves). A job with
+``scheme: https`` gets a stand-in serving TLS only, with a certificate of the run's CA for the
+host name and its loopback address — the CA every ``tls_config.ca_file`` is pointed at, as for
+the components; a job that trusts no CA file fails verification, as it would against an
+exporter whose CA it does not know.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +24,7 @@ from validation.core.errors import HarnessError
 from validation.core.ports import ensure_free
 from validation.core.project import Project
 from validation.fixtures.exporters import FILE_NAME, ExportersFixture, load_exporters
-from validation.render.addresses import AddressMap
+from validation.render.context import RenderContext
 from validation.stack.exporter_gaps import (
     LocalJob,
     local_jobs,
@@ -71,12 +75,6 @@ def exporter_places(
                 place=fixture.place(name),
                 hint=f"remove job {name!r} from {FILE_NAME}: the real component's series are scraped",
             )
-        if job.scheme == "https":
-            raise HarnessError(
-                f"job {name!r} scrapes with scheme https; the exporter stand-ins serve plain HTTP",
-                place=fixture.place(name),
-                hint=f"run the real exporter, or remove job {name!r} from {FILE_NAME}",
-            )
         for target in unserved[name]:
             host, port = job.host_port(target, own)
             places.append(ExporterPlace(job, target, host, port))
@@ -84,10 +82,7 @@ def exporter_places(
 
 
 def start_exporters(
-    project: Project,
-    addresses: AddressMap,
-    component_places: Collection[tuple[str, int]],
-    time_scale: float,
+    project: Project, ctx: RenderContext, component_places: Collection[tuple[str, int]]
 ) -> list[SyntheticTarget]:
     """Start a stand-in at every target exporters.yaml covers; the caller stops them."""
     fixture = load_exporters(
@@ -96,12 +91,13 @@ def start_exporters(
     servers: dict[tuple[str, int], SyntheticTarget] = {}
     try:
         for place in exporter_places(project, fixture, component_places):
-            ip = addresses.address_of(place.host)
+            ip = ctx.addresses.address_of(place.host)
             if (ip, place.port) in servers:
                 continue
             ensure_free(ip, place.port, f"exporter {place.job.name} at {place.target}")
-            server = SyntheticTarget(ip, place.port, any_path=True)
-            step = place.job.interval / time_scale
+            tls = _tls(ctx, place, ip) if place.job.scheme == "https" else None
+            server = SyntheticTarget(ip, place.port, any_path=True, ssl_context=tls)
+            step = place.job.interval / ctx.time_scale
             for series in fixture.jobs[place.job.name]:
                 server.add_timeline(
                     (series.name, series.labels),
@@ -116,6 +112,13 @@ def start_exporters(
             server.stop()
         raise
     return list(servers.values())
+
+
+def _tls(ctx: RenderContext, place: ExporterPlace, ip: str) -> ssl.SSLContext:
+    cert, key = ctx.ca.issue(f"exporter-{place.job.name}-{place.host}-{place.port}", [place.host, ip])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def _prometheus_yml(project: Project) -> Path:

@@ -221,7 +221,7 @@ class Stack:
             )
             self._servers.append(server.start())
         places = {(i.host.lower(), i.port) for i in state.instances.values()}
-        self._servers += start_exporters(self.project, state.ctx.addresses, places, self.options.time_scale)
+        self._servers += start_exporters(self.project, state.ctx, places)
 
     def wait_until_ready(self, instances: list[Instance]) -> None:
         pending = {inst.name: inst for inst in instances}

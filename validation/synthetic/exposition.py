@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -97,11 +98,14 @@ class SyntheticTarget:
         clock: Clock = time.monotonic,
         hold_last: bool = True,
         any_path: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         """``any_path``: answer a scrape on every path, not only ``/metrics`` (an exporter stand-in:
-        the path is the scrape config's own choice, and nothing says what the real one serves)."""
+        the path is the scrape config's own choice, and nothing says what the real one serves).
+        ``ssl_context``: serve HTTPS only, with its certificate."""
         _require_loopback(host)
         self.any_path = any_path
+        self._ssl_context = ssl_context
         self._host = host
         self._port = port
         self._clock = clock
@@ -196,7 +200,9 @@ class SyntheticTarget:
     def start(self) -> SyntheticTarget:
         if self._http is not None:
             return self
-        self._http = BackgroundHttpServer(self._host, self._port, _handler_for(self), "synthetic target")
+        self._http = BackgroundHttpServer(
+            self._host, self._port, _handler_for(self), "synthetic target", self._ssl_context
+        )
         self._port = self._http.start()
         return self
 
@@ -227,7 +233,7 @@ class SyntheticTarget:
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}/metrics"
+        return f"{'https' if self._ssl_context else 'http'}://{self.address}/metrics"
 
     @property
     def scrapes(self) -> int:
