@@ -278,3 +278,52 @@ def test_the_static_gate_reports_a_malformed_exporters_yaml_at_its_line(dcgm_rep
     assert bad.status == "failed" and (bad.file, bad.line) == ("test/fixtures/exporters.yaml", 4)
     assert "did you mean 'values'" in bad.message
     assert checks["static/exporters"].status == "skipped"
+
+
+BLACKBOX_JOB = """
+  - job_name: blackbox
+    metrics_path: /probe
+    params: {module: [http_2xx]}
+    static_configs:
+      - targets: ["https://portal.example/healthz", "https://jobs.example/"]
+    relabel_configs:
+      - {source_labels: [__address__], target_label: __param_target}
+      - {source_labels: [__param_target], target_label: instance}
+      - {target_label: __address__, replacement: "blackbox-exporter:9115"}
+"""
+
+
+def test_a_blackbox_job_is_served_at_the_exporter_address_its_relabeling_names(stack_copy, tmp_path):
+    import yaml
+
+    from validation.render.prometheus import render_prometheus
+
+    config = stack_copy / "stack/prometheus/prometheus.yml"
+    config.write_text(config.read_text() + BLACKBOX_JOB)
+    project = Project.load(stack_copy)
+    (gap,) = project_gaps(project)
+    assert (gap.job, gap.targets, gap.via) == (
+        "blackbox",
+        ("https://portal.example/healthz", "https://jobs.example/"),
+        "blackbox-exporter:9115",
+    )
+    assert (
+        "scrapes https://portal.example/healthz, https://jobs.example/ (through blackbox-exporter:9115)"
+        in (gap_message(gap, project.fixtures_dir))
+    )
+    # the run copy sends the exporter's host to its loopback stand-in, port kept
+    ctx = RenderContext(tmp_path / "run", AddressMap(block=99))
+    rendered = render_prometheus(config, ctx, own_host="prometheus", rule_files=[],
+                                 fixtures_dir=project.fixtures_dir, synthetic_address=None)  # fmt: skip
+    job = next(
+        j for j in yaml.safe_load(rendered.path.read_text())["scrape_configs"] if j["job_name"] == "blackbox"
+    )
+    mapping = next(r for r in job["relabel_configs"] if r.get("regex", "").startswith("blackbox"))
+    assert mapping["replacement"] == ctx.addresses.address_of("blackbox-exporter") + "$1"
+    (project.fixtures_dir / "exporters.yaml").write_text(
+        "jobs:\n  blackbox:\n    - {series: probe_success, values: '1'}\n"
+    )
+    fixture = load_exporters(project.fixtures_dir / "exporters.yaml", ["blackbox"])
+    assert project_gaps(project) == []
+    places = exporter_places(project, fixture, set())
+    assert {(p.host, p.port) for p in places} == {("blackbox-exporter", 9115)}

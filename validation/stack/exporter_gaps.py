@@ -26,7 +26,7 @@ import promql_parser
 from validation.core.durations import parse_duration_seconds
 from validation.core.errors import StackcheckError
 from validation.core.project import Project
-from validation.core.scrape_jobs import scrape_jobs
+from validation.core.scrape_jobs import constant_address, scrape_jobs
 from validation.core.yamlload import LineDict, load_yaml
 from validation.fixtures.exporters import FILE_NAME, ExportersFixture, example_snippet, load_exporters
 from validation.render.addresses import split_host_port
@@ -60,9 +60,11 @@ class LocalJob:
     targets: tuple[str, ...]
     interval: float  # production seconds between scrapes
     scheme: str = "http"
+    via: str = ""  # the exporter address relabeling scrapes every target at (blackbox), '' if none
 
     def host_port(self, target: str, own_host: str) -> tuple[str, int]:
-        host, port = split_host_port(target)
+        """Where a scrape of ``target`` goes (the loopback mapping aside)."""
+        host, port = split_host_port(self.via or target)
         host = own_host if host.lower() in _LOCAL_HOSTS and own_host else host.lower()
         return host, port if port is not None else (443 if self.scheme == "https" else 80)
 
@@ -74,6 +76,7 @@ class Gap:
     job: str
     line: int
     targets: tuple[str, ...]
+    via: str = ""  # the exporter address every target is scraped at (blackbox pattern)
     by_job: tuple[str, ...] = ()  # families read with job="<job>"
     unattributed: tuple[str, ...] = ()  # read without a job matcher, served by nothing the harness runs
 
@@ -152,7 +155,8 @@ def local_jobs(prometheus_yml: Path) -> list[LocalJob]:
         config = configs.get(job.name, {})
         line = config.line_of("job_name") if isinstance(config, LineDict) else 0
         interval = _seconds(config.get("scrape_interval"), default)
-        out.append(LocalJob(job.name, line, targets, interval, str(config.get("scheme", "http"))))
+        via = constant_address(config.get("relabel_configs"))
+        out.append(LocalJob(job.name, line, targets, interval, str(config.get("scheme", "http")), via))
     return out
 
 
@@ -258,6 +262,7 @@ def find_gaps(project: Project, fixture: ExportersFixture) -> list[Gap]:
         return []
     reads = rule_and_panel_reads(project)
     lines = {job.name: job.line for job in jobs}
+    vias = {job.name: job.via for job in jobs}
     others = set().union(*(fixture.families(job) for job in fixture.jobs), reads.recorded)
     for job in {j.name for j in jobs} - set(missing):
         others |= reads.for_job(job)
@@ -269,7 +274,16 @@ def find_gaps(project: Project, fixture: ExportersFixture) -> list[Gap]:
     gaps = []
     for job, targets in sorted(missing.items()):
         own = reads.for_job(job)
-        gaps.append(Gap(job, lines.get(job, 0), targets, tuple(sorted(own)), tuple(sorted(loose - own))))
+        gaps.append(
+            Gap(
+                job,
+                lines.get(job, 0),
+                targets,
+                vias.get(job, ""),
+                tuple(sorted(own)),
+                tuple(sorted(loose - own)),
+            )
+        )
     return gaps
 
 
@@ -284,7 +298,7 @@ def project_gaps(project: Project) -> list[Gap]:
 
 def gap_message(gap: Gap, fixtures_dir: Path) -> str:
     """Names the job, its targets, the families its rules and panels read, and the fix."""
-    targets = ", ".join(gap.targets)
+    targets = ", ".join(gap.targets) + (f" (through {gap.via})" if gap.via else "")
     text = (
         f"job {gap.job!r} scrapes {targets}, where nothing the harness runs listens (no component of "
         f"stack.yaml, no service-discovery workload, no entry in {FILE_NAME}): the harness cannot tell "

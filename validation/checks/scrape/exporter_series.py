@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 
 from validation.checks.base import Check, CheckContext
-from validation.clients.prometheus import PrometheusClient
+from validation.clients.prometheus import PrometheusClient, Target
 from validation.core.results import Report
 from validation.core.wait import WaitTimeout, wait_until
 from validation.fixtures.exporters import FILE_NAME, load_exporters
@@ -28,6 +28,11 @@ def _complete(
     """Add what ``query`` finds (family, instance) to ``seen``; whether it holds all of ``want``."""
     seen |= {(s.labels.get("__name__", ""), s.labels.get("instance", "")) for s in prom.query(query)}
     return want <= seen
+
+
+def _configured(target: Target) -> str:
+    """The target as prometheus.yml names it (its ``instance`` may be another name: blackbox)."""
+    return target.discovered_labels.get("__address__", target.instance)
 
 
 class ExporterSeriesCheck(Check):
@@ -49,6 +54,7 @@ class ExporterSeriesCheck(Check):
             by_job.setdefault(place.job.name, set()).add(place.target)
         reads = rule_and_panel_reads(ctx.project)
         prom = stack.prometheus()
+        targets = prom.targets()
         for job, series in fixture.jobs.items():
             check_id = f"scrape/{job}/series"
             read = reads.for_job(job) | reads.unattributed
@@ -59,7 +65,10 @@ class ExporterSeriesCheck(Check):
                 )
                 continue
             timing = report.timed(check_id, self.kind)
-            instances = sorted(by_job.get(job, set()))
+            served = by_job.get(job, set())
+            instances = sorted(
+                {t.instance for t in targets if t.job == job and _configured(t) in served} or served
+            )
             want = {(family, instance) for family in families for instance in instances}
             query = f'count by (__name__, instance) ({{__name__=~"{"|".join(families)}", job="{job}"}})'
             seen: set[tuple[str, str]] = set()
