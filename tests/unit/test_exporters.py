@@ -327,3 +327,19 @@ def test_a_blackbox_job_is_served_at_the_exporter_address_its_relabeling_names(s
     assert project_gaps(project) == []
     places = exporter_places(project, fixture, set())
     assert {(p.host, p.port) for p in places} == {("blackbox-exporter", 9115)}
+
+
+def test_the_static_gate_refuses_an_entry_for_a_job_a_component_serves(stack_copy, tmp_path):
+    from validation.checks.base import CheckContext, run_check
+    from validation.checks.static.exporters import ExporterGapsCheck
+    from validation.core.results import Report
+
+    (stack_copy / "fixtures/exporters.yaml").write_text(
+        "jobs:\n  node:\n    - {series: node_load1, values: '1'}\n"
+    )
+    report = Report()
+    run_check(ExporterGapsCheck(), CheckContext(Project.load(stack_copy), tmp_path), report)
+    (result,) = report.checks
+    assert (result.id, result.status, result.level) == ("static/exporters", "failed", "error")
+    assert (result.file, result.line) == ("fixtures/exporters.yaml", 2)
+    assert "already served by a component" in result.message and "remove job 'node'" in result.message

@@ -5,17 +5,36 @@ prometheus.yml (static_configs or file_sd) scraping an exporter the harness does
 cAdvisor, blackbox, …) that fixtures/exporters.yaml does not describe. Its targets would be down
 in every run for no fault of the config, so `run` does not judge them (the scrape check is
 skipped with this message); the families its rules and panels read from it are then proven by
-nothing. A warning: the config may be right; the fixtures are incomplete.
+nothing. A warning: the config may be right; the fixtures are incomplete. An exporters.yaml
+entry `run` would refuse (a job a component already serves, a job with no target of its own) is
+an error here, `static/exporters`, as `run` stops on it (exit 2).
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from validation.checks.base import Check, CheckContext, relative
-from validation.core.errors import StackcheckError
+from validation.core.errors import StackcheckError, split_place
 from validation.core.results import Report
-from validation.stack.exporter_gaps import gap_message, project_gaps
+from validation.fixtures.exporters import FILE_NAME, load_exporters
+from validation.stack.exporter_gaps import component_places, gap_message, local_jobs, project_gaps
+from validation.stack.exporters import exporter_places
+
+
+def _unservable(ctx: CheckContext) -> StackcheckError | None:
+    """Why `run` would refuse to start exporters.yaml's stand-ins (a job a component serves, a
+    job with no target of its own), as an error; None when it would start them."""
+    config = ctx.project.components["prometheus"].config
+    if config is None:
+        return None
+    try:
+        fixture = load_exporters(ctx.project.fixtures_dir / FILE_NAME, [j.name for j in local_jobs(config)])
+        exporter_places(ctx.project, fixture, component_places(ctx.project))
+    except StackcheckError as exc:
+        return exc
+    return None
 
 
 class ExporterGapsCheck(Check):
@@ -35,6 +54,13 @@ class ExporterGapsCheck(Check):
             )
             return
         config = ctx.project.components["prometheus"].config
+        problem = _unservable(ctx)
+        if problem is not None:
+            file, line = split_place(problem.place)
+            report.failed(
+                self.id, self.kind, problem.render().replace(f"{ctx.project.root}/", ""), time.monotonic() - start,
+                severity="error", file=relative(ctx.project, Path(file)) if file else None, line=line,
+            )  # fmt: skip
         file = relative(ctx.project, config) if config is not None else None
         for gap in gaps:
             message = gap_message(gap, ctx.project.fixtures_dir).replace(f"{ctx.project.root}/", "")
@@ -42,7 +68,7 @@ class ExporterGapsCheck(Check):
                 f"{self.id}/{gap.job}", self.kind, message, time.monotonic() - start,
                 file=file, line=gap.line or None, families=list(gap.families), targets=list(gap.targets),
             )  # fmt: skip
-        if not gaps:
+        if not gaps and problem is None:
             report.passed(
                 self.id, self.kind, "every scrape target is served in a run", time.monotonic() - start
             )
