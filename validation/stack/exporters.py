@@ -81,6 +81,17 @@ def exporter_places(
     return places
 
 
+def load_checked_exporters(project: Project) -> list[ExporterPlace]:
+    """exporters.yaml read as a run reads it, and where its stand-ins would listen; raises what a
+    stack start would (exit 2), so a run can refuse it before anything starts."""
+    from validation.stack.exporter_gaps import component_places
+
+    fixture = load_exporters(
+        project.fixtures_dir / FILE_NAME, [j.name for j in local_jobs(_prometheus_yml(project))]
+    )
+    return exporter_places(project, fixture, component_places(project))
+
+
 def start_exporters(
     project: Project, ctx: RenderContext, component_places: Collection[tuple[str, int]]
 ) -> list[SyntheticTarget]:

@@ -18,20 +18,17 @@ from pathlib import Path
 from validation.checks.base import Check, CheckContext, relative
 from validation.core.errors import StackcheckError, split_place
 from validation.core.results import Report
-from validation.fixtures.exporters import FILE_NAME, load_exporters
-from validation.stack.exporter_gaps import component_places, gap_message, local_jobs, project_gaps
-from validation.stack.exporters import exporter_places
+from validation.stack.exporter_gaps import gap_message, project_gaps
+from validation.stack.exporters import load_checked_exporters
 
 
 def _unservable(ctx: CheckContext) -> StackcheckError | None:
     """Why `run` would refuse to start exporters.yaml's stand-ins (a job a component serves, a
     job with no target of its own), as an error; None when it would start them."""
-    config = ctx.project.components["prometheus"].config
-    if config is None:
+    if ctx.project.components["prometheus"].config is None:
         return None
     try:
-        fixture = load_exporters(ctx.project.fixtures_dir / FILE_NAME, [j.name for j in local_jobs(config)])
-        exporter_places(ctx.project, fixture, component_places(ctx.project))
+        load_checked_exporters(ctx.project)
     except StackcheckError as exc:
         return exc
     return None
