@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.layouts import EXPORTER_FIXTURE, EXPORTER_JOB, EXPORTER_TARGETS, add_exporter_job, build_rearranged
 from validation.core.errors import HarnessError
@@ -343,3 +345,19 @@ def test_the_static_gate_refuses_an_entry_for_a_job_a_component_serves(stack_cop
     assert (result.id, result.status, result.level) == ("static/exporters", "failed", "error")
     assert (result.file, result.line) == ("fixtures/exporters.yaml", 2)
     assert "already served by a component" in result.message and "remove job 'node'" in result.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    head=st.lists(st.integers(-1000, 1000), max_size=4),
+    start=st.integers(-(10**6), 10**6),
+    step=st.integers(-1000, 1000),
+    later=st.integers(0, 500),
+)
+def test_an_open_end_keeps_its_step_forever(head, start, step, later):
+    op = "+" if step >= 0 else "-"
+    values = " ".join([*map(str, head), f"{start}{op}{abs(step)}x"])
+    samples, continues = parse_exporter_values(values)
+    assert continues and samples == [*map(float, head), float(start), float(start + step)]
+    timeline = Timeline("exporters", "gauge", (), tuple(samples), 1.0, 0.0, continues=True)
+    assert timeline.value_at(len(samples) - 1 + later) == start + step * (1 + later)
