@@ -50,9 +50,12 @@ class ScrapeTargetsCheck(Check):
                     report.measurements.setdefault(
                         "time_to_first_scrape_s", round(settle["first"] - ready_at, 3)
                     )
+                # a target nothing serves never comes up: waiting for it would only cost time
+                unserved = {(job, t) for job, gap in gaps.items() for t in gap.targets}
+                longest = max((t.scrape_interval for t in targets), default=interval) or interval
                 if (
-                    all(t.health == "up" for t in targets)
-                    or time.monotonic() - settle["first"] > 2 * interval
+                    all(t.health == "up" or (t.job, _address(t)) in unserved for t in targets)
+                    or time.monotonic() - settle["first"] > 2 * longest
                 ):
                     return targets
             return None
