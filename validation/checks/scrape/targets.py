@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, relative
 from validation.clients.prometheus import Target
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
@@ -72,8 +72,9 @@ class ScrapeTargetsCheck(Check):
         for target in targets:
             by_job.setdefault(target.job, []).append(target)
         first = len(report.checks)
+        fixtures = Path(relative(ctx.project, ctx.project.fixtures_dir))  # as the messages name it
         for job, exp_targets in expected.items():
-            self._job(job, exp_targets, by_job.pop(job, []), report, gaps.get(job), ctx.project.fixtures_dir)
+            self._job(job, exp_targets, by_job.pop(job, []), report, gaps.get(job), fixtures)
         for job, extra in by_job.items():
             if job == SYNTHETIC_JOB:
                 continue
