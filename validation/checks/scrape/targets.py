@@ -120,7 +120,10 @@ class ScrapeTargetsCheck(Check):
             message = gap_message(gap, fixtures_dir or Path("fixtures"))
             report.skipped(check_id, self.kind, message, not_judged=not_judged)
         elif problems:
-            hint = "check the port, path and credentials the config gives this job (a wrong port stays wrong under test)"
+            hint = (
+                "check the port, path and credentials the config gives this job (a wrong port stays wrong "
+                "under test; an exporter the harness does not run is described in fixtures/exporters.yaml)"
+            )
             if missing and not actual:
                 hint = (
                     "the job discovered nothing: check its service discovery and relabel_configs (keep/drop)"
