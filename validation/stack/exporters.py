@@ -140,7 +140,7 @@ def _tls(ctx: RenderContext, place: ExporterPlace, ip: str) -> ssl.SSLContext:
         raise HarnessError(
             f"job {place.job.name!r} scrapes with scheme https: its stand-in needs a certificate of the "
             "run's CA, and the cryptography package is missing",
-            place=str(place.job.name),
+            place=FILE_NAME,
             hint="pip install 'stackcheck[tls]' (or cryptography)",
         )
     cert, key = ctx.ca.issue(f"exporter-{place.job.name}-{place.host}-{place.port}", [place.host, ip])
