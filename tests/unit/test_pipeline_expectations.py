@@ -263,3 +263,10 @@ def test_a_pinned_integration_not_yet_delivered_waits_for_the_deadline_a_wrong_a
     wrong.meta["to"] = ["ops@cluster.example"]
     early = judge_notification(state, exp, [*slack, wrong], deadline - 5, False)["recipients"]
     assert early[0] == "failed" and "an email went to ['ops@cluster.example']" in early[1]
+
+
+def test_a_snake_case_alert_name_in_a_plain_text_notification_is_the_scenario_s():
+    scope = Scope(frozenset({"gpu-node-1-s1"}), frozenset({"high_load", "disk-full"}))
+    note = _note("slack-default", "[FIRING:1] high_load on gpu-node-1-s1", 1.0)
+    assert "high_load" in scope.alertnames(note)
+    assert "disk-full" not in scope.alertnames(_note("r", "disk-fullness on gpu-node-1-s1", 1.0))
