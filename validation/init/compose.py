@@ -245,7 +245,7 @@ def _service(name: str, entry: LineDict, line: int, path: Path, configs: LineDic
             ports.append(port)
     env = entry.get("environment") or {}
     if isinstance(env, list):
-        env = dict(tuple(str(e).split("=", 1)) if "=" in str(e) else (str(e), "") for e in env)
+        env = dict(str(e).partition("=")[::2] for e in env)
     return Service(
         name=name,
         image=image,
