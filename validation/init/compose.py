@@ -136,10 +136,8 @@ def image_parts(image: str) -> tuple[str, str]:
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
         parts = parts[1:]
     version = tag[1:] if re.match(r"^v\d", tag) else tag
-    if version == "latest" or not re.match(r"^\d", version):
-        version = ""
-    else:
-        version = re.split(r"[-_](?=[A-Za-z])", version, maxsplit=1)[0]  # 12.0.2-ubuntu → 12.0.2
+    # 12.0.2-ubuntu → 12.0.2; latest (or no tag) pins nothing
+    version = version.split("-", 1)[0] if re.match(r"^\d", version) else ""
     return "/".join(parts), version
 
 

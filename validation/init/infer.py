@@ -30,6 +30,7 @@ GRAFANA_INI = "/etc/grafana/grafana.ini"
 GRAFANA_PROVISIONING = "/etc/grafana/provisioning"
 # flags the harness sets itself for every instance (config files, listen address)
 OWNED_FLAGS = ("config.file", "web.config.file", "web.listen-address")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")  # in prometheus.yml: Prometheus itself
 
 
 @dataclass
@@ -161,7 +162,7 @@ def from_paths(prometheus: Path, alertmanager: Path | None = None, grafana: Path
         components["grafana"] = _grafana_dir(grafana.resolve())
     else:
         plan.absent["grafana"] = "no --grafana-dir given"
-    hosts = {c.address.rsplit(":", 1)[0] for c in components.values() if c.address}
+    hosts = {c.address.rsplit(":", 1)[0] for c in components.values() if c.address} | set(LOCAL_HOSTS)
     for job in jobs:
         addresses = _addresses(job)
         if not addresses or job.name == getattr(components.get("node_exporter"), "job", None):
@@ -365,14 +366,15 @@ def _node_job(plan: StackPlan, jobs: list[ScrapeJobTargets], services: list[Serv
 
 def _served_hosts(plan: StackPlan, compose: ComposeStack) -> set[str]:
     hosts = {c.address.rsplit(":", 1)[0] for c in plan.components.values() if c.address}
-    hosts |= {"localhost", "127.0.0.1"}  # Prometheus scraping itself
+    hosts |= set(LOCAL_HOSTS)  # Prometheus scraping itself
     return hosts
 
 
 def _address_in_jobs(jobs: list[ScrapeJobTargets], name: str, port: int) -> str:
     for job in jobs:
         for address in _addresses(job):
-            if address.endswith(f":{port}") and (not name or job.name == name):
+            local = address.rsplit(":", 1)[0] in LOCAL_HOSTS
+            if address.endswith(f":{port}") and (not name or job.name == name) and not local:
                 return address
     return ""
 

@@ -1,0 +1,182 @@
+"""init's stack.yaml and fixtures load through the loaders a run uses, and a second init keeps
+what the user reviewed."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from validation.core.errors import HarnessError
+from validation.core.project import Project
+from validation.fixtures.endpoints import load_endpoints
+from validation.fixtures.targets import load_expected_targets
+from validation.init import adopt, marker
+from validation.init.compose import load_compose
+from validation.init.infer import ComponentPlan, StackPlan, from_compose, from_paths
+
+pytestmark = pytest.mark.unit
+
+PROMETHEUS_YML = """\
+rule_files: [rules/*.yml]
+alerting:
+  alertmanagers: [{static_configs: [{targets: ["am:9093"]}]}]
+scrape_configs:
+  - job_name: self
+    static_configs: [{targets: ["localhost:9090"]}]
+  - job_name: hosts
+    static_configs: [{targets: ["node-a:9100", "node-b:9100"], labels: {rack: r1}}]
+  - job_name: containers
+    static_configs: [{targets: ["cadv:8080"]}]
+  - job_name: pods
+    kubernetes_sd_configs: [{role: pod}]
+    relabel_configs:
+      - {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape], action: keep, regex: "true"}
+      - {source_labels: [__meta_kubernetes_namespace], target_label: namespace}
+"""
+RULES = """\
+groups:
+  - name: g
+    rules:
+      - alert: ContainerHot
+        expr: rate(container_cpu_usage_seconds_total{name="api"}[5m]) > 1
+"""
+ALERTMANAGER_YML = """\
+global: {smtp_smarthost: "relay.example:25"}
+route: {receiver: mail}
+receivers:
+  - name: mail
+    email_configs: [{to: "ops@example.org"}]
+  - name: hook
+    webhook_configs: [{url: "http://archive:8080/alerts"}]
+"""
+COMPOSE = """\
+services:
+  prometheus:
+    image: prom/prometheus:v2.42.0
+    volumes: ["./prom:/etc/prometheus", "data:/prometheus"]
+    command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.retention.time=15d", "--web.enable-lifecycle"]
+  am:
+    image: prom/alertmanager:v0.25.0
+    volumes: ["./am/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro"]
+    command: --config.file=/etc/alertmanager/alertmanager.yml --cluster.listen-address=
+  node-a:
+    image: prom/node-exporter:v1.5.0
+  cadv:
+    image: gcr.io/cadvisor/cadvisor:v0.47.0
+"""
+
+
+def _stack(tmp_path: Path, compose: str = COMPOSE) -> Path:
+    (tmp_path / "prom" / "rules").mkdir(parents=True)
+    (tmp_path / "prom" / "prometheus.yml").write_text(PROMETHEUS_YML)
+    (tmp_path / "prom" / "rules" / "a.yml").write_text(RULES)
+    (tmp_path / "am").mkdir()
+    (tmp_path / "am" / "alertmanager.yml").write_text(ALERTMANAGER_YML)
+    (tmp_path / "docker-compose.yml").write_text(compose)
+    return tmp_path / "docker-compose.yml"
+
+
+def test_the_written_stack_yaml_loads_and_points_at_the_users_files(tmp_path):
+    compose = _stack(tmp_path)
+    adopt(tmp_path, from_compose(load_compose(compose)))
+    project = Project.load(tmp_path)
+    prom, am = project.components["prometheus"], project.components["alertmanager"]
+    assert prom.config == tmp_path / "prom" / "prometheus.yml"
+    assert (prom.version, prom.address) == ("2.42.0", "prometheus:9090")
+    assert prom.flags == {"storage.tsdb.retention.time": "15d", "web.enable-lifecycle": True}
+    assert am.config == tmp_path / "am" / "alertmanager.yml" and am.address == "am:9093"
+    assert am.flags == {"cluster.listen-address": ""}
+    assert project.components["node_exporter"].job == "hosts"
+    assert project.components["node_exporter"].target_addresses == ("node-a:9100", "node-b:9100")
+    assert "pushgateway" not in project.components
+    assert project.rule_files() == [tmp_path / "prom" / "rules" / "a.yml"]
+    assert (tmp_path / "stack" / "stack.yaml").read_text().count("pushgateway: absent") == 1
+    # nothing of the user's was moved or copied
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "am",
+        "docker-compose.yml",
+        "fixtures",
+        "prom",
+        "stack",
+    ]
+
+
+def test_the_fixtures_load_through_the_run_loaders(tmp_path):
+    adopt(tmp_path, from_compose(load_compose(_stack(tmp_path))))
+    targets = load_expected_targets(tmp_path / "fixtures" / "targets.yaml")
+    assert [t.instance for t in targets["hosts"]] == ["node-a:9100", "node-b:9100"]
+    assert targets["hosts"][0].labels == {"job": "hosts", "rack": "r1"}
+    assert "pods" not in targets  # outside discovery: the user lists what it finds
+    endpoints = load_endpoints(tmp_path / "fixtures" / "endpoints.yaml")
+    assert endpoints is not None
+    assert endpoints.mailboxes_at("relay.example", 25) == {"ops@example.org"}
+    assert [(w.host, w.port, w.path) for w in endpoints.webhooks] == [("archive", 8080, "/alerts")]
+    skeleton = (tmp_path / "fixtures" / "service_discovery" / "pods.yml").read_text()
+    assert '__meta_kubernetes_pod_annotation_prometheus_io_scrape: "true"' in skeleton.replace("'", '"')
+    assert "__meta_kubernetes_namespace" in skeleton
+    exporters = (tmp_path / "fixtures" / "exporters.yaml").read_text()
+    assert '"containers":' in exporters and 'container_cpu_usage_seconds_total{name=\\"api\\"}' in exporters
+
+
+def test_a_second_init_keeps_reviewed_and_edited_files_and_rewrites_untouched_ones(tmp_path):
+    plan = from_compose(load_compose(_stack(tmp_path)))
+    adopt(tmp_path, plan)
+    targets = tmp_path / "fixtures" / "targets.yaml"
+    targets.write_text(targets.read_text().split("\n", 1)[1])  # reviewed
+    endpoints = tmp_path / "fixtures" / "endpoints.yaml"
+    endpoints.write_text(endpoints.read_text() + "# mine\n")  # edited below the marker
+    result = adopt(tmp_path, plan)
+    status = {o.path.name: o.status for o in result.outcomes}
+    assert status["targets.yaml"] == "kept (reviewed)"
+    assert status["endpoints.yaml"] == "kept (edited)"
+    assert status["stack.yaml"] == "written"
+    assert endpoints.read_text().endswith("# mine\n")
+    assert "kept (reviewed)" in result.describe(tmp_path)
+
+
+def test_a_config_that_is_not_mounted_is_exit_2_with_the_place_and_the_fix(tmp_path):
+    compose = _stack(
+        tmp_path, COMPOSE.replace('volumes: ["./prom:/etc/prometheus", "data:/prometheus"]', "volumes: []")
+    )
+    with pytest.raises(HarnessError) as err:
+        from_compose(load_compose(compose))
+    assert err.value.place == f"{compose.resolve()}:4"
+    assert "/etc/prometheus/prometheus.yml" in err.value.what and "--prometheus-config" in err.value.hint
+
+
+def test_a_mounted_file_that_does_not_exist_names_the_volume_line(tmp_path):
+    compose = _stack(tmp_path, COMPOSE.replace("./am/alertmanager.yml:", "./am/missing.yml:"))
+    with pytest.raises(HarnessError) as err:
+        from_compose(load_compose(compose))
+    assert err.value.place == f"{compose.resolve()}:8" and "does not exist" in err.value.what
+
+
+def test_plain_config_paths(tmp_path):
+    _stack(tmp_path)
+    plan = from_paths(tmp_path / "prom" / "prometheus.yml", tmp_path / "am" / "alertmanager.yml")
+    assert plan.components["alertmanager"].address == "am:9093"
+    assert plan.components["node_exporter"].job == "hosts"
+    assert [j.job for j in plan.unserved] == ["containers"] and plan.unserved[0].kind == "cadvisor"
+    adopt(tmp_path, plan)
+    assert Project.load(tmp_path).components["prometheus"].config == tmp_path / "prom" / "prometheus.yml"
+
+
+flag_values = st.one_of(
+    st.booleans(), st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z]+(\.[a-z-]+){0,2}", fullmatch=True), flag_values, max_size=5))
+def test_flags_round_trip_through_project_load(tmp_path_factory, flags):
+    root = tmp_path_factory.mktemp("repo")
+    (root / "prometheus.yml").write_text("scrape_configs: []\n")
+    plan = StackPlan(
+        root / "prometheus.yml",
+        {"prometheus": ComponentPlan("prometheus", version="2.42.0", address="prometheus:9090",
+                                     config=root / "prometheus.yml", flags=dict(flags))},
+    )  # fmt: skip
+    adopt(root, plan)
+    assert marker.state(root / "stack" / "stack.yaml") == "generated"
+    assert Project.load(root).components["prometheus"].flags == flags
