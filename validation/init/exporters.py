@@ -117,24 +117,26 @@ def render_exporters(jobs: list[UnservedJob], exprs: list[str]) -> tuple[str, li
         "jobs:",
     ]
     review = []
+    body: list[str] = []
     for job in jobs:
         families = families_for(job, exprs)
-        what = f"{job.kind} " if job.kind else ""
-        lines.append(
-            f"  {json.dumps(job.job)}:   # {what}service {job.service!r}"
-            if job.service
-            else f"  {json.dumps(job.job)}:"
-        )
         if not families:
-            lines.append("    []   # no rule or panel reads a family of this job: add the ones it exports")
-            review.append(f"job {job.job!r}: no family found in rules or dashboards")
+            body.append(f"  # {job.job}: no rule or panel reads a family of this job — add those it exports")
+            review.append(f"job {job.job!r}: no family found in rules or dashboards, add some")
             continue
+        what = f"  # {job.kind + ' ' if job.kind else ''}service {job.service!r}" if job.service else ""
+        body.append(f"  {json.dumps(job.job)}:{what}")
         for name, sets in families.items():
             for pairs in sets or [()]:
                 series = name + ("{" + ", ".join(f'{k}="{v}"' for k, v in pairs) + "}" if pairs else "")
                 value = "0+1x" if re.search(r"(_total|_count|_sum)$", name) else '"1"'
-                lines.append(f"    - {{series: {json.dumps(series)}, values: {value}}}")
+                body.append(f"    - {{series: {json.dumps(series)}, values: {value}}}")
         review.append(
             f"job {job.job!r}: {sum(len(s) or 1 for s in families.values())} series of {len(families)} families"
         )
+    if any(not line.startswith("  #") for line in body):
+        lines += body
+    else:
+        lines[-1] = "jobs: {}"
+        lines += body
     return "\n".join(lines) + "\n", review
