@@ -1,0 +1,352 @@
+"""Every alerting rule → a (firing, silent) pair of synthetic series, verified with promtool.
+
+Per rule: the shape (``shapes``), parameters that fire it and ones just short of it (``solve``),
+concrete series (``series``), then promtool on the rule files under test (``verify``): the firing
+series must fire this very rule at ``fires_within``, the silent ones must never fire it. A pair
+that misbehaves is tried again with another margin (5 %, 1 %, 20 %); one that never behaves is
+kept with ``verified=False`` and the problem (never written). The unit tests written for a
+verified pair are run once more exactly as written before the pair counts as verified.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from validation.core.alert_rules import AlertRule, load_alert_rules
+from validation.core.durations import parse_duration_seconds
+from validation.core.errors import StackcheckError
+from validation.core.yamlload import load_yaml
+from validation.generate.series import Timing, input_series, timing
+from validation.generate.shapes import Shape, Unhandled, build_shape
+from validation.generate.solve import Unsolved, solve
+from validation.generate.verify import Alert, Outcome, Probe, duration, run_files, test_file
+from validation.routing.config import AlertmanagerConfig
+from validation.timescale.promql import uncompressible_reasons
+
+MARGINS = (0.05, 0.01, 0.2)
+_TEMPLATE_LABEL = re.compile(r"\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)|\$labels\s*\"([a-zA-Z_][a-zA-Z0-9_]*)\"")
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """An alerting rule by place: file (relative to the repository when inside it), group, index."""
+
+    file: str
+    group: str
+    index: int
+    name: str
+    line: int = 0
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.file}:{self.line}, group {self.group} rule {self.index})"
+
+
+class UnhandledRule(NamedTuple):
+    rule: RuleRef
+    reason: str
+
+
+@dataclass
+class Pair:
+    """A rule's generated firing and silent series; ``verified`` only when promtool agreed."""
+
+    rule: RuleRef
+    firing: list[dict[str, str]]
+    silent: list[dict[str, str]]
+    verified: bool
+    condition: str = ""  # the condition the silent series stop just short of
+    timing: Timing | None = None
+    fired: list[Alert] = field(default_factory=list)  # this rule's alerts at fires_within (promtool)
+    receivers: list[str] = field(default_factory=list)  # where the routing tree sends them today
+    inhibited_by: str = ""
+    problem: str = ""
+    unit_tests: list[dict[str, Any]] = field(default_factory=list)  # promtool test groups
+    margin: float = 0.0
+    templates: dict[tuple[str, str], str] = field(default_factory=dict)  # ("label"|"annotation", key)
+
+
+@dataclass
+class GenerationReport:
+    root: Path
+    rule_files: list[Path]
+    evaluation_interval: float
+    pairs: list[Pair] = field(default_factory=list)
+    unhandled: list[UnhandledRule] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.pairs) + len(self.unhandled)
+
+    @property
+    def verified(self) -> list[Pair]:
+        return [p for p in self.pairs if p.verified]
+
+    def summary(self) -> str:
+        total = self.total
+        ok = len(self.verified)
+        share = f" ({100 * ok / total:.0f} %)" if total else ""
+        lines = [
+            f"generated scenarios: {ok} of {total} alerting rules have a verified firing + silent pair{share}"
+        ]
+        for pair in self.pairs:
+            if not pair.verified:
+                lines.append(f"  not verified, not written: {pair.rule.describe()}: {pair.problem}")
+        for item in self.unhandled:
+            lines.append(f"  not generated: {item.rule.describe()}: {item.reason}")
+        if ok:
+            lines.append(
+                "  review them: they are derived from the rules under test, so they prove the pipeline "
+                "but cannot catch a wrong threshold"
+            )
+        return "\n".join(lines)
+
+    def shapes_not_handled(self) -> Counter[str]:
+        """Reasons (their first clause) with counts: what the generator does not model yet."""
+        reasons = [u.reason.split(":")[0] for u in self.unhandled]
+        reasons += ["not verified: " + (p.problem.split(":")[0]) for p in self.pairs if not p.verified]
+        return Counter(reasons)
+
+
+@dataclass
+class _Rule:
+    ref: RuleRef
+    alert: AlertRule
+    expr: str
+    evaluation: float
+    shape: Shape | None = None
+    times: Timing | None = None
+    problem: str = ""
+
+
+def generate_for_rules(
+    rule_files: Sequence[Path],
+    promtool: str,
+    *,
+    root: Path | None = None,
+    evaluation_interval: float = 60.0,
+    routing: AlertmanagerConfig | None = None,
+    external_labels: Mapping[str, str] | None = None,
+) -> GenerationReport:
+    """The pairs for every alerting rule of ``rule_files`` (absolute paths)."""
+    files = [Path(p).resolve() for p in rule_files]
+    report = GenerationReport(root or Path.cwd(), files, evaluation_interval)
+    rules, recordings = _load(files, root, evaluation_interval)
+    alertnames = sorted({r.ref.name for r in rules})
+    pending: list[_Rule] = []
+    for rule in rules:
+        reasons = uncompressible_reasons(rule.expr)
+        if reasons:
+            report.unhandled.append(UnhandledRule(rule.ref, "cannot be compressed: " + "; ".join(reasons)))
+            continue
+        try:
+            rule.shape = build_shape(
+                rule.expr,
+                recordings,
+                place=f"{rule.ref.file}:{rule.ref.line}",
+                template_labels=_template_labels(rule.alert),
+            )
+        except Unhandled as exc:
+            report.unhandled.append(UnhandledRule(rule.ref, str(exc)))
+            continue
+        except StackcheckError as exc:
+            report.unhandled.append(UnhandledRule(rule.ref, f"expression does not parse: {exc}"))
+            continue
+        rule.times = timing(rule.shape, rule.alert.for_seconds, rule.evaluation)
+        pending.append(rule)
+
+    done: dict[int, Pair] = {}
+    last_try: dict[int, Pair] = {}
+    unsolved: dict[int, str] = {}
+    for margin in MARGINS:
+        attempts: list[tuple[_Rule, Pair, Probe, Probe]] = []
+        for rule in pending:
+            if id(rule) in done:
+                continue
+            assert rule.shape is not None and rule.times is not None
+            try:
+                solution = solve(rule.shape, margin, rule.times.interval)
+            except Unsolved as exc:
+                unsolved.setdefault(id(rule), str(exc))
+                continue
+            unsolved.pop(id(rule), None)
+            firing = input_series(rule.shape, solution.firing, rule.times)
+            silent = input_series(rule.shape, solution.silent, rule.times)
+            pair = Pair(rule.ref, firing, silent, False, solution.primary, rule.times, margin=margin)
+            fire_probe = Probe(firing, alertnames, [rule.times.fires_within], rule.times.interval)
+            silent_probe = Probe(silent, [rule.ref.name], rule.times.silent_checks(), rule.times.interval)
+            attempts.append((rule, pair, fire_probe, silent_probe))
+        if not attempts:
+            continue
+        contents = []
+        for _, _, fire_probe, silent_probe in attempts:
+            contents.append(test_file(files, evaluation_interval, [fire_probe.test_group()]))
+            contents.append(test_file(files, evaluation_interval, [silent_probe.test_group()]))
+        outcomes = run_files(contents, promtool)
+        last = margin == MARGINS[-1]
+        for n, (rule, pair, _, silent_probe) in enumerate(attempts):
+            fire_out, silent_out = outcomes[2 * n], outcomes[2 * n + 1]
+            if _judge(rule, pair, fire_out, silent_out, silent_probe, routing, external_labels or {}, last):
+                done[id(rule)] = pair
+            else:
+                last_try[id(rule)] = pair
+
+    _finish(report, pending, done, last_try, unsolved, files, evaluation_interval, promtool)
+    return report
+
+
+def _finish(
+    report: GenerationReport,
+    pending: list[_Rule],
+    done: dict[int, Pair],
+    last_try: dict[int, Pair],
+    unsolved: dict[int, str],
+    files: list[Path],
+    evaluation: float,
+    promtool: str,
+) -> None:
+    """Run the unit tests exactly as they will be written; keep the report in rule order."""
+    finals = [done[id(r)] for r in pending if id(r) in done]
+    contents = [test_file(files, evaluation, pair.unit_tests) for pair in finals]
+    outcomes = run_files(contents, promtool) if contents else []
+    for pair, outcome in zip(finals, outcomes, strict=True):
+        pair.verified = outcome.passed
+        if not outcome.passed:
+            pair.problem = "the unit test written from promtool's own output did not pass: " + (
+                outcome.error or "see promtool test rules"
+            )
+    for rule in pending:
+        if id(rule) in done:
+            report.pairs.append(done[id(rule)])
+        elif id(rule) in last_try:
+            pair = last_try[id(rule)]
+            pair.verified = False
+            report.pairs.append(pair)
+        else:
+            report.unhandled.append(UnhandledRule(rule.ref, unsolved.get(id(rule), "no candidate found")))
+    order = {r.ref: i for i, r in enumerate(pending)}
+    report.pairs.sort(key=lambda p: order.get(p.rule, 0))
+
+
+def _judge(
+    rule: _Rule,
+    pair: Pair,
+    fire_out: Outcome,
+    silent_out: Outcome,
+    silent_probe: Probe,
+    routing: AlertmanagerConfig | None,
+    external: Mapping[str, str],
+    last: bool,
+) -> bool:
+    """Whether promtool agrees with the candidate; fills ``pair`` (alerts, receivers, unit tests)."""
+    assert pair.timing is not None
+    at = pair.timing.fires_within
+    name = rule.ref.name
+    if fire_out.error and not fire_out.alerts:
+        pair.problem = f"promtool: {fire_out.error}"
+        return False
+    everything = fire_out.firing(name, at)
+    fired = [a for a in everything if rule.alert.produced(a.labels, a.annotations)]
+    if not fired:
+        pair.problem = f"the firing series did not fire it by {duration(at)} (promtool)"
+        return False
+    fired_late = [
+        t
+        for t in silent_probe.times
+        if any(rule.alert.produced(a.labels, a.annotations) for a in silent_out.firing(name, t))
+    ]
+    if fired_late:
+        pair.problem = f"the silent series fired it at {duration(fired_late[0])} (promtool)"
+        return False
+    pair.fired = fired
+    pair.templates = {("label", k): v for k, v in rule.alert.labels.items()}
+    pair.templates.update({("annotation", k): v for k, v in rule.alert.annotations.items()})
+    if routing is not None:
+        others: list[Mapping[str, str]] = [
+            {**external, **a.labels}
+            for (alertname, t), alerts in fire_out.alerts.items()
+            if t == at
+            for a in alerts
+            if not (alertname == name and a in fired)
+        ]
+        target = {**external, **fired[0].labels}
+        from validation.routing.inhibition import inhibiting_rule
+
+        muting = inhibiting_rule(target, others, routing.inhibit_rules)
+        if muting is not None:
+            pair.inhibited_by = muting.describe()
+            if not last:
+                pair.problem = f"inhibited by {pair.inhibited_by} (another alert the series fire)"
+                return False
+        pair.receivers = list(
+            dict.fromkeys(r for r in routing.receivers_for(target) if r in routing.real_receivers)
+        )
+    silent_times = [t for t in (at, pair.timing.end)]
+    pair.unit_tests = [
+        {
+            "interval": duration(pair.timing.interval),
+            "input_series": pair.firing,
+            "alert_rule_test": [
+                {
+                    "eval_time": duration(at),
+                    "alertname": name,
+                    "exp_alerts": [_exp(a) for a in everything],
+                }
+            ],
+        },
+        {
+            "interval": duration(pair.timing.interval),
+            "input_series": pair.silent,
+            "alert_rule_test": [
+                {
+                    "eval_time": duration(t),
+                    "alertname": name,
+                    "exp_alerts": [_exp(a) for a in silent_out.firing(name, t)],
+                }
+                for t in silent_times
+            ],
+        },
+    ]
+    return True
+
+
+def _exp(alert: Alert) -> dict[str, Any]:
+    out: dict[str, Any] = {"exp_labels": {k: v for k, v in alert.labels.items() if k != "alertname"}}
+    if alert.annotations:
+        out["exp_annotations"] = dict(alert.annotations)
+    return out
+
+
+def _template_labels(rule: AlertRule) -> set[str]:
+    names: set[str] = set()
+    for text in (*rule.labels.values(), *rule.annotations.values()):
+        for match in _TEMPLATE_LABEL.finditer(text):
+            names.add(match.group(1) or match.group(2))
+    return names
+
+
+def _load(files: list[Path], root: Path | None, evaluation: float) -> tuple[list[_Rule], dict[str, str]]:
+    alerts = {(a.file, a.group, a.index): a for a in load_alert_rules(files, root)}
+    rules: list[_Rule] = []
+    recordings: dict[str, str] = {}
+    for path in files:
+        name = str(path.relative_to(root)) if root is not None and path.is_relative_to(root) else str(path)
+        data = load_yaml(path) or {}
+        for group in data.get("groups") or []:
+            interval = evaluation
+            if group.get("interval"):
+                interval = parse_duration_seconds(group["interval"], place=f"{name}")
+            for index, rule in enumerate(group.get("rules") or []):
+                if "record" in rule:
+                    recordings.setdefault(str(rule["record"]), str(rule.get("expr", "")))
+                    continue
+                alert = alerts.get((name, str(group.get("name", "")), index))
+                if alert is None:
+                    continue
+                ref = RuleRef(alert.file, alert.group, alert.index, alert.name, alert.line)
+                rules.append(_Rule(ref, alert, str(rule.get("expr", "")), interval))
+    return rules, recordings
