@@ -51,6 +51,15 @@ class InitCommand(Command):
                 hint="stackcheck init --from docker-compose.yml, or --prometheus-config prometheus.yml "
                 "[--alertmanager-config alertmanager.yml] [--grafana-dir grafana/]",
             )
-        result = adopt(Path("."), plan)
+        result = adopt(Path("."), plan, promtool=_promtool())
         print(result.describe(Path(".").resolve()))
         return EXIT_OK
+
+
+def _promtool() -> str:
+    """promtool verifies every generated scenario before it is written: required, like for `check`."""
+    from validation.components import tool_package
+    from validation.provision.apt import install_hint
+    from validation.provision.binaries import require_binary
+
+    return require_binary(("promtool",), place="promtool", hint=install_hint(tool_package("promtool")))

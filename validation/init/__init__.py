@@ -12,15 +12,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from validation.init import marker
 from validation.init.endpoints import render_endpoints
 from validation.init.exporters import dashboard_expressions, render_exporters, rule_expressions
 from validation.init.infer import StackPlan
-from validation.init.stackyaml import render_stack_yaml
+from validation.init.stackyaml import relative, render_stack_yaml, rule_file_paths
 from validation.init.targets import discover, render_sd_skeleton, render_targets
 
+GENERATED_TESTS = "rule_tests"  # under the fixtures folder: the generated promtool unit tests
 Status = Literal["written", "kept (reviewed)", "kept (edited)"]
 
 
@@ -91,8 +92,9 @@ class _Writer:
             )
 
 
-def adopt(root: Path, plan: StackPlan) -> InitResult:
-    """Write stack.yaml and the fixtures for ``plan`` under ``root`` (never over a reviewed file)."""
+def adopt(root: Path, plan: StackPlan, promtool: str | None = None) -> InitResult:
+    """Write stack.yaml and the fixtures for ``plan`` under ``root`` (never over a reviewed file);
+    with ``promtool``, also the generated scenarios and promtool unit tests of every alerting rule."""
     root = root.resolve()
     stack_dir = root / "stack"
     fixtures = root / "fixtures"
@@ -102,7 +104,7 @@ def adopt(root: Path, plan: StackPlan) -> InitResult:
 
     write.file(
         stack_dir / "stack.yaml",
-        render_stack_yaml(plan, stack_dir, paths={}),
+        render_stack_yaml(plan, stack_dir, paths=_paths(plan, stack_dir, fixtures) if promtool else {}),
         "versions, addresses and flags per component; the notes in it say what was guessed",
     )
     jobs = discover(prometheus_yml)
@@ -145,4 +147,48 @@ def adopt(root: Path, plan: StackPlan) -> InitResult:
         result.extra.append(
             f"  created          {os.path.relpath(scenarios, root)}/ — your scenarios go here"
         )
+    if promtool:
+        _generate(root, promtool, result)
     return result
+
+
+def _paths(plan: StackPlan, stack_dir: Path, fixtures: Path) -> dict[str, Any]:
+    """stack.yaml's ``paths.rule_tests``: the default place (tests/ beside each rule folder) and the
+    folder of the generated promtool tests."""
+    folders = dict.fromkeys(path.parent for path in rule_file_paths(plan.prometheus_yml))
+    globs = [
+        f"{relative(folder / 'tests', stack_dir)}/{pattern}"
+        for folder in folders
+        for pattern in ("*.yml", "*.yaml")
+    ]
+    return {"rule_tests": [*globs, f"{relative(fixtures / GENERATED_TESTS, stack_dir)}/*.yml"]}
+
+
+def _generate(root: Path, promtool: str, result: InitResult) -> None:
+    from validation.core.project import Project
+    from validation.generate import generate, write_generated
+
+    project = Project.load(root)
+    tests_dir = project.fixtures_dir / GENERATED_TESTS
+    report = generate(project, promtool)
+    written = write_generated(report, project.scenarios_dir, tests_dir, marker.may_overwrite)
+    produced = sorted(project.scenarios_dir.glob("generated-*.yaml")) + sorted(
+        tests_dir.glob("generated-*.test.yml")
+    )
+    for path in produced:
+        if path in written:
+            what = "promtool unit tests" if path.parent == tests_dir else "scenarios (generated: true)"
+            result.outcomes.append(
+                Outcome(path, "written", f"{what}: check each expectation is what you intend")
+            )
+        else:
+            status: Status = "kept (reviewed)" if marker.state(path) == "reviewed" else "kept (edited)"
+            result.outcomes.append(Outcome(path, status, "left alone"))
+    if any(tests_dir.glob("*.yml")) and not any(
+        tests_dir.resolve() == f.parent.resolve() for f in project.rule_test_files()
+    ):
+        result.extra.append(
+            f"  note: stack.yaml's paths.rule_tests does not include {os.path.relpath(tests_dir, root)}/*.yml:"
+            " add it, or `check` will not run the generated unit tests"
+        )
+    result.extra += ["  " + line for line in report.summary().splitlines()]

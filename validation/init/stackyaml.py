@@ -68,3 +68,22 @@ def _component(component: ComponentPlan, stack_dir: Path) -> list[str]:
 
 def _dump(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+
+
+def rule_file_paths(prometheus_yml: Path) -> list[Path]:
+    """The rule files prometheus.yml's ``rule_files`` name (globs relative to it), as Prometheus reads them."""
+    import glob as globbing
+
+    from validation.core.errors import StackcheckError
+    from validation.core.yamlload import load_yaml
+
+    try:
+        data = load_yaml(prometheus_yml)
+    except StackcheckError:
+        return []
+    found: dict[Path, None] = {}
+    for item in (data.get("rule_files") if isinstance(data, dict) else None) or []:
+        pattern = str(prometheus_yml.parent / str(item))
+        matches = sorted(globbing.glob(pattern)) if globbing.has_magic(pattern) else [pattern]
+        found.update(dict.fromkeys(Path(m).resolve() for m in matches if Path(m).is_file()))
+    return list(found)
