@@ -35,7 +35,9 @@ def test_init_then_check_passes_and_leaves_the_users_files_alone(compose_stack, 
     assert {name: after[name] for name in before} == before  # nothing of theirs changed
     assert set(after) - set(before) == {
         "stack/stack.yaml", "fixtures/targets.yaml", "fixtures/exporters.yaml", "fixtures/endpoints.yaml",
+        "fixtures/scenarios/generated-workers.yaml", "fixtures/rule_tests/generated-workers.test.yml",
     }  # fmt: skip
+    assert "2 of 2 alerting rules have a verified firing + silent pair" in result.stdout
 
     check = stackcheck("-C", str(compose_stack), "check", "--report", str(tmp_path / "report"))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -43,7 +45,9 @@ def test_init_then_check_passes_and_leaves_the_users_files_alone(compose_stack, 
         c["id"]: c["status"] for c in json.loads((tmp_path / "report" / "results.json").read_text())["checks"]
     }
     assert checks["static/prometheus-config"] == "passed"
-    assert checks["static/rule-tests/workers.test.yml"] == "passed"
+    assert checks["static/rule-tests/workers.test.yml"] == "passed"  # the user's own
+    assert checks["static/rule-tests/generated-workers.test.yml"] == "passed"
+    assert checks["static/scenarios"] == "passed"
     assert checks["static/fixtures/targets.yaml"] == "passed"
 
     # reviewed: the user deleted the marker line; a second init keeps the file as it is
