@@ -3,8 +3,9 @@ DCGM, blackbox, …): per job, the metric families the rules and dashboards read
 the label values their selectors ask for, so a synthetic target can stand in for the exporter.
 
 Which family comes from which job: a selector with ``job="<job>"``, or the exporter's own prefix
-(``container_`` for cAdvisor, ``DCGM_`` for DCGM, ``probe_`` for blackbox). Counters get a rising
-value, everything else a constant 1 — placeholders that make the series exist, not a scenario.
+(``container_`` for cAdvisor, ``DCGM_`` for DCGM, ``probe_`` for blackbox). Counters hold 0 (no
+increase: every rate is 0), everything else holds 1 — placeholders of a healthy, idle exporter that
+make the series exist (the stand-ins serve beside every scenario, so they must not fire alerts).
 """
 
 from __future__ import annotations
@@ -112,8 +113,8 @@ def render_exporters(jobs: list[UnservedJob], exprs: list[str]) -> tuple[str, li
     lines = [
         "# Exporters the harness does not run: a synthetic target listens at every target of each job",
         "# and serves these series. Written from the families your rules and dashboards read from the",
-        "# job; values are placeholders (counters rise by 1 per scrape, the rest hold 1): set values",
-        "# that look like production, and add the families your own tests need.",
+        "# job; values are placeholders of a healthy, idle exporter (counters hold 0, the rest 1): set",
+        "# values that look like production yet fire no alert, and add the families your tests need.",
         "jobs:",
     ]
     review = []
@@ -129,7 +130,7 @@ def render_exporters(jobs: list[UnservedJob], exprs: list[str]) -> tuple[str, li
         for name, sets in families.items():
             for pairs in sets or [()]:
                 series = name + ("{" + ", ".join(f'{k}="{v}"' for k, v in pairs) + "}" if pairs else "")
-                value = "0+1x" if re.search(r"(_total|_count|_sum)$", name) else '"1"'
+                value = '"0"' if re.search(r"(_total|_count|_sum)$", name) else '"1"'
                 body.append(f"    - {{series: {json.dumps(series)}, values: {value}}}")
         review.append(
             f"job {job.job!r}: {sum(len(s) or 1 for s in families.values())} series of {len(families)} families"

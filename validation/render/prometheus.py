@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from validation.core.errors import ConfigError
+from validation.core.scrape_jobs import constant_address
 from validation.core.yamlload import load_yaml, to_plain
 from validation.render.addresses import split_host_port
 from validation.render.context import RenderContext
@@ -207,6 +208,9 @@ def render_prometheus(
         for group in job.get("static_configs") or []:
             scrape.static_targets.append(group)
         hosts += hosts_in_targets(job.get("static_configs") or [], own_host)
+        exporter = constant_address(job.get("relabel_configs"))
+        if exporter:  # the blackbox pattern: every target is scraped at the exporter's address
+            hosts.append(_host(exporter, own_host))
         rendered_sd = []
         for sd in job.get("file_sd_configs") or []:
             files = []

@@ -9,7 +9,8 @@ seconds, from the injected clock). At time t the target serves the sample at ind
   series that disappears from a scrape stale);
 - after the last sample: with ``hold_last`` (the default) the last sample keeps being served —
   the pipeline needs a stable tail; if the last sample is ``_`` / ``stale`` the series stays
-  absent. Without ``hold_last`` the series ends, as in promtool.
+  absent. Without ``hold_last`` the series ends, as in promtool. With ``continues`` (an exporter
+  fixture's trailing ``x``, ``0+15x``) the last step repeats forever, whatever the series' name.
 
 One target listens on one (host, port); targets that are pods at their own addresses get a
 ``SyntheticTarget`` each. Only loopback addresses are accepted.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +48,7 @@ class Timeline:
     interval: float
     start: float
     hold_last: bool = True
+    continues: bool = False  # after the data the last step repeats (``0+15x``), gauge or counter
 
     @property
     def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -74,10 +77,12 @@ class Timeline:
         last = self.samples[-1]
         if last is None or last is STALE:
             return None
-        if not _is_counter(self.name) or len(self.samples) < 2:
+        if not (self.continues or _is_counter(self.name)) or len(self.samples) < 2:
             return float(last)
         previous = self.samples[-2]
-        if previous is None or previous is STALE or float(previous) > float(last):
+        if previous is None or previous is STALE:
+            return float(last)
+        if float(previous) > float(last) and not self.continues:
             return float(last)
         return float(last) + (index - len(self.samples) + 1) * (float(last) - float(previous))
 
@@ -86,9 +91,21 @@ class SyntheticTarget:
     """Serves registered timelines at ``http://host:port/metrics`` (text format 0.0.4)."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, clock: Clock = time.monotonic, hold_last: bool = True
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Clock = time.monotonic,
+        hold_last: bool = True,
+        any_path: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """``any_path``: answer a scrape on every path, not only ``/metrics`` (an exporter stand-in:
+        the path is the scrape config's own choice, and nothing says what the real one serves).
+        ``ssl_context``: serve HTTPS only, with its certificate."""
         _require_loopback(host)
+        self.any_path = any_path
+        self._ssl_context = ssl_context
         self._host = host
         self._port = port
         self._clock = clock
@@ -111,6 +128,7 @@ class SyntheticTarget:
         *,
         scenario: str = "",
         hold_last: bool | None = None,
+        continues: bool = False,
     ) -> Timeline:
         """Register a series: a selector string or (name, labels); values as notation or samples.
 
@@ -129,6 +147,7 @@ class SyntheticTarget:
             interval=float(interval_seconds),
             start=self._clock() if start_monotonic is None else float(start_monotonic),
             hold_last=self._hold_last if hold_last is None else hold_last,
+            continues=continues,
         )
         with self._lock:
             other = self._timelines.get(timeline.key)
@@ -181,7 +200,9 @@ class SyntheticTarget:
     def start(self) -> SyntheticTarget:
         if self._http is not None:
             return self
-        self._http = BackgroundHttpServer(self._host, self._port, _handler_for(self), "synthetic target")
+        self._http = BackgroundHttpServer(
+            self._host, self._port, _handler_for(self), "synthetic target", self._ssl_context
+        )
         self._port = self._http.start()
         return self
 
@@ -212,7 +233,7 @@ class SyntheticTarget:
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}/metrics"
+        return f"{'https' if self._ssl_context else 'http'}://{self.address}/metrics"
 
     @property
     def scrapes(self) -> int:
@@ -242,7 +263,7 @@ def _handler_for(target: SyntheticTarget) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path != "/metrics":
+            if path != "/metrics" and not target.any_path:
                 self._reply(404, "text/plain; charset=utf-8", b"not found: scrape /metrics\n")
                 return
             body = target.render().encode("utf-8")
