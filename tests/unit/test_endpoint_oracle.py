@@ -187,3 +187,22 @@ def test_without_an_oracle_the_endpoint_check_says_it_is_skipped() -> None:
     report = Report()
     record_endpoint_checks([], [], False, report)
     assert [(c.id, c.status) for c in report.checks] == [("notifications/endpoints", "skipped")]
+
+
+def test_a_declared_path_matches_the_percent_encoded_request(tmp_path: Path) -> None:
+    # alertmanager.yml names /services/<id>; Alertmanager sends /services/%3Cid%3E
+    from validation.stack.sinks import served_paths
+
+    oracle = _oracle(
+        tmp_path, 'slack:\n  - {url: "https://hooks.slack.com/services/<id>", channel: "#alerts"}\n'
+    )
+    assert oracle is not None
+    inbox = Inbox()
+    served = served_paths(oracle, SinkEndpoint("slack", "hooks.slack.com", "127.0.0.1", 443))
+    with SlackSink("127.0.0.1", 0, inbox, served=served, name="hooks.slack.com:443") as sink:
+        reply = requests.post(
+            f"{sink.url}/services/%3Cid%3E", json={**SLACK_PAYLOAD, "channel": "#alerts"}, timeout=5
+        )
+        other = requests.post(f"{sink.url}/services/%3Cother%3E", json=SLACK_PAYLOAD, timeout=5)
+    assert reply.status_code == 200 and inbox.count() == 1
+    assert other.status_code == 404
