@@ -36,7 +36,8 @@ class Outcome:
 class InitResult:
     plan: StackPlan
     outcomes: list[Outcome] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)  # further lines (scenario generation, folders)
+    created: list[Path] = field(default_factory=list)  # folders made (empty)
+    extra: list[str] = field(default_factory=list)  # further lines (scenario generation)
 
     def describe(self, root: Path) -> str:
         def rel(path: Path) -> str:
@@ -61,6 +62,9 @@ class InitResult:
                 f"  job {job.job}{kind}: not run by the harness — served synthetically from exporters.yaml"
             )
         lines.append("files:")
+        lines += [
+            f"  {'created':<16} {rel(folder)}/ — your own scenarios go here too" for folder in self.created
+        ]
         for outcome in self.outcomes:
             lines.append(f"  {outcome.status:<16} {rel(outcome.path)} — {outcome.review}")
         lines += self.extra
@@ -144,9 +148,7 @@ def adopt(root: Path, plan: StackPlan, promtool: str | None = None) -> InitResul
     scenarios = fixtures / "scenarios"
     if not scenarios.is_dir():
         scenarios.mkdir(parents=True)
-        result.extra.append(
-            f"  created          {os.path.relpath(scenarios, root)}/ — your scenarios go here"
-        )
+        result.created.append(scenarios)
     if promtool:
         _generate(root, promtool, result)
     return result

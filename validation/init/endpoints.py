@@ -7,6 +7,7 @@ not serve (PagerDuty, Opsgenie, …) are listed for review.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ def render_endpoints(alertmanager_yml: Path) -> tuple[str, list[str]]:
                 elif box and box not in boxes:
                     boxes.append(box)
         for hook in receiver.get("webhook_configs") or []:
+            if re.search(r"<[^>]*>", str(hook.get("url") or "")):
+                review.append(f"receiver {name!r}: the webhook URL is a placeholder (<…>): put the real one")
             if hook.get("url"):
                 webhooks.append(f"  - {{url: {json.dumps(str(hook['url']))}}}   # receiver {name}")
             elif hook.get("url_file"):
@@ -54,6 +57,10 @@ def render_endpoints(alertmanager_yml: Path) -> tuple[str, list[str]]:
                 )
                 channel = "#REVIEW"
             url = config.get("api_url") or glob_.get("slack_api_url")
+            if re.search(r"<[^>]*>", f"{url or ''} {channel}"):
+                review.append(
+                    f"receiver {name!r}: the Slack URL or channel is a placeholder (<…>): put the real one"
+                )
             if url:
                 slack.append(
                     f"  - {{url: {json.dumps(str(url))}, channel: {json.dumps(channel)}}}   # receiver {name}"
