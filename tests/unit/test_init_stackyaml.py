@@ -4,12 +4,14 @@ what the user reviewed."""
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from validation.core.errors import HarnessError
 from validation.core.project import Project
 from validation.fixtures.endpoints import load_endpoints
+from validation.fixtures.exporters import load_exporters
 from validation.fixtures.targets import load_expected_targets
 from validation.init import adopt, marker
 from validation.init.compose import load_compose
@@ -115,8 +117,15 @@ def test_the_fixtures_load_through_the_run_loaders(tmp_path):
     skeleton = (tmp_path / "fixtures" / "service_discovery" / "pods.yml").read_text()
     assert '__meta_kubernetes_pod_annotation_prometheus_io_scrape: "true"' in skeleton.replace("'", '"')
     assert "__meta_kubernetes_namespace" in skeleton
-    exporters = (tmp_path / "fixtures" / "exporters.yaml").read_text()
-    assert '"containers":' in exporters and 'container_cpu_usage_seconds_total{name=\\"api\\"}' in exporters
+    exporters = load_exporters(
+        tmp_path / "fixtures" / "exporters.yaml", {"self", "hosts", "containers", "pods"}
+    )
+    assert [s.selector() for s in exporters.jobs["containers"]] == [
+        'container_cpu_usage_seconds_total{name="api"}'
+    ]
+    assert exporters.jobs["containers"][0].samples == (0.0,)  # an idle exporter: the counter holds, rate 0
+    groups = yaml.safe_load(skeleton)  # file_sd format: a list of target groups
+    assert isinstance(groups, list) and groups[0]["targets"]
 
 
 def test_a_second_init_keeps_reviewed_and_edited_files_and_rewrites_untouched_ones(tmp_path):
@@ -180,3 +189,41 @@ def test_flags_round_trip_through_project_load(tmp_path_factory, flags):
     adopt(root, plan)
     assert marker.state(root / "stack" / "stack.yaml") == "generated"
     assert Project.load(root).components["prometheus"].flags == flags
+
+
+def test_grafana_sub_folders_mounted_one_by_one_give_their_common_provisioning_folder(tmp_path):
+    for sub in ("dashboards", "datasources"):
+        (tmp_path / "grafana" / "provisioning" / sub).mkdir(parents=True)
+    (tmp_path / "grafana" / "provisioning" / "dashboards" / "provider.yml").write_text(
+        "apiVersion: 1\nproviders: [{name: p, type: file, options: {path: /var/lib/grafana/dashboards}}]\n"
+    )
+    (tmp_path / "boards").mkdir()
+    grafana = (
+        "  grafana:\n"
+        "    image: grafana/grafana-oss:10.4.2\n"
+        "    volumes:\n"
+        "      - ./grafana/provisioning/dashboards:/etc/grafana/provisioning/dashboards\n"
+        "      - ./grafana/provisioning/datasources:/etc/grafana/provisioning/datasources\n"
+        "      - ./boards:/var/lib/grafana/dashboards\n"
+    )
+    plan = from_compose(load_compose(_stack(tmp_path, COMPOSE + grafana)))
+    component = plan.components["grafana"]
+    assert component.provisioning == tmp_path / "grafana" / "provisioning"
+    assert component.dashboards == tmp_path / "boards"
+    assert (component.version, component.address, component.required) == ("10.4.2", "grafana:3000", False)
+
+
+def test_a_missing_config_path_is_exit_2(tmp_path):
+    with pytest.raises(HarnessError, match="--prometheus-config: file not found"):
+        from_paths(tmp_path / "nope.yml")
+
+
+def test_exporters_without_any_family_still_load(tmp_path):
+    from validation.init.exporters import render_exporters
+    from validation.init.infer import UnservedJob
+
+    text, review = render_exporters([UnservedJob("probes", "blackbox")], ["up == 0"])
+    path = tmp_path / "exporters.yaml"
+    path.write_text(text)
+    assert load_exporters(path).jobs == {}
+    assert review == ["job 'probes': no family found in rules or dashboards, add some"]
