@@ -11,11 +11,14 @@ verified pair are run once more exactly as written before the pair counts as ver
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import yaml
 
 from validation.core.alert_rules import AlertRule, load_alert_rules
 from validation.core.durations import parse_duration_seconds
@@ -118,6 +121,8 @@ class _Rule:
     alert: AlertRule
     expr: str
     evaluation: float
+    raw: dict[str, Any] = field(default_factory=dict)  # the rule as written
+    group_interval: str = ""
     shape: Shape | None = None
     times: Timing | None = None
     problem: str = ""
@@ -135,7 +140,7 @@ def generate_for_rules(
     """The pairs for every alerting rule of ``rule_files`` (absolute paths)."""
     files = [Path(p).resolve() for p in rule_files]
     report = GenerationReport(root or Path.cwd(), files, evaluation_interval)
-    rules, recordings = _load(files, root, evaluation_interval)
+    rules, recordings, raw_recordings = _load(files, root, evaluation_interval)
     alertnames = sorted({r.ref.name for r in rules})
     pending: list[_Rule] = []
     for rule in rules:
@@ -162,41 +167,91 @@ def generate_for_rules(
     done: dict[int, Pair] = {}
     last_try: dict[int, Pair] = {}
     unsolved: dict[int, str] = {}
-    for margin in MARGINS:
-        attempts: list[tuple[_Rule, Pair, Probe, Probe]] = []
-        for rule in pending:
-            if id(rule) in done:
+    with tempfile.TemporaryDirectory(prefix="stackcheck-generate-rules-") as tmp:
+        minimal = {id(r): _minimal_rule_file(r, raw_recordings, Path(tmp)) for r in pending}
+        for margin in MARGINS:
+            attempts: list[tuple[_Rule, Pair, Probe, Probe]] = []
+            for rule in pending:
+                if id(rule) in done:
+                    continue
+                assert rule.shape is not None and rule.times is not None
+                try:
+                    solution = solve(rule.shape, margin, rule.times.interval)
+                except Unsolved as exc:
+                    unsolved.setdefault(id(rule), str(exc))
+                    continue
+                unsolved.pop(id(rule), None)
+                firing = input_series(rule.shape, solution.firing, rule.times)
+                silent = input_series(rule.shape, solution.silent, rule.times, silent=True)
+                pair = Pair(rule.ref, firing, silent, False, solution.primary, rule.times, margin=margin)
+                fire_probe = Probe(firing, [rule.ref.name], [rule.times.fires_within], rule.times.interval)
+                silent_probe = Probe(silent, [rule.ref.name], rule.times.silent_checks(), rule.times.interval)
+                attempts.append((rule, pair, fire_probe, silent_probe))
+            if not attempts:
                 continue
-            assert rule.shape is not None and rule.times is not None
-            try:
-                solution = solve(rule.shape, margin, rule.times.interval)
-            except Unsolved as exc:
-                unsolved.setdefault(id(rule), str(exc))
-                continue
-            unsolved.pop(id(rule), None)
-            firing = input_series(rule.shape, solution.firing, rule.times)
-            silent = input_series(rule.shape, solution.silent, rule.times)
-            pair = Pair(rule.ref, firing, silent, False, solution.primary, rule.times, margin=margin)
-            fire_probe = Probe(firing, alertnames, [rule.times.fires_within], rule.times.interval)
-            silent_probe = Probe(silent, [rule.ref.name], rule.times.silent_checks(), rule.times.interval)
-            attempts.append((rule, pair, fire_probe, silent_probe))
-        if not attempts:
-            continue
-        contents = []
-        for _, _, fire_probe, silent_probe in attempts:
-            contents.append(test_file(files, evaluation_interval, [fire_probe.test_group()]))
-            contents.append(test_file(files, evaluation_interval, [silent_probe.test_group()]))
-        outcomes = run_files(contents, promtool)
-        last = margin == MARGINS[-1]
-        for n, (rule, pair, _, silent_probe) in enumerate(attempts):
-            fire_out, silent_out = outcomes[2 * n], outcomes[2 * n + 1]
-            if _judge(rule, pair, fire_out, silent_out, silent_probe, routing, external_labels or {}, last):
-                done[id(rule)] = pair
-            else:
-                last_try[id(rule)] = pair
-
+            contents = []
+            for rule, _, fire_probe, silent_probe in attempts:
+                contents.append(
+                    test_file([minimal[id(rule)]], evaluation_interval, [fire_probe.test_group()])
+                )
+                contents.append(
+                    test_file([minimal[id(rule)]], evaluation_interval, [silent_probe.test_group()])
+                )
+            outcomes = run_files(contents, promtool)
+            for n, (rule, pair, _, silent_probe) in enumerate(attempts):
+                if _judge(rule, pair, outcomes[2 * n], outcomes[2 * n + 1], silent_probe, None, {}, True):
+                    done[id(rule)] = pair
+                else:
+                    last_try[id(rule)] = pair
+    _confirm(
+        pending,
+        done,
+        last_try,
+        files,
+        alertnames,
+        evaluation_interval,
+        promtool,
+        routing,
+        external_labels or {},
+    )
     _finish(report, pending, done, last_try, unsolved, files, evaluation_interval, promtool)
     return report
+
+
+def _confirm(
+    pending: list[_Rule],
+    done: dict[int, Pair],
+    last_try: dict[int, Pair],
+    files: list[Path],
+    alertnames: list[str],
+    evaluation: float,
+    promtool: str,
+    routing: AlertmanagerConfig | None,
+    external: Mapping[str, str],
+) -> None:
+    """The pairs found, probed again with every rule file under test: every alert the firing series
+    fire (for inhibition and the exact unit test), routing, and the silent series once more."""
+    rules = [r for r in pending if id(r) in done]
+    probes: list[tuple[Probe, Probe]] = []
+    contents = []
+    for rule in rules:
+        pair = done[id(rule)]
+        assert pair.timing is not None
+        fire_probe = Probe(pair.firing, alertnames, [pair.timing.fires_within], pair.timing.interval)
+        silent_probe = Probe(
+            pair.silent, [rule.ref.name], [pair.timing.fires_within, pair.timing.end], pair.timing.interval
+        )
+        probes.append((fire_probe, silent_probe))
+        contents.append(test_file(files, evaluation, [fire_probe.test_group()]))
+        contents.append(test_file(files, evaluation, [silent_probe.test_group()]))
+    outcomes = run_files(contents, promtool) if contents else []
+    for n, rule in enumerate(rules):
+        pair = done[id(rule)]
+        if not _judge(
+            rule, pair, outcomes[2 * n], outcomes[2 * n + 1], probes[n][1], routing, external, True
+        ):
+            pair.problem = "with every rule file loaded: " + pair.problem
+            last_try[id(rule)] = done.pop(id(rule))
 
 
 def _finish(
@@ -329,10 +384,38 @@ def _template_labels(rule: AlertRule) -> set[str]:
     return names
 
 
-def _load(files: list[Path], root: Path | None, evaluation: float) -> tuple[list[_Rule], dict[str, str]]:
+def _plain(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+def _minimal_rule_file(rule: _Rule, raw_recordings: Mapping[str, dict[str, Any]], folder: Path) -> Path:
+    """A rule file with only this alert and the recording rules it reads (dependencies first): the
+    search probes evaluate one rule, not the whole collection."""
+    assert rule.shape is not None
+    group: dict[str, Any] = {"name": rule.ref.group or "generated"}
+    if rule.group_interval:
+        group["interval"] = rule.group_interval
+    group["rules"] = [raw_recordings[name] for name in rule.shape.recorded if name in raw_recordings] + [
+        rule.raw
+    ]
+    path = folder / f"rule-{len(list(folder.iterdir()))}.rules.yml"
+    path.write_text(
+        yaml.safe_dump({"groups": [group]}, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    return path
+
+
+def _load(
+    files: list[Path], root: Path | None, evaluation: float
+) -> tuple[list[_Rule], dict[str, str], dict[str, dict[str, Any]]]:
     alerts = {(a.file, a.group, a.index): a for a in load_alert_rules(files, root)}
     rules: list[_Rule] = []
     recordings: dict[str, str] = {}
+    raw_recordings: dict[str, dict[str, Any]] = {}
     for path in files:
         name = str(path.relative_to(root)) if root is not None and path.is_relative_to(root) else str(path)
         data = load_yaml(path) or {}
@@ -343,10 +426,16 @@ def _load(files: list[Path], root: Path | None, evaluation: float) -> tuple[list
             for index, rule in enumerate(group.get("rules") or []):
                 if "record" in rule:
                     recordings.setdefault(str(rule["record"]), str(rule.get("expr", "")))
+                    raw_recordings.setdefault(str(rule["record"]), _plain(rule))
                     continue
                 alert = alerts.get((name, str(group.get("name", "")), index))
                 if alert is None:
                     continue
                 ref = RuleRef(alert.file, alert.group, alert.index, alert.name, alert.line)
-                rules.append(_Rule(ref, alert, str(rule.get("expr", "")), interval))
-    return rules, recordings
+                raw = _plain(rule)
+                rules.append(
+                    _Rule(
+                        ref, alert, str(rule.get("expr", "")), interval, raw, str(group.get("interval") or "")
+                    )
+                )
+    return rules, recordings, raw_recordings

@@ -4,6 +4,9 @@ A gauge holds ``level`` (or moves linearly through it at ``check_at`` when a slo
 reads it); a counter starts at 0 and grows by ``slope`` per second. A series left out of the
 assignment (``present: false``, for ``absent``) is not written at all.
 
+A sloped gauge (read by deriv, predict_linear, …) is anchored so that it only moves away
+from the threshold's silent side in the firing variant and never reaches it in the silent one.
+
 Timing: the alert must be firing at ``fires_within`` = the longest range the expression reads +
 the rule's ``for`` + two evaluation intervals + one minute, rounded up to 30 s (the margins the
 hand-written scenarios use); the series run two evaluation intervals (at least a minute) beyond.
@@ -27,6 +30,7 @@ class Timing:
     evaluation: float  # the rule's evaluation interval
     fires_within: float  # the firing variant must be firing at this time
     end: float  # time of the last sample
+    onset: float = 0.0  # when the firing condition starts to hold (the longest range filled)
 
     @property
     def samples(self) -> int:
@@ -45,7 +49,7 @@ def timing(shape: Shape, for_s: float, evaluation: float, interval: float = DEFA
     fires = math.ceil(fires / 30.0) * 30.0
     end = fires + max(2 * evaluation, 60.0)
     end = math.ceil(end / interval) * interval
-    return Timing(interval, evaluation, fires, end)
+    return Timing(interval, evaluation, fires, end, onset=shape.window_s + evaluation)
 
 
 def number(value: float) -> str:
@@ -64,14 +68,21 @@ def values_text(start: float, step: float, count: int) -> str:
     return f"{number(start)}{sign}{number(abs(step))}x{repeat}"
 
 
-def input_series(shape: Shape, assignment: Assignment, times: Timing) -> list[dict[str, str]]:
-    """promtool ``input_series`` entries for ``assignment`` (present series only)."""
+def input_series(
+    shape: Shape, assignment: Assignment, times: Timing, *, silent: bool = False
+) -> list[dict[str, str]]:
+    """promtool ``input_series`` entries for ``assignment`` (present series only).
+
+    A sloped gauge passes through its solved level at the onset of the firing variant (from then
+    on it only moves further past the threshold, for the whole ``for``) and at the very end of the
+    silent one (before that it is further from the threshold, never across it)."""
+    anchor = times.end if silent else times.onset
     out: list[dict[str, str]] = []
     for index, var in enumerate(shape.vars):
         params = assignment[index]
         if not params.present:
             continue
         step = float(f"{params.slope * times.interval:.12g}")
-        start = 0.0 if var.counter else params.level - params.slope * times.fires_within
+        start = 0.0 if var.counter else params.level - params.slope * anchor
         out.append({"series": var.selector, "values": values_text(start, step, times.samples)})
     return out

@@ -80,7 +80,8 @@ class Sel(Node):
     matchers: tuple[LabelMatcher, ...]
     range_s: float | None = None  # set for a range selector x[5m]
     offset_s: float = 0.0
-    var: int = -1  # index into Shape.vars, set once the selectors are grouped
+    var: int = -1  # index into Shape.vars of the series written for this selector
+    vars: tuple[int, ...] = ()  # every series of the shape this selector reads (own first)
 
 
 @dataclass(eq=False)
@@ -123,6 +124,7 @@ class Bin(Node):
     on: tuple[str, ...] = ()
     ignoring: tuple[str, ...] = ()
     group: tuple[str, ...] = ()
+    card: str = "one"  # "one" (one-to-one), "left" (group_left), "right" (group_right)
 
     def children(self) -> list[Node]:
         return [self.lhs, self.rhs]
@@ -196,7 +198,7 @@ class Shape:
     vars: list[Var]
     conditions: list[Condition]
     window_s: float  # the longest range + offset the expression looks back
-    recorded: list[str] = field(default_factory=list)  # recording rules inlined
+    recorded: list[str] = field(default_factory=list)  # recording rules inlined, dependencies first
 
 
 def render(node: Node) -> str:
@@ -235,14 +237,14 @@ def build_shape(
     conditions = list(_conditions(root, True))
     if not conditions:
         raise Unhandled("no comparison or absent(): the alert fires whenever any series exists")
-    return Shape(expr, root, vars_, conditions, _window(root), sorted(converter.inlined))
+    return Shape(expr, root, vars_, conditions, _window(root), list(converter.inlined))
 
 
 class _Converter:
     def __init__(self, recordings: Mapping[str, str], place: str) -> None:
         self.recordings = recordings
         self.place = place
-        self.inlined: set[str] = set()
+        self.inlined: list[str] = []  # dependencies first
 
     def convert(self, node: Any, depth: int) -> Node:
         kind = type(node).__name__
@@ -287,7 +289,12 @@ class _Converter:
             ignoring: tuple[str, ...] = ()
             group: tuple[str, ...] = ()
             bool_ = False
+            card = "one"
             if mod is not None:
+                if mod.card == pp.VectorMatchCardinality.ManyToOne:
+                    card = "left"
+                elif mod.card == pp.VectorMatchCardinality.OneToMany:
+                    card = "right"
                 bool_ = bool(mod.return_bool)
                 if mod.matching is not None:
                     labels = tuple(mod.matching.labels or ())
@@ -296,9 +303,8 @@ class _Converter:
                     else:
                         ignoring = labels
                 group = tuple(mod.group_labels or ())
-            return Bin(
-                op, self.convert(node.lhs, depth), self.convert(node.rhs, depth), bool_, on, ignoring, group
-            )
+            lhs, rhs = self.convert(node.lhs, depth), self.convert(node.rhs, depth)
+            return Bin(op, lhs, rhs, bool_, on, ignoring, group, card)
         raise Unhandled(f"PromQL node {kind} has no value model")
 
     def _selector(self, vs: Any, range_s: float | None, depth: int) -> Node:
@@ -313,8 +319,9 @@ class _Converter:
         if name in self.recordings:
             if depth >= MAX_INLINE_DEPTH:
                 raise Unhandled(f"recording rules nest deeper than {MAX_INLINE_DEPTH} (a cycle?)")
-            self.inlined.add(name)
             inner = self.convert(parse_promql(self.recordings[name], place=self.place), depth + 1)
+            if name not in self.inlined:
+                self.inlined.append(name)
             for sel in selectors(inner):
                 sel.matchers = sel.matchers + tuple(m for m in matchers if m not in sel.matchers)
             if range_s is not None:
@@ -380,40 +387,57 @@ def _group_vars(root: Node, template_labels: set[str] | frozenset[str] = frozens
     absent_sels = _in_functions(root, {"absent", "absent_over_time"})
     vars_: list[Var] = []
     for metric, group in by_metric.items():
-        whole = _labels_for(names, [m for s in group for m in s.matchers], preferred)
-        if whole is not None:
-            clusters = [group]
-        else:
-            keyed: dict[tuple[LabelMatcher, ...], list[Sel]] = {}
-            for sel in group:
-                keyed.setdefault(tuple(sorted(set(sel.matchers), key=str)), []).append(sel)
-            clusters = list(keyed.values())
-        for cluster in clusters:
-            labels = _labels_for(names, [m for s in cluster for m in s.matchers], preferred)
+        sets: dict[tuple[LabelMatcher, ...], list[Sel]] = {}
+        for sel in group:
+            sets.setdefault(tuple(sorted(set(sel.matchers), key=str)), []).append(sel)
+        own: dict[tuple[LabelMatcher, ...], int] = {}
+        for matchers in sets:
+            labels = _labels_for(names, list(matchers), preferred)
             if labels is None:
                 raise Unhandled(
                     f"no label values satisfy the matchers of {metric} "
-                    f"({', '.join(f'{m.name}{m.op}{m.value!r}' for m in cluster[0].matchers)})"
+                    f"({', '.join(f'{m.name}{m.op}{m.value!r}' for m in matchers)})"
                 )
-            index = len(vars_)
-            vars_.append(
-                Var(
-                    metric,
-                    labels,
-                    counter=any(id(s) in counter_sels for s in cluster),
-                    sloped=any(id(s) in slope_sels for s in cluster),
-                    in_absent=any(id(s) in absent_sels for s in cluster),
-                )
-            )
-            for sel in cluster:
-                sel.var = index
-    seen: dict[str, int] = {}
-    for index, var in enumerate(vars_):
-        key = var.selector
-        if key in seen:
-            raise Unhandled(f"two selectors of {var.metric} need different values of one series")
-        seen[key] = index
+            for others in sets:  # a series of its own: outside what the other selectors read
+                if others != matchers and _accepts(others, labels):
+                    _escape(labels, list(matchers), others)
+            same = next((i for i in own.values() if vars_[i].labels == labels), None)
+            if same is None:
+                same = len(vars_)
+                vars_.append(Var(metric, labels))
+            own[matchers] = same
+        for matchers, members in sets.items():
+            matching = [i for i in own.values() if _accepts(matchers, vars_[i].labels)]
+            for sel in members:
+                sel.var = own[matchers]
+                sel.vars = tuple(dict.fromkeys([own[matchers], *matching]))
+    for sel in sels:
+        for index in sel.vars:
+            var = vars_[index]
+            var.counter = var.counter or id(sel) in counter_sels
+            var.sloped = var.sloped or id(sel) in slope_sels
+            var.in_absent = var.in_absent or id(sel) in absent_sels
     return vars_
+
+
+def _accepts(matchers: tuple[LabelMatcher, ...] | list[LabelMatcher], labels: Mapping[str, str]) -> bool:
+    return all(m.accepts(labels.get(m.name, "")) for m in matchers)
+
+
+NEGATED = {"=": "!=", "!=": "=", "=~": "!~", "!~": "=~"}
+
+
+def _escape(labels: dict[str, str], own: list[LabelMatcher], others: tuple[LabelMatcher, ...]) -> None:
+    """Change one label so that ``others`` no longer accept ``labels`` (own matchers still hold)."""
+    for m in others:
+        value = value_for(m.name, [*own, LabelMatcher(m.name, NEGATED[m.op], m.value)])
+        if value is None:
+            continue
+        if value:
+            labels[m.name] = value
+        else:
+            labels.pop(m.name, None)
+        return
 
 
 def _labels_for(

@@ -16,7 +16,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from validation.generate.evaluate import COMPARE, Assignment, Evaluator, default_params, with_param
+from validation.generate.evaluate import (
+    COMPARE,
+    Assignment,
+    Evaluator,
+    default_params,
+    fires,
+    representative,
+    with_param,
+)
 from validation.generate.shapes import (
     SLOPE_FUNCTIONS,
     Bin,
@@ -30,6 +38,7 @@ from validation.generate.shapes import (
     walk,
 )
 
+SLOPE_PARAM = SLOPE_FUNCTIONS | {"changes", "stddev_over_time", "stdvar_over_time"}
 NEGATE = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
 FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
 
@@ -46,8 +55,13 @@ class Solution:
     margin: float
 
 
+def _distance(c: float, margin: float) -> float:
+    """How far past (or short of) the threshold: ``margin`` of it, of 100 around zero."""
+    return abs(c) * margin if c != 0 else 100.0 * margin
+
+
 def fire_target(op: str, c: float, margin: float) -> float:
-    d = abs(c) * margin if c != 0 else 1.0
+    d = _distance(c, margin)
     if op in (">", ">="):
         return c + d
     if op in ("<", "<="):
@@ -59,7 +73,7 @@ def fire_target(op: str, c: float, margin: float) -> float:
 
 def short_target(op: str, c: float, margin: float) -> float:
     """A value just short of making ``x op c`` true."""
-    d = abs(c) * margin if c != 0 else 1.0
+    d = _distance(c, margin)
     if op == ">":
         return c if c == 0 else c - d
     if op == ">=":
@@ -82,8 +96,7 @@ def solve(shape: Shape, margin: float = 0.05, interval: float = 15.0) -> Solutio
 
 
 def _fires(shape: Shape, assignment: Assignment, interval: float) -> bool:
-    value = Evaluator(assignment, interval)(shape.root)
-    return value is not None
+    return fires(Evaluator(shape, assignment, interval)(shape.root))
 
 
 def _solve_firing(shape: Shape, margin: float, interval: float) -> Assignment:
@@ -131,7 +144,7 @@ def _apply(
 ) -> tuple[Assignment, bool]:
     """Make ``cond`` hold (``want``) or not; returns the new assignment and whether it changed."""
     if isinstance(cond.node, Call):
-        vars_ = sorted({s.var for s in selectors(cond.node.args[0])})
+        vars_ = sorted({v for s in selectors(cond.node.args[0]) for v in s.vars})
         free = [v for v in vars_ if (v, "present") not in fixed]
         if not free:
             return assignment, False
@@ -141,8 +154,8 @@ def _apply(
         return assignment, True
     node = cond.node
     assert isinstance(node, Bin)
-    ev = Evaluator(assignment, interval)
-    if not short and not primary and (ev(node) is not None) == want:
+    ev = Evaluator(shape, assignment, interval)
+    if not short and not primary and fires(ev(node)) == want:
         return assignment, False  # a side condition already as wanted: move nothing
     for side, other, op in ((node.lhs, node.rhs, node.op), (node.rhs, node.lhs, FLIP[node.op])):
         if is_constant(side):
@@ -150,7 +163,7 @@ def _apply(
         candidates = [v for v in _side_vars(side, other) if (v[0], v[1]) not in fixed]
         if not candidates:
             continue
-        c = ev(other)
+        c = representative(ev(other))
         if c is None or math.isnan(c):
             continue
         if short:
@@ -158,19 +171,48 @@ def _apply(
         else:
             target = fire_target(op, c, margin) if want else fire_target(NEGATE[op], c, margin)
         for var, param in candidates:
-            found = _root(_side_value(assignment, var, param, side, interval), target, var, param, shape)
-            if found is None:
-                continue
-            fixed.add((var, param))
-            return with_param(assignment, var, **{param: found}), True
+            found = _root(
+                _side_value(shape, assignment, var, param, side, interval), target, var, param, shape
+            )
+            if found is not None:
+                trial = with_param(assignment, var, **{param: found})
+                if fires(Evaluator(shape, trial, interval)(node)) == want:
+                    fixed.add((var, param))
+                    return trial, True
+            found = _satisfy(shape, assignment, var, param, node, want, interval)
+            if found is not None:
+                fixed.add((var, param))
+                return with_param(assignment, var, **{param: found}), True
     return assignment, False
 
 
+GRID = sorted([0.0] + [s * m * 10.0**e for e in range(-6, 10) for m in (1.0, 2.0, 5.0) for s in (1.0, -1.0)])
+
+
+def _satisfy(
+    shape: Shape, assignment: Assignment, var: int, param: str, node: Node, want: bool, interval: float
+) -> float | None:
+    """The grid value nearest the current one that makes ``node`` fire (or not) as wanted: for
+    step-like sides (changes, count) that no root search reaches."""
+    current = getattr(assignment[var], param)
+    counter_slope = param == "slope" and shape.vars[var].counter
+    for p in sorted(GRID, key=lambda g: (abs(g - current), g)):
+        if counter_slope and p < 0:
+            continue
+        if fires(Evaluator(shape, with_param(assignment, var, **{param: p}), interval)(node)) == want:
+            return p
+    return None
+
+
 def _side_value(
-    assignment: Assignment, var: int, param: str, side: Node, interval: float
+    shape: Shape, assignment: Assignment, var: int, param: str, side: Node, interval: float
 ) -> Callable[[float], float | None]:
+    labels = shape.vars[var].labels
+
     def value(p: float) -> float | None:
-        return Evaluator(with_param(assignment, var, **{param: p}), interval)(side)
+        return representative(
+            Evaluator(shape, with_param(assignment, var, **{param: p}), interval)(side), labels
+        )
 
     return value
 
@@ -191,7 +233,7 @@ def _side_vars(side: Node, other: Node) -> list[tuple[int, str]]:
 def _sloped(node: Node) -> set[int]:
     found: set[int] = set()
     for n in walk(node):
-        if isinstance(n, Call) and n.name in SLOPE_FUNCTIONS:
+        if isinstance(n, Call) and n.name in SLOPE_PARAM:
             for arg in n.args[:1]:
                 if isinstance(arg, Sub):
                     continue
@@ -214,6 +256,8 @@ def _root(
     def ok(p: float) -> bool:
         return not (counter_slope and p < 0)
 
+    if ok(target) and g(target) == 0:  # the side is the parameter itself: exact, also for ==
+        return target
     # secant from two points: exact when f is linear in p (most rule shapes)
     p0, p1 = (1.0, 2.0) if param == "slope" else (100.0, 200.0)
     g0, g1 = g(p0), g(p1)
