@@ -1,13 +1,14 @@
-"""An exporter the harness does not run (DCGM here), on a real stack: the rearranged copy of the
-reference stack (tests/layouts.py) gains a `dcgm` job in static_configs at gpu-node-1:9400 and
-gpu-node-2:9400 — beside the real node_exporters on those nodes' port 9100.
+"""Exporters the harness does not run, on a real stack: the rearranged copy of the reference stack
+(tests/layouts.py) gains a `dcgm` job in static_configs at gpu-node-1:9400 and gpu-node-2:9400 —
+beside the real node_exporters on those nodes' port 9100 — described in exporters.yaml, and a
+`cadvisor` job at gpu-node-1:4194 that nothing describes.
 
-- described in exporters.yaml: a stand-in listens at each target, the scrape check sees both up
-  and the families the rules and panels read arrive under job="dcgm" (`scrape/dcgm/series`);
-- the job's metric_relabel_configs dropping one of those families fails `scrape/dcgm/series`
-  (exit 1: the config is what is wrong);
-- not described: its targets are not judged down (no config bug) — `scrape/dcgm/targets-up` is
-  skipped with the message naming the job, its targets, the families and the fix; exit 0.
+- `dcgm`: a stand-in listens at each target; the scrape check sees both up and the families the
+  rules and panels read arrive under job="dcgm" (`scrape/dcgm/series`);
+- `cadvisor`: its target is not judged down (nothing the config did wrong) — `targets-up` is
+  skipped with the message naming the job, its target and the fix, its labels still checked; exit 0;
+- then the dcgm job's metric_relabel_configs drop a family a rule reads: `scrape/dcgm/series`
+  fails (exit 1: the config is what is wrong).
 """
 
 import json
@@ -20,6 +21,12 @@ from tests.layouts import EXPORTER_JOB, add_exporter_job, build_rearranged
 
 pytestmark = pytest.mark.e2e
 
+CADVISOR = """
+  - job_name: cadvisor
+    static_configs:
+      - targets: ["gpu-node-1:4194"]
+"""
+
 
 def run(repo, report):
     result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "scrape,health",
@@ -28,8 +35,13 @@ def run(repo, report):
     return result, checks
 
 
-def test_an_exporter_the_harness_does_not_run_is_served_from_fixtures(tmp_path):
+def test_exporters_the_harness_does_not_run(tmp_path):
     repo = add_exporter_job(build_rearranged(tmp_path / "repo"))
+    prometheus_yml = repo / "monitoring/prometheus/prometheus.yml"
+    prometheus_yml.write_text(prometheus_yml.read_text() + CADVISOR)
+    edit(repo / "test/fixtures/targets.yaml", "\njobs:\n",
+         '\njobs:\n  cadvisor:\n    - {instance: "gpu-node-1:4194", labels: {job: cadvisor}}\n')  # fmt: skip
+
     result, checks = run(repo, tmp_path / "served")
     assert result.returncode == 0, result.stdout + result.stderr
     assert checks[f"scrape/{EXPORTER_JOB}/targets-up"]["status"] == "passed"
@@ -40,24 +52,24 @@ def test_an_exporter_the_harness_does_not_run_is_served_from_fixtures(tmp_path):
     assert series["details"]["families"] == ["DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_XID_ERRORS"]
     assert checks["scrape/gpu-hosts/targets-up"]["status"] == "passed"  # node_exporters on the same hosts
 
-    edit(repo / "monitoring/prometheus/prometheus.yml", "  - job_name: dcgm\n",
-         "  - job_name: dcgm\n    metric_relabel_configs:\n"
+    skipped = checks["scrape/cadvisor/targets-up"]
+    assert skipped["status"] == "skipped"
+    assert skipped["details"]["not_judged"] == ["gpu-node-1:4194"]
+    message = skipped["message"]
+    assert "job 'cadvisor' scrapes gpu-node-1:4194, where nothing the harness runs listens" in message
+    assert "test/fixtures/exporters.yaml" in message and "  cadvisor:\n    - series: " in message
+    assert checks["scrape/cadvisor/labels"]["status"] == "passed"  # its relabeling is still judged
+    assert "scrape/cadvisor/series" not in checks
+
+    edit(prometheus_yml, f"  - job_name: {EXPORTER_JOB}\n",
+         f"  - job_name: {EXPORTER_JOB}\n    metric_relabel_configs:\n"
          "      - {source_labels: [__name__], regex: DCGM_FI_DEV_XID_ERRORS, action: drop}\n")  # fmt: skip
     result, checks = run(repo, tmp_path / "dropped")
     assert result.returncode == 1, result.stdout + result.stderr
     dropped = checks[f"scrape/{EXPORTER_JOB}/series"]
     assert dropped["status"] == "failed"
-    assert "DCGM_FI_DEV_XID_ERRORS from gpu-node-1:9400" in dropped["message"]
-    assert "DCGM_FI_DEV_GPU_TEMP" not in dropped["message"].split("missing:")[1].split(". Hint")[0]
-
-    (repo / "test/fixtures/exporters.yaml").unlink()
-    result, checks = run(repo, tmp_path / "unserved")
-    assert result.returncode == 0, result.stdout + result.stderr
-    skipped = checks[f"scrape/{EXPORTER_JOB}/targets-up"]
-    assert skipped["status"] == "skipped"
-    assert skipped["details"]["not_judged"] == ["gpu-node-1:9400", "gpu-node-2:9400"]
-    message = skipped["message"]
-    assert "job 'dcgm' scrapes gpu-node-1:9400, gpu-node-2:9400" in message
-    assert "DCGM_FI_DEV_GPU_TEMP" in message and "exporters.yaml" in message and "  dcgm:\n" in message
-    assert checks[f"scrape/{EXPORTER_JOB}/labels"]["status"] == "passed"  # relabeling still judged
-    assert f"scrape/{EXPORTER_JOB}/series" not in checks
+    missing = dropped["message"].split("missing: ")[1].split(". Hint")[0]
+    assert (
+        missing == "DCGM_FI_DEV_XID_ERRORS from gpu-node-1:9400; DCGM_FI_DEV_XID_ERRORS from gpu-node-2:9400"
+    )
+    assert checks[f"scrape/{EXPORTER_JOB}/targets-up"]["status"] == "passed"

@@ -361,3 +361,12 @@ def test_an_open_end_keeps_its_step_forever(head, start, step, later):
     assert continues and samples == [*map(float, head), float(start), float(start + step)]
     timeline = Timeline("exporters", "gauge", (), tuple(samples), 1.0, 0.0, continues=True)
     assert timeline.value_at(len(samples) - 1 + later) == start + step * (1 + later)
+
+
+def test_another_port_on_a_services_host_is_a_wrong_port_not_a_gap(stack_copy):
+    config = stack_copy / "stack/prometheus/prometheus.yml"
+    config.write_text(
+        config.read_text()
+        + '\n  - job_name: am-typo\n    static_configs:\n      - targets: ["alertmanager:9039"]\n'
+    )
+    assert project_gaps(Project.load(stack_copy)) == []  # judged: down is red, as a wrong port must be

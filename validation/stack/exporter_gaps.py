@@ -3,8 +3,10 @@
 A job of prometheus.yml lists targets in ``static_configs`` or ``file_sd_configs`` files. A target
 is *served* when a component of stack.yaml listens at its host and port (the node_exporters at
 every node target), when a service-discovery workload (fixtures/service_discovery/) listens there,
-or when fixtures/exporters.yaml describes its job (a synthetic stand-in then listens there). Any
-other target would be down in every run for no fault of the config: the scrape check reports it
+or when fixtures/exporters.yaml describes its job (a synthetic stand-in then listens there). A
+target on a service's host (Prometheus, Alertmanager, …) at another port stays judged: that is a
+wrong port, and a wrong port stays a wrong port. Any other target (a node's DCGM exporter at
+:9400, a cAdvisor host) would be down in every run for no fault of the config: the scrape check reports it
 skipped with ``gap_message`` — the job, its targets, the metric families its rules and panels read
 from it, and the exporters.yaml snippet that fills the gap — and ``stackcheck check`` warns the same.
 
@@ -198,6 +200,17 @@ def component_places(project: Project) -> set[tuple[str, int]]:
     return places
 
 
+def service_hosts(project: Project) -> set[str]:
+    """Hosts of the components that are services (Prometheus, Alertmanager, Pushgateway, Grafana):
+    another port on such a host is a wrong port — judged, never a gap — while a node (a
+    node_exporter host) runs other exporters beside it (DCGM at :9400, cAdvisor …)."""
+    return {
+        config.host.lower()
+        for name, config in project.components.items()
+        if name != "node_exporter" and config.host
+    }
+
+
 def workload_places(project: Project, component_hosts: set[str]) -> set[tuple[str, int]]:
     from validation.stack.workloads import workload_endpoints
 
@@ -256,8 +269,14 @@ def find_gaps(project: Project, fixture: ExportersFixture) -> list[Gap]:
     jobs = local_jobs(prometheus.config)
     places = component_places(project)
     served = places | workload_places(project, {host for host, _ in places})
-    missing = unserved_targets(jobs, served, prometheus_host(project))
-    missing = {job: targets for job, targets in missing.items() if job not in fixture.jobs}
+    own = prometheus_host(project)
+    services = service_hosts(project)
+    missing: dict[str, tuple[str, ...]] = {}
+    for job, targets in unserved_targets(jobs, served, own).items():
+        by_name = next(j for j in jobs if j.name == job)
+        exporters = tuple(t for t in targets if by_name.host_port(t, own)[0] not in services)
+        if exporters and job not in fixture.jobs:
+            missing[job] = exporters
     if not missing:
         return []
     reads = rule_and_panel_reads(project)
@@ -273,15 +292,15 @@ def find_gaps(project: Project, fixture: ExportersFixture) -> list[Gap]:
     }
     gaps = []
     for job, targets in sorted(missing.items()):
-        own = reads.for_job(job)
+        read = reads.for_job(job)
         gaps.append(
             Gap(
                 job,
                 lines.get(job, 0),
                 targets,
                 vias.get(job, ""),
-                tuple(sorted(own)),
-                tuple(sorted(loose - own)),
+                tuple(sorted(read)),
+                tuple(sorted(loose - read)),
             )
         )
     return gaps

@@ -86,6 +86,8 @@ def load_checked_exporters(project: Project) -> list[ExporterPlace]:
     stack start would (exit 2), so a run can refuse it before anything starts."""
     from validation.stack.exporter_gaps import component_places
 
+    if not (project.fixtures_dir / FILE_NAME).is_file():
+        return []
     fixture = load_exporters(
         project.fixtures_dir / FILE_NAME, [j.name for j in local_jobs(_prometheus_yml(project))]
     )
@@ -96,28 +98,34 @@ def start_exporters(
     project: Project, ctx: RenderContext, component_places: Collection[tuple[str, int]]
 ) -> list[SyntheticTarget]:
     """Start a stand-in at every target exporters.yaml covers; the caller stops them."""
+    if not (project.fixtures_dir / FILE_NAME).is_file():
+        return []
     fixture = load_exporters(
         project.fixtures_dir / FILE_NAME, [j.name for j in local_jobs(_prometheus_yml(project))]
     )
     servers: dict[tuple[str, int], SyntheticTarget] = {}
+    serving: set[tuple[str, int, str]] = set()  # (ip, port, job): one address may serve two jobs
     try:
         for place in exporter_places(project, fixture, component_places):
             ip = ctx.addresses.address_of(place.host)
-            if (ip, place.port) in servers:
-                continue
-            ensure_free(ip, place.port, f"exporter {place.job.name} at {place.target}")
-            tls = _tls(ctx, place, ip) if place.job.scheme == "https" else None
-            server = SyntheticTarget(ip, place.port, any_path=True, ssl_context=tls)
+            if (ip, place.port, place.job.name) in serving:
+                continue  # the blackbox pattern: every target is scraped at one address
+            serving.add((ip, place.port, place.job.name))
+            server = servers.get((ip, place.port))
+            if server is None:
+                ensure_free(ip, place.port, f"exporter {place.job.name} at {place.target}")
+                tls = _tls(ctx, place, ip) if place.job.scheme == "https" else None
+                server = SyntheticTarget(ip, place.port, any_path=True, ssl_context=tls)
+                servers[(ip, place.port)] = server.start()
             step = place.job.interval / ctx.time_scale
             for series in fixture.jobs[place.job.name]:
                 server.add_timeline(
                     (series.name, series.labels),
                     list(series.samples),
                     step,
-                    scenario=SCENARIO,
+                    scenario=f"{SCENARIO}/{place.job.name}",
                     continues=series.continues,
                 )
-            servers[(ip, place.port)] = server.start()
     except BaseException:
         for server in servers.values():
             server.stop()

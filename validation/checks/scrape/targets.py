@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, relative
 from validation.clients.prometheus import Target
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
@@ -50,9 +50,12 @@ class ScrapeTargetsCheck(Check):
                     report.measurements.setdefault(
                         "time_to_first_scrape_s", round(settle["first"] - ready_at, 3)
                     )
+                # a target nothing serves never comes up: waiting for it would only cost time
+                unserved = {(job, t) for job, gap in gaps.items() for t in gap.targets}
+                longest = max((t.scrape_interval for t in targets), default=interval) or interval
                 if (
-                    all(t.health == "up" for t in targets)
-                    or time.monotonic() - settle["first"] > 2 * interval
+                    all(t.health == "up" or (t.job, _address(t)) in unserved for t in targets)
+                    or time.monotonic() - settle["first"] > 2 * longest
                 ):
                     return targets
             return None
@@ -69,8 +72,9 @@ class ScrapeTargetsCheck(Check):
         for target in targets:
             by_job.setdefault(target.job, []).append(target)
         first = len(report.checks)
+        fixtures = Path(relative(ctx.project, ctx.project.fixtures_dir))  # as the messages name it
         for job, exp_targets in expected.items():
-            self._job(job, exp_targets, by_job.pop(job, []), report, gaps.get(job), ctx.project.fixtures_dir)
+            self._job(job, exp_targets, by_job.pop(job, []), report, gaps.get(job), fixtures)
         for job, extra in by_job.items():
             if job == SYNTHETIC_JOB:
                 continue
@@ -116,7 +120,10 @@ class ScrapeTargetsCheck(Check):
             message = gap_message(gap, fixtures_dir or Path("fixtures"))
             report.skipped(check_id, self.kind, message, not_judged=not_judged)
         elif problems:
-            hint = "check the port, path and credentials the config gives this job (a wrong port stays wrong under test)"
+            hint = (
+                "check the port, path and credentials the config gives this job (a wrong port stays wrong "
+                "under test; an exporter the harness does not run is described in fixtures/exporters.yaml)"
+            )
             if missing and not actual:
                 hint = (
                     "the job discovered nothing: check its service discovery and relabel_configs (keep/drop)"
