@@ -1,4 +1,4 @@
-"""`stackcheck init` on a compose stack of our own (tests/static/adopt_stack), then `check`."""
+"""`stackcheck init` on a compose stack of our own (tests/adopt_stack), then `check`."""
 
 import json
 import shutil
@@ -10,7 +10,7 @@ from tests.cli import stackcheck
 
 pytestmark = pytest.mark.static
 
-ADOPT_STACK = Path(__file__).parent / "adopt_stack"
+ADOPT_STACK = Path(__file__).parent.parent / "adopt_stack"
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def test_the_written_stack_yaml_loads_and_points_at_the_users_files(tmp_path):
     assert am.flags == {"cluster.listen-address": ""}
     assert project.components["node_exporter"].job == "hosts"
     assert project.components["node_exporter"].target_addresses == ("node-a:9100", "node-b:9100")
-    assert "pushgateway" not in project.components
+    assert "pushgateway" not in project.components and project.address_of("pushgateway") == ""
     assert project.rule_files() == [tmp_path / "prom" / "rules" / "a.yml"]
     assert (tmp_path / "stack" / "stack.yaml").read_text().count("pushgateway: absent") == 1
     # nothing of the user's was moved or copied

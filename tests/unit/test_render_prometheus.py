@@ -16,7 +16,12 @@ def _render(repo: Path, tmp_path: Path, synthetic: str | None = "127.9.0.1:9999"
     ctx = RenderContext(tmp_path / "run", AddressMap(block=99))
     prom = repo / "stack" / "prometheus" / "prometheus.yml"
     rendered = render_prometheus(
-        prom, ctx, own_host="prometheus", rule_files=[], fixtures_dir=repo / "fixtures", synthetic_address=synthetic
+        prom,
+        ctx,
+        own_host="prometheus",
+        rule_files=[],
+        fixtures_dir=repo / "fixtures",
+        synthetic_address=synthetic,
     )
     return ctx, rendered, yaml.safe_load(rendered.path.read_text())
 
