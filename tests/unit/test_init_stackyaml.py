@@ -163,7 +163,10 @@ def test_a_mounted_file_that_does_not_exist_names_the_volume_line(tmp_path):
 
 def test_plain_config_paths(tmp_path):
     _stack(tmp_path)
+    (tmp_path / "prom" / "web.yml").write_text("basic_auth_users: {}\n")
     plan = from_paths(tmp_path / "prom" / "prometheus.yml", tmp_path / "am" / "alertmanager.yml")
+    assert plan.components["prometheus"].web_config == tmp_path / "prom" / "web.yml"  # guessed, noted
+    assert plan.components["alertmanager"].web_config is None
     assert plan.components["alertmanager"].address == "am:9093"
     assert plan.components["node_exporter"].job == "hosts"
     assert [j.job for j in plan.unserved] == ["containers"] and plan.unserved[0].kind == "cadvisor"

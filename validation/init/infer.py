@@ -171,6 +171,12 @@ def from_paths(prometheus: Path, alertmanager: Path | None = None, grafana: Path
             plan.unserved.append(UnservedJob(job.name, _kind_by_port(addresses)))
     for component in components.values():
         component.notes.append("version: not pinned (no image tag to read it from); pin what production runs")
+        web = component.config.parent / "web.yml" if component.config is not None else None
+        if component.name in CONFIG_PATHS and web is not None and web.is_file():
+            component.web_config = web
+            component.notes.append(
+                "web_config: the web.yml beside its config (a guess: check it is the one it runs with)"
+            )
     return plan
 
 
