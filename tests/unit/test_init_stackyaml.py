@@ -230,3 +230,20 @@ def test_exporters_without_any_family_still_load(tmp_path):
     path.write_text(text)
     assert load_exporters(path).jobs == {}
     assert review == ["job 'probes': no family found in rules or dashboards, add some"]
+
+
+def test_an_unknown_exporter_gets_the_families_the_runs_gap_finder_attributes_to_it(tmp_path):
+    compose = _stack(tmp_path, COMPOSE + "  app:\n    image: acme/app:1.0\n")
+    prometheus = tmp_path / "prom" / "prometheus.yml"
+    prometheus.write_text(
+        prometheus.read_text() + '  - job_name: app\n    static_configs: [{targets: ["app:8000"]}]\n'
+    )
+    (tmp_path / "prom" / "rules" / "b.yml").write_text(
+        'groups:\n  - name: app\n    rules:\n      - alert: QueueDeep\n        expr: acme_queue_depth{queue="jobs"} > 10\n'
+    )
+    result = adopt(tmp_path, from_compose(load_compose(compose)))
+    fixture = load_exporters(tmp_path / "fixtures" / "exporters.yaml")
+    assert [s.selector() for s in fixture.jobs["app"]] == ['acme_queue_depth{queue="jobs"}']
+    # cAdvisor's families come by its prefix only: the app's family is not served there
+    assert "acme_queue_depth" not in {s.name for s in fixture.jobs["containers"]}
+    assert "job app: not run by the harness" in result.describe(tmp_path)

@@ -129,12 +129,13 @@ def adopt(root: Path, plan: StackPlan, promtool: str | None = None) -> InitResul
                 render_sd_skeleton(job),
                 f"fill in what {', '.join(job.outside_sd)} finds ({len(job.meta_labels)} __meta labels read)",
             )
+    also = _gap_families(root, plan)
     if plan.unserved:
         grafana = plan.components.get("grafana")
         exprs = rule_expressions(prometheus_yml) + dashboard_expressions(
             grafana.dashboards if grafana else None
         )
-        text, review = render_exporters(plan.unserved, exprs)
+        text, review = render_exporters(plan.unserved, exprs, also)
         write.file(fixtures / "exporters.yaml", text, "; ".join(review) + "; set realistic values")
     alertmanager = plan.components.get("alertmanager")
     if alertmanager is not None and alertmanager.config is not None:
@@ -152,6 +153,27 @@ def adopt(root: Path, plan: StackPlan, promtool: str | None = None) -> InitResul
     if promtool:
         _generate(root, promtool, result)
     return result
+
+
+def _gap_families(root: Path, plan: StackPlan) -> dict[str, tuple[str, ...]]:
+    """Which jobs a run would find unserved, and the families it attributes to each (the gap
+    finder of validation/stack/exporter_gaps.py, on the stack.yaml just written): jobs init did not
+    see as unserved join ``plan.unserved``. Empty when stack.yaml does not load (a reviewed one
+    with a problem is reported by ``check``)."""
+    from validation.core.errors import StackcheckError
+    from validation.core.project import Project
+    from validation.fixtures.exporters import ExportersFixture
+    from validation.init.infer import UnservedJob
+    from validation.stack.exporter_gaps import find_gaps
+
+    try:
+        project = Project.load(root)
+        gaps = find_gaps(project, ExportersFixture(project.fixtures_dir / "exporters.yaml"))
+    except StackcheckError:
+        return {}
+    known = {job.job for job in plan.unserved}
+    plan.unserved += [UnservedJob(gap.job, "") for gap in gaps if gap.job not in known]
+    return {gap.job: gap.families for gap in gaps}
 
 
 def _paths(plan: StackPlan, stack_dir: Path, fixtures: Path) -> dict[str, Any]:

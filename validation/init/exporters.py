@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import json
 import re
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,20 +97,27 @@ def selectors(expr: str) -> list[tuple[Selector, str]]:
     return found
 
 
-def families_for(job: UnservedJob, exprs: list[str]) -> dict[str, list[tuple[tuple[str, str], ...]]]:
+def families_for(
+    job: UnservedJob, exprs: list[str], also: Collection[str] = ()
+) -> dict[str, list[tuple[tuple[str, str], ...]]]:
+    """The families read from ``job`` (selectors naming it, the exporter's prefix, or ``also``:
+    what the run's own gap finder attributes to it), each with up to three label sets."""
     prefixes = PREFIXES.get(job.kind, ())
     out: dict[str, list[tuple[tuple[str, str], ...]]] = {}
     for expr in exprs:
         for (name, pairs), named_job in selectors(expr):
-            if named_job == job.job or (not named_job and name.startswith(prefixes)):
+            if named_job == job.job or (not named_job and (name.startswith(prefixes) or name in also)):
                 sets = out.setdefault(name, [])
                 if pairs not in sets and len(sets) < MAX_SERIES_PER_FAMILY:
                     sets.append(pairs)
     return dict(sorted(out.items()))
 
 
-def render_exporters(jobs: list[UnservedJob], exprs: list[str]) -> tuple[str, list[str]]:
-    """The text of exporters.yaml and, per job, what the user must review."""
+def render_exporters(
+    jobs: list[UnservedJob], exprs: list[str], also: Mapping[str, Collection[str]] | None = None
+) -> tuple[str, list[str]]:
+    """The text of exporters.yaml and, per job, what the user must review; ``also``: job → further
+    families attributed to it (validation/stack/exporter_gaps.py)."""
     lines = [
         "# Exporters the harness does not run: a synthetic target listens at every target of each job",
         "# and serves these series. Written from the families your rules and dashboards read from the",
@@ -119,8 +127,12 @@ def render_exporters(jobs: list[UnservedJob], exprs: list[str]) -> tuple[str, li
     ]
     review = []
     body: list[str] = []
+    claimed = tuple(prefix for job in jobs for prefix in PREFIXES.get(job.kind, ()))
     for job in jobs:
-        families = families_for(job, exprs)
+        # a known exporter's families come by its prefix; an unknown one's from the gap finder,
+        # less what a known exporter of this stack serves
+        extra = [n for n in (also or {}).get(job.job, ()) if not n.startswith(claimed)]
+        families = families_for(job, exprs, () if job.kind else extra)
         if not families:
             body.append(f"  # {job.job}: no rule or panel reads a family of this job — add those it exports")
             review.append(f"job {job.job!r}: no family found in rules or dashboards, add some")
