@@ -37,6 +37,11 @@ SHAPES = {
     "PredictLinear": ("predict_linear(disk_free_bytes[1h], 4 * 3600) < 0", "30m"),
     "LessThan": ("min_over_time(connected_peers[5m]) < 3", "10m"),
     "Without": ('avg without (cpu) (rate(cpu_seconds_total{mode="idle"}[5m])) < 0.1', "5m"),
+    "Latency": (
+        "histogram_quantile(0.99, sum by (le, job) (rate(request_duration_seconds_bucket[5m]))) * 1000 > 250",
+        "5m",
+    ),
+    "Replicas": ('count by (job) (up{job="workers"} == 0) > 2', "1m"),
     "Clock": ("time() - last_success_timestamp_seconds > 3600", "0s"),
 }
 
@@ -126,12 +131,18 @@ def test_written_files_load_as_scenarios_and_pass_promtool_as_written(
     assert scenarios and all(s.generated for s in scenarios)
     names = {s.name for s in scenarios}
     assert "generated-threshold-fires" in names and "generated-threshold-silent" in names
+    # an aggregated alert carries no instance / node, by which a run tells a scenario's alerts:
+    # promtool unit test only, and the summary says so
+    assert not any(n.startswith("generated-share-of-its-own-total") for n in names)
+    assert "unit test only: ShareOfItsOwnTotal" in shapes_report.summary()
     fires = next(s for s in scenarios if s.name == "generated-threshold-fires")
     assert (
         fires.exp_alerts[0].fires_within is not None
         and fires.exp_alerts[0].exp_labels["severity"] == "warning"
     )
     (test_file,) = [p for p in written if p.parent == tests_dir]
+    groups = yaml.safe_load(test_file.read_text(encoding="utf-8").partition("\n")[2])["tests"]
+    assert len(groups) == 2 * len(shapes_report.verified)
     result = subprocess.run(
         ["promtool", "test", "rules", test_file.name],
         cwd=tests_dir,

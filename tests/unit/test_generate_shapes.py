@@ -131,9 +131,9 @@ def test_an_impossible_condition_is_unsolved() -> None:
 @pytest.mark.parametrize(
     ("expr", "reason"),
     [
-        ("histogram_quantile(0.9, rate(h_bucket[5m])) > 1", "histogram_quantile"),
+        ("histogram_quantile(0.9, rate(latency_seconds[5m])) > 1", "not a classic"),
         ('count_values("v", x) > 1', "count_values"),
-        ("x", "no comparison"),
+        ("vector(1)", "always fires"),
     ],
 )
 def test_shapes_without_a_model_say_why(expr: str, reason: str) -> None:
@@ -171,3 +171,49 @@ def test_timing_covers_the_window_the_for_and_two_evaluations() -> None:
     times = timing(shape, for_s=900, evaluation=60)
     assert times.fires_within >= 600 + 900 + 120 + 60 and times.fires_within % 30 == 0
     assert times.end > times.fires_within and times.silent_checks()[-1] == times.end
+
+
+def test_count_above_n_writes_that_many_copies_and_one_fewer_when_silent() -> None:
+    shape = build_shape('count by (job) (up{job="workers"} == 0) > 2', {})
+    solution = solve(shape)
+    assert solution.firing[0].replicas == 3 and solution.firing[0].level == 0
+    assert solution.silent[0].replicas == 2
+    times = Timing(15, 60, 180, 300)
+    series = [s["series"] for s in input_series(shape, solution.firing, times)]
+    assert len(set(series)) == 3 and all('job="workers"' in s for s in series)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 2.0, 300.0])
+def test_histogram_quantile_observes_a_value_above_or_just_below_the_threshold(threshold: float) -> None:
+    expr = f"histogram_quantile(0.99, sum by (le, job) (rate(http_request_duration_seconds_bucket[5m]))) > {threshold}"
+    shape = build_shape(expr, {})
+    (var,) = shape.vars
+    assert var.buckets and threshold in var.buckets and "le" not in var.labels
+    solution = solve(shape)
+    fire = Evaluator(shape, solution.firing)(shape.root)
+    assert isinstance(fire, dict) and all(v > threshold for v in fire.values())
+    silent = Evaluator(shape, solution.silent)(shape.root.lhs)  # type: ignore[attr-defined]
+    assert isinstance(silent, dict) and all(threshold * 0.8 < v <= threshold for v in silent.values())
+    series = input_series(shape, solution.firing, Timing(15, 60, 180, 300))
+    assert series[-1]["series"].endswith('le="+Inf"}') and len(series) == len(var.buckets) + 1
+
+
+def test_a_rule_without_a_threshold_fires_with_its_series_and_is_silent_without() -> None:
+    shape = build_shape('kube_pod_status_phase{phase="Failed"}', {})
+    solution = solve(shape)
+    assert solution.firing[0].present and not solution.silent[0].present
+    with pytest.raises(Unhandled, match="always fires"):
+        build_shape("vector(1)", {})
+
+
+def test_unless_a_series_without_threshold_wants_that_series_missing() -> None:
+    shape = build_shape(
+        '(taint{key="unreachable"} unless ignoring (key) taint{key=~"ToBeDeleted|impending"}) == 1', {}
+    )
+    solution = solve(shape)
+    unreachable, deleted = (
+        next(i for i, v in enumerate(shape.vars) if v.labels["key"] == k)
+        for k in ("unreachable", "ToBeDeleted")
+    )
+    assert solution.firing[unreachable].level == 1 and solution.firing[deleted].present is False
+    assert not fires(Evaluator(shape, solution.silent)(shape.root))

@@ -92,3 +92,15 @@ def test_a_hand_written_scenario_for_the_same_rule_takes_it_off_the_review_list(
     report = Report()
     report.coverage.update(coverage)
     assert review_line(report) == ""
+
+
+def test_a_template_with_trim_markers_still_recognises_what_it_rendered() -> None:
+    from validation.core.alert_rules import AlertRule
+
+    rule = AlertRule(
+        "r.yml", "g", 0, "KubeVolumeFull",
+        annotations={"description": "Volume {{ $labels.pvc }} {{ with $labels.cluster -}} on Cluster {{ . }} {{- end }} is full."},
+    )  # fmt: skip
+    rendered = {"description": "Volume data-0 on Cluster eu-1 is full."}
+    assert rule.produced({"alertname": "KubeVolumeFull"}, rendered)
+    assert not rule.produced({"alertname": "KubeVolumeFull"}, {"description": "Volume data-0 is empty."})

@@ -33,6 +33,7 @@ class Params:
     present: bool = True
     level: float = 100.0
     slope: float = 0.0
+    replicas: int = 1  # identical copies, differing in the var's replica label (count > N)
 
 
 Assignment = dict[int, Params]
@@ -90,7 +91,7 @@ class Evaluator:
         if isinstance(node, Str):
             raise EvalError("a string is not a value")
         if isinstance(node, Sel):
-            return {self._key(i): self.a[i].level for i in node.vars if self.a[i].present}
+            return {key: level for i in node.vars for key, level, _ in self._elements(i)}
         if isinstance(node, Neg):
             return _map(self._eval(node.expr), lambda x: -x, drop_name=True)
         if isinstance(node, Sub):
@@ -103,9 +104,30 @@ class Evaluator:
             return self._call(node)
         raise EvalError(f"no value for {type(node).__name__}")
 
-    def _key(self, var: int) -> Key:
+    def _key(self, var: int, replica: int = 0, le: str = "") -> Key:
         v = self.shape.vars[var]
-        return frozenset({**v.labels, NAME: v.metric}.items())
+        labels = {**v.replica(replica), NAME: v.metric}
+        if le:
+            labels["le"] = le
+        return frozenset(labels.items())
+
+    def _elements(self, var: int) -> list[tuple[Key, float, float]]:
+        """(key, level, slope) of every series a var writes: copies, and the buckets of a histogram
+        (every observation at ``level``: the buckets from there up grow by ``slope``, the others not)."""
+        p = self.a[var]
+        if not p.present:
+            return []
+        out = []
+        for r in range(p.replicas):
+            if self.shape.vars[var].buckets:
+                for bound, le in self.shape.vars[var].bucket_labels:
+                    grows = bound >= p.level
+                    out.append(
+                        (self._key(var, r, le), p.slope * 60 if grows else 0.0, p.slope if grows else 0.0)
+                    )
+            else:
+                out.append((self._key(var, r), p.level, p.slope))
+        return out
 
     # ── aggregation ──
     def _agg(self, node: Agg) -> Value:
@@ -116,10 +138,10 @@ class Evaluator:
         groups: dict[Key, list[tuple[Key, float]]] = {}
         for key, value in sorted(inner.items(), key=lambda kv: sorted(kv[0])):
             labels = dict(key)
-            if node.by:
-                group = frozenset((k, v) for k, v in labels.items() if k in node.by)
-            else:
+            if node.without is not None:
                 group = frozenset((k, v) for k, v in labels.items() if k not in node.without and k != NAME)
+            else:
+                group = frozenset((k, v) for k, v in labels.items() if k in (node.by or ()))
             groups.setdefault(group, []).append((key, value))
         out: Vector = {}
         for group, members in groups.items():
@@ -255,6 +277,12 @@ class Evaluator:
             return _map(self._eval(args[0]), lambda _: 0.0, drop_name=True)
         if name in ("sort", "sort_desc"):
             return self._eval(args[0])
+        if name == "histogram_quantile":
+            q = self._eval(args[0])
+            inner = self._eval(args[1])
+            if isinstance(q, dict) or not isinstance(inner, dict):
+                raise EvalError("histogram_quantile(scalar, vector)")
+            return _histogram_quantile(q, inner)
         if name == "label_replace":
             return self._label_replace(args)
         if name == "label_join":
@@ -319,9 +347,8 @@ class Evaluator:
         elements: list[tuple[Key, float, float, float]] = []  # key, level, slope, window
         if isinstance(arg, Sel):
             for i in arg.vars:
-                p = self.a[i]
-                if p.present:
-                    elements.append((_drop_name(self._key(i)), p.level, p.slope, arg.range_s or 0.0))
+                for key, level, slope in self._elements(i):
+                    elements.append((_drop_name(key), level, slope, arg.range_s or 0.0))
         elif isinstance(arg, Sub):
             inner = self._eval(arg.expr)
             if not isinstance(inner, dict):
@@ -385,6 +412,47 @@ def _group(match: re.Match[str], name: str) -> str:
         return match.group(int(name) if name.isdigit() else name) or ""
     except (IndexError, re.error):
         return ""
+
+
+def _histogram_quantile(q: float, vector: Vector) -> Vector:
+    """Prometheus' bucketQuantile per group of buckets (labels but ``le``)."""
+    groups: dict[Key, list[tuple[float, float]]] = {}
+    for key, value in vector.items():
+        labels = dict(key)
+        le = labels.pop("le", None)
+        labels.pop(NAME, None)
+        if le is None:
+            continue
+        try:
+            bound = float(le)
+        except ValueError:
+            continue
+        groups.setdefault(frozenset(labels.items()), []).append((bound, value))
+    out: Vector = {}
+    for group, buckets in groups.items():
+        buckets.sort()
+        if len(buckets) < 2 or not math.isinf(buckets[-1][0]) or math.isnan(q):
+            out[group] = math.nan
+            continue
+        if q < 0 or q > 1:
+            out[group] = -math.inf if q < 0 else math.inf
+            continue
+        total = buckets[-1][1]
+        if total == 0:
+            out[group] = math.nan
+            continue
+        rank = q * total
+        index = next(i for i, (_, count) in enumerate(buckets) if count >= rank)
+        if index == len(buckets) - 1:
+            out[group] = buckets[-2][0]
+            continue
+        if index == 0 and buckets[0][0] <= 0:
+            out[group] = buckets[0][0]
+            continue
+        start, before = (0.0, 0.0) if index == 0 else buckets[index - 1]
+        end, count = buckets[index]
+        out[group] = start + (end - start) * ((rank - before) / (count - before))
+    return out
 
 
 def _absent_labels(node: Node) -> dict[str, str]:

@@ -72,6 +72,12 @@ class Pair:
     margin: float = 0.0
     templates: dict[tuple[str, str], str] = field(default_factory=dict)  # ("label"|"annotation", key)
 
+    @property
+    def live(self) -> bool:
+        """Whether a live run can tell this alert is its scenario's: it carries instance or node
+        (an aggregated alert does not; its pair is written as a promtool unit test only)."""
+        return any(self.fired) and any(k in self.fired[0].labels for k in ("instance", "node"))
+
 
 @dataclass
 class GenerationReport:
@@ -99,6 +105,11 @@ class GenerationReport:
         for pair in self.pairs:
             if not pair.verified:
                 lines.append(f"  not verified, not written: {pair.rule.describe()}: {pair.problem}")
+            elif not pair.live:
+                lines.append(
+                    f"  unit test only: {pair.rule.describe()}: the alert carries no instance or node label, "
+                    "which a run needs to tell it is a scenario's (an aggregation): write its scenario by hand"
+                )
         for item in self.unhandled:
             lines.append(f"  not generated: {item.rule.describe()}: {item.reason}")
         if ok:

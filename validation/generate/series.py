@@ -7,7 +7,8 @@ assignment (``present: false``, for ``absent``) is not written at all.
 A sloped gauge (read by deriv, predict_linear, …) is anchored so that it only moves away
 from the threshold's silent side in the firing variant and never reaches it in the silent one.
 
-Timing: the alert must be firing at ``fires_within`` = the longest range the expression reads +
+Samples are 15 s apart (coarser for ranges beyond an hour, see ``sample_interval``). Timing: the
+alert must be firing at ``fires_within`` = the longest range the expression reads +
 the rule's ``for`` + two evaluation intervals + one minute, rounded up to 30 s (the margins the
 hand-written scenarios use); the series run two evaluation intervals (at least a minute) beyond.
 """
@@ -44,7 +45,18 @@ class Timing:
         return sorted({*times, self.fires_within, self.end})
 
 
-def timing(shape: Shape, for_s: float, evaluation: float, interval: float = DEFAULT_INTERVAL) -> Timing:
+def sample_interval(window_s: float) -> float:
+    """15 s, coarser for long ranges (30 s beyond 1h, 60 s beyond 6h): a 3-day range at 15 s is
+    17 280 samples per series and evaluation, for the same verdict."""
+    if window_s > 6 * 3600:
+        return 60.0
+    if window_s > 3600:
+        return 30.0
+    return DEFAULT_INTERVAL
+
+
+def timing(shape: Shape, for_s: float, evaluation: float, interval: float | None = None) -> Timing:
+    interval = interval or sample_interval(shape.window_s)
     fires = shape.window_s + for_s + 2 * evaluation + 60.0
     fires = math.ceil(fires / 30.0) * 30.0
     end = fires + max(2 * evaluation, 60.0)
@@ -84,5 +96,13 @@ def input_series(
             continue
         step = float(f"{params.slope * times.interval:.12g}")
         start = 0.0 if var.counter else params.level - params.slope * anchor
-        out.append({"series": var.selector, "values": values_text(start, step, times.samples)})
+        for copy in range(params.replicas):
+            if var.buckets:  # every observation at `level`: the buckets from there up grow
+                for bound, le in var.bucket_labels:
+                    grow = step if bound >= params.level else 0.0
+                    out.append(
+                        {"series": var.selector_of(copy, le), "values": values_text(0.0, grow, times.samples)}
+                    )
+                continue
+            out.append({"series": var.selector_of(copy), "values": values_text(start, step, times.samples)})
     return out

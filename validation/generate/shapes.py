@@ -15,6 +15,7 @@ compressed and is reported with its own reason.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ VALUE_FUNCTIONS = frozenset(
         "abs", "ceil", "floor", "round", "sqrt", "exp", "ln", "log2", "log10", "sgn", "clamp",
         "clamp_min", "clamp_max", "label_replace", "label_join", "sort", "sort_desc", "scalar",
         "vector", "absent", "acos", "asin", "atan", "cos", "sin", "tan", "deg", "rad",
+        "histogram_quantile",
     }
 )  # fmt: skip
 AGGREGATIONS = frozenset(
@@ -108,8 +110,8 @@ class Agg(Node):
     op: str
     expr: Node
     param: Node | None = None
-    by: tuple[str, ...] = ()
-    without: tuple[str, ...] = ()
+    by: tuple[str, ...] | None = None  # None: no by clause (``by ()`` is the empty tuple)
+    without: tuple[str, ...] | None = None
 
     def children(self) -> list[Node]:
         return [self.expr] + ([self.param] if self.param is not None else [])
@@ -166,13 +168,41 @@ class Var:
     counter: bool = False  # read by rate / irate / increase / resets: it only grows
     sloped: bool = False  # read by a slope function (deriv, predict_linear, delta, …)
     in_absent: bool = False
+    counted: bool = False  # read by count / group: how many series there are matters
+    buckets: tuple[float, ...] = ()  # a classic histogram's `le` bounds (histogram_quantile reads it)
+    replica_label: str = "instance"  # the label copies of this series differ in (count > N)
 
     @property
     def selector(self) -> str:
+        return self.selector_of(0)
+
+    def replica(self, index: int) -> dict[str, str]:
+        """The labels of copy ``index`` (0: the series itself)."""
+        if index == 0:
+            return dict(self.labels)
+        labels = dict(self.labels)
+        value = labels.get(self.replica_label, "gen")
+        host, sep, port = value.rpartition(":")
+        labels[self.replica_label] = (
+            f"{host}-{index + 1}:{port}" if sep and port.isdigit() else f"{value}-{index + 1}"
+        )
+        return labels
+
+    def selector_of(self, index: int, le: str = "") -> str:
         from validation.synthetic.textformat import escape_label_value
 
-        pairs = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(self.labels.items()))
+        labels = self.replica(index)
+        if le:
+            labels["le"] = le
+        pairs = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
         return f"{self.metric}{{{pairs}}}"
+
+    @property
+    def bucket_labels(self) -> list[tuple[float, str]]:
+        """(bound, le text) of every bucket, +Inf last."""
+        from validation.timescale.promql_printer import format_number
+
+        return [(b, format_number(b)) for b in self.buckets] + [(math.inf, "+Inf")]
 
 
 @dataclass(eq=False)
@@ -234,9 +264,15 @@ def build_shape(
     converter = _Converter(recordings, place)
     root = converter.convert(parse_promql(expr, place=place), 0)
     vars_ = _group_vars(root, template_labels)
+    _histograms(root, vars_)
     conditions = list(_conditions(root, True))
     if not conditions:
-        raise Unhandled("no comparison or absent(): the alert fires whenever any series exists")
+        if not selectors(root):
+            raise Unhandled(
+                "no series and no condition: it always fires (a Watchdog), nothing keeps it silent"
+            )
+        # no threshold: it fires while its series exist, and is silent without them
+        conditions = [Condition(Call("absent", [root]), False)]
     return Shape(expr, root, vars_, conditions, _window(root), list(converter.inlined))
 
 
@@ -272,8 +308,8 @@ class _Converter:
             op = str(node.op)
             if op not in AGGREGATIONS:
                 raise Unhandled(f"aggregation {op} has no value model")
-            by: tuple[str, ...] = ()
-            without: tuple[str, ...] = ()
+            by: tuple[str, ...] | None = None
+            without: tuple[str, ...] | None = None
             if node.modifier is not None:
                 labels = tuple(node.modifier.labels or ())
                 if node.modifier.type == pp.AggModifierType.By:
@@ -341,15 +377,25 @@ def _matcher(m: Any) -> LabelMatcher:
     return LabelMatcher(str(m.name), op, str(m.value))
 
 
-def _label_names(root: Node) -> set[str]:
-    """Labels the expression names in by / without / on / ignoring / group_x / label_replace."""
+def _dropped_names(root: Node) -> set[str]:
+    """Labels a ``without`` / ``ignoring`` clause sets aside: one metric's own dimensions."""
     names: set[str] = set()
     for node in walk(root):
         if isinstance(node, Agg):
-            names.update(node.by)
+            names.update(node.without or ())
+        elif isinstance(node, Bin):
+            names.update(node.ignoring)
+    return names
+
+
+def _label_names(root: Node) -> set[str]:
+    """Labels the expression names in by / on / group_x / label_replace: shared by the series."""
+    names: set[str] = set()
+    for node in walk(root):
+        if isinstance(node, Agg):
+            names.update(node.by or ())
         elif isinstance(node, Bin):
             names.update(node.on)
-            names.update(node.ignoring)
             names.update(node.group)
         elif isinstance(node, Call) and node.name in ("label_replace", "label_join"):
             for arg in node.args[2:]:
@@ -361,28 +407,26 @@ def _label_names(root: Node) -> set[str]:
 def _group_vars(root: Node, template_labels: set[str] | frozenset[str] = frozenset()) -> list[Var]:
     """One ``Var`` per metric (or per metric and matcher set when one label set cannot satisfy all).
 
-    Every series carries the same label names (job, instance, every label a matcher, a clause or
-    a template names), one value per name where the matchers allow it, so default one-to-one
-    matching pairs them the way it pairs a real target's series.
+    Every series carries the same label names (job, instance, every label a matcher, a by / on
+    clause or a template names — except what a without / ignoring clause sets aside, which only
+    the metrics whose matchers name it carry), one value per name where the matchers allow it, so
+    default one-to-one matching pairs them the way it pairs a real target's series.
     """
     sels = selectors(root)
     by_metric: dict[str, list[Sel]] = {}
     for sel in sels:
         by_metric.setdefault(sel.metric, []).append(sel)
-    names = list(
-        dict.fromkeys(
-            [
-                "job",
-                "instance",
-                *sorted(
-                    {m.name for s in sels for m in s.matchers} | _label_names(root) | set(template_labels)
-                ),
-            ]
-        )
+    dropped = _dropped_names(root)
+    shared = (
+        ({m.name for s in sels for m in s.matchers} - dropped) | _label_names(root) | set(template_labels)
     )
+    names = list(dict.fromkeys(["job", "instance", *sorted(shared)]))
     everything = [m for s in sels for m in s.matchers]
-    preferred = {name: value_for(name, everything) or "" for name in names}
+    preferred = {name: value_for(name, everything) or "" for name in {*names, *(m.name for m in everything)}}
     counter_sels = _in_functions(root, COUNTER_FUNCTIONS)
+    counted_sels = _in_aggregations(root, COUNTING)
+    grouping = _label_names(root)
+    replica_label = "instance" if "instance" not in grouping else "replica"
     slope_sels = _in_functions(root, SLOPE_FUNCTIONS)
     absent_sels = _in_functions(root, {"absent", "absent_over_time"})
     vars_: list[Var] = []
@@ -392,7 +436,8 @@ def _group_vars(root: Node, template_labels: set[str] | frozenset[str] = frozens
             sets.setdefault(tuple(sorted(set(sel.matchers), key=str)), []).append(sel)
         own: dict[tuple[LabelMatcher, ...], int] = {}
         for matchers in sets:
-            labels = _labels_for(names, list(matchers), preferred)
+            own_names = names + sorted({m.name for m in matchers} - set(names))
+            labels = _labels_for(own_names, list(matchers), preferred)
             if labels is None:
                 raise Unhandled(
                     f"no label values satisfy the matchers of {metric} "
@@ -417,6 +462,8 @@ def _group_vars(root: Node, template_labels: set[str] | frozenset[str] = frozens
             var.counter = var.counter or id(sel) in counter_sels
             var.sloped = var.sloped or id(sel) in slope_sels
             var.in_absent = var.in_absent or id(sel) in absent_sels
+            var.counted = var.counted or id(sel) in counted_sels
+            var.replica_label = replica_label
     return vars_
 
 
@@ -453,6 +500,38 @@ def _labels_for(
     return labels
 
 
+COUNTING = frozenset({"count", "group", "count_values"})
+
+
+def _histograms(root: Node, vars_: list[Var]) -> None:
+    """Give every ``*_bucket`` series histogram_quantile reads a set of ``le`` bounds around the
+    expression's constants (each ×0.5, ×0.9, ×1, ×1.1, ×2, and the ratios of two constants, for
+    thresholds in other units such as ``* 1000 > 500``), so the observed value can land just
+    above or just below a threshold."""
+    constants = sorted({abs(n.value) for n in walk(root) if isinstance(n, Num) and n.value not in (0,)})
+    bases = set(constants) | {a / b for a in constants for b in constants if a != b}
+    bounds = sorted({round(b * f, 12) for b in bases for f in (0.5, 0.9, 1.0, 1.1, 2.0) if 0 < b * f < 1e12})
+    for node in walk(root):
+        if isinstance(node, Call) and node.name == "histogram_quantile" and len(node.args) == 2:
+            for sel in selectors(node.args[1]):
+                if not sel.metric.endswith("_bucket"):
+                    raise Unhandled(
+                        "histogram_quantile() over a series that is not a classic *_bucket histogram"
+                    )
+                for index in sel.vars:
+                    vars_[index].buckets = tuple(bounds) or (0.1, 1.0, 10.0)
+                    vars_[index].labels.pop("le", None)
+
+
+def _in_aggregations(root: Node, ops: frozenset[str]) -> set[int]:
+    """ids of the selectors an aggregation of ``ops`` reads (their number of series matters)."""
+    found: set[int] = set()
+    for node in walk(root):
+        if isinstance(node, Agg) and node.op in ops:
+            found.update(id(s) for s in selectors(node.expr))
+    return found
+
+
 def _in_functions(root: Node, names: set[str] | frozenset[str]) -> set[int]:
     """ids of the selectors read (directly or through a subquery / recording) by these functions."""
     found: set[int] = set()
@@ -468,6 +547,10 @@ def _conditions(node: Node, polarity: bool) -> Iterator[Condition]:
         if node.op in COMPARISONS and not node.bool_:
             yield Condition(node, polarity)
         yield from _conditions(node.lhs, polarity)
+        if node.op == "unless" and selectors(node.rhs) and not list(_conditions(node.rhs, True)):
+            # `x unless y` with no threshold in y: y's series must be missing for x to count
+            yield Condition(Call("absent", [node.rhs]), polarity)
+            return
         yield from _conditions(node.rhs, not polarity if node.op == "unless" else polarity)
         return
     if isinstance(node, Call) and node.name in ("absent", "absent_over_time"):

@@ -27,6 +27,7 @@ from validation.generate.evaluate import (
 )
 from validation.generate.shapes import (
     SLOPE_FUNCTIONS,
+    Agg,
     Bin,
     Call,
     Condition,
@@ -160,7 +161,7 @@ def _apply(
     for side, other, op in ((node.lhs, node.rhs, node.op), (node.rhs, node.lhs, FLIP[node.op])):
         if is_constant(side):
             continue
-        candidates = [v for v in _side_vars(side, other) if (v[0], v[1]) not in fixed]
+        candidates = [v for v in _side_vars(shape, side, other) if (v[0], v[1]) not in fixed]
         if not candidates:
             continue
         c = representative(ev(other))
@@ -171,6 +172,12 @@ def _apply(
         else:
             target = fire_target(op, c, margin) if want else fire_target(NEGATE[op], c, margin)
         for var, param in candidates:
+            if param == "replicas":
+                copies = _satisfy_count(shape, assignment, var, node, want, interval)
+                if copies is not None:
+                    fixed.add((var, param))
+                    return with_param(assignment, var, replicas=copies), True
+                continue
             found = _root(
                 _side_value(shape, assignment, var, param, side, interval), target, var, param, shape
             )
@@ -189,6 +196,20 @@ def _apply(
 GRID = sorted([0.0] + [s * m * 10.0**e for e in range(-6, 10) for m in (1.0, 2.0, 5.0) for s in (1.0, -1.0)])
 
 
+MAX_REPLICAS = 50
+
+
+def _satisfy_count(
+    shape: Shape, assignment: Assignment, var: int, node: Node, want: bool, interval: float
+) -> int | None:
+    """The number of copies nearest the current one that makes ``node`` fire (or not) as wanted."""
+    current = assignment[var].replicas
+    for n in sorted(range(1, MAX_REPLICAS + 1), key=lambda k: (abs(k - current), k)):
+        if fires(Evaluator(shape, with_param(assignment, var, replicas=n), interval)(node)) == want:
+            return n
+    return None
+
+
 def _satisfy(
     shape: Shape, assignment: Assignment, var: int, param: str, node: Node, want: bool, interval: float
 ) -> float | None:
@@ -196,7 +217,11 @@ def _satisfy(
     step-like sides (changes, count) that no root search reaches."""
     current = getattr(assignment[var], param)
     counter_slope = param == "slope" and shape.vars[var].counter
-    for p in sorted(GRID, key=lambda g: (abs(g - current), g)):
+    grid = GRID
+    if shape.vars[var].buckets and param == "level":  # an observed value: each bucket's bound and between
+        bounds = shape.vars[var].buckets
+        grid = sorted({*bounds, *((a + b) / 2 for a, b in itertools.pairwise(bounds)), bounds[-1] * 1.5})
+    for p in sorted(grid, key=lambda g: (abs(g - current), g)):
         if counter_slope and p < 0:
             continue
         if fires(Evaluator(shape, with_param(assignment, var, **{param: p}), interval)(node)) == want:
@@ -217,17 +242,28 @@ def _side_value(
     return value
 
 
-def _side_vars(side: Node, other: Node) -> list[tuple[int, str]]:
+def _side_vars(shape: Shape, side: Node, other: Node) -> list[tuple[int, str]]:
     """(var, "level" | "slope") a side can be moved by, the side's own series first."""
     out: list[tuple[int, str]] = []
     theirs = {s.var for s in selectors(other)}
     sloped = _sloped(side)
+    counted = _counted(side)
     for sel in selectors(side):
-        param = "slope" if id(sel) in sloped else "level"
+        param = "replicas" if id(sel) in counted else "slope" if id(sel) in sloped else "level"
+        if shape.vars[sel.var].buckets:
+            param = "level"  # a histogram moves by the value it observes
         if (sel.var, param) not in out:
             out.append((sel.var, param))
     out.sort(key=lambda vp: vp[0] in theirs)
     return out
+
+
+def _counted(node: Node) -> set[int]:
+    found: set[int] = set()
+    for n in walk(node):
+        if isinstance(n, Agg) and n.op in ("count", "group"):
+            found.update(id(s) for s in selectors(n.expr))
+    return found
 
 
 def _sloped(node: Node) -> set[int]:

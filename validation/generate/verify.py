@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,9 +21,9 @@ import yaml
 
 from validation.core.durations import format_duration_ms, parse_duration_seconds
 from validation.core.errors import HarnessError, StackcheckError
-from validation.timescale.oracle import run_promtool
 
-BATCH = 40
+BATCH = 20
+TIMEOUT_S = 60  # per test file of a batch
 _ALERT_HEAD = re.compile(r"^\s*alertname: (.*), time: (\S+), $")
 _PAIR = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
@@ -83,23 +84,46 @@ def run_files(contents: list[dict[str, Any]], promtool: str) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="stackcheck-generate-") as tmp:
         folder = Path(tmp)
-        for start in range(0, len(contents), BATCH):
-            batch = contents[start : start + BATCH]
-            paths = []
-            for i, content in enumerate(batch):
-                path = folder / f"candidate-{start + i}.test.yml"
-                path.write_text(
-                    yaml.safe_dump(content, sort_keys=False, allow_unicode=True), encoding="utf-8"
-                )
-                paths.append(path)
-            try:
-                chunks = run_promtool(paths, promtool=promtool, cwd=folder)
-            except HarnessError as exc:
-                if "not found" in str(exc):
-                    raise
-                chunks = [f"promtool could not run: {exc}"] * len(paths)
-            outcomes.extend(parse_output(chunk) for chunk in chunks)
+        paths = []
+        for i, content in enumerate(contents):
+            path = folder / f"candidate-{i}.test.yml"
+            path.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            paths.append(path)
+        for start in range(0, len(paths), BATCH):
+            outcomes.extend(_run_batch(paths[start : start + BATCH], promtool, folder))
     return outcomes
+
+
+def _run_batch(paths: list[Path], promtool: str, folder: Path) -> list[Outcome]:
+    """One promtool call for the batch; a batch that times out is split, down to single files (a
+    file that still times out is reported as such, never as the rule's verdict)."""
+    try:
+        proc = subprocess.run(
+            [promtool, "test", "rules", *[p.name for p in paths]],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=TIMEOUT_S * len(paths),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        if len(paths) > 1:
+            half = len(paths) // 2
+            return _run_batch(paths[:half], promtool, folder) + _run_batch(paths[half:], promtool, folder)
+        return [
+            Outcome(error=f"promtool took more than {TIMEOUT_S}s on this candidate (machine overloaded?)")
+        ]
+    except FileNotFoundError:
+        raise HarnessError(
+            f"{promtool} not found",
+            place="promtool",
+            hint="install Prometheus' promtool (Debian: prometheus)",
+        ) from None
+    chunks = re.split(r"^Unit Testing: .*$", proc.stdout, flags=re.MULTILINE)[1:]
+    if len(chunks) != len(paths):
+        return [Outcome(error=f"promtool did not evaluate the test files: {proc.stdout[-500:]}")] * len(paths)
+    return [parse_output(chunk) for chunk in chunks]
 
 
 def probe(rule_files: Sequence[Path], evaluation: float, probes: list[Probe], promtool: str) -> list[Outcome]:

@@ -1,6 +1,7 @@
 """Write the verified pairs: one scenario file and one promtool unit-test file per rule file.
 
-``<scenarios>/generated-<rule file stem>.yaml`` holds, per rule, a firing scenario (the alert
+``<scenarios>/generated-<rule file stem>.yaml`` holds, per rule whose alert carries ``instance``
+or ``node`` (a run tells a scenario's alerts by them), a firing scenario (the alert
 fires within ``fires_within`` and reaches the receivers the routing tree picks today) and a
 silent one (just short of the threshold: the alert never fires, nobody is notified), under the
 top-level ``generated: true``. ``<rule tests>/generated-<stem>.test.yml`` holds the same series
@@ -56,7 +57,11 @@ def scenario_names(report: GenerationReport) -> dict[int, str]:
 
 
 def scenarios_for(pair: Pair, base: str) -> list[dict[str, Any]]:
+    """The firing and the silent scenario of a pair; none when the alert carries neither
+    ``instance`` nor ``node`` (``Pair.live``): a run attributes alerts to a scenario by those."""
     assert pair.timing is not None and pair.fired
+    if not pair.live:
+        return []
     name = pair.rule.name
     labels = {k: v for k, v in pair.fired[0].labels.items() if k != "alertname"}
     labels = {k: v for k, v in labels.items() if not _VOLATILE.search(pair.templates.get(("label", k), ""))}
@@ -88,24 +93,20 @@ def scenarios_for(pair: Pair, base: str) -> list[dict[str, Any]]:
         firing["exp_notifications"] = [
             {"receiver": r, "alertname": name, "contains": contains} for r in pair.receivers
         ]
-    out = [firing]
-    if identity:  # without instance / node concurrent scenarios cannot be told apart: unit test only
-        silent: dict[str, Any] = {
-            "name": f"{base}-silent",
-            "why": f"{pair.rule.describe()} stays silent just short of the threshold "
-            f"({pair.condition} does not hold). {review}",
-            "interval": duration(pair.timing.interval),
-        }
-        if pair.silent:
-            silent["input_series"] = pair.silent
-        silent["exp_alerts"] = [{"alertname": name, "exp_labels": identity, "absent": True}]
-        if pair.receivers:
-            silent["exp_notifications"] = [
-                {"receiver": r, "alertname": name, "contains": contains, "absent": True}
-                for r in pair.receivers
-            ]
-        out.append(silent)
-    return out
+    silent: dict[str, Any] = {
+        "name": f"{base}-silent",
+        "why": f"{pair.rule.describe()} stays silent just short of the threshold "
+        f"({pair.condition} does not hold). {review}",
+        "interval": duration(pair.timing.interval),
+    }
+    if pair.silent:
+        silent["input_series"] = pair.silent
+    silent["exp_alerts"] = [{"alertname": name, "exp_labels": identity, "absent": True}]
+    if pair.receivers:
+        silent["exp_notifications"] = [
+            {"receiver": r, "alertname": name, "contains": contains, "absent": True} for r in pair.receivers
+        ]
+    return [firing, silent]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -148,6 +149,7 @@ def write_generated(
     by_file: dict[str, list[Pair]] = {}
     for pair in report.verified:
         by_file.setdefault(pair.rule.file, []).append(pair)
+    live = {source: [p for p in pairs if p.live] for source, pairs in by_file.items()}
     stems = Counter(Path(f).stem.removesuffix(".rules") for f in by_file)
     written: list[Path] = []
     for source, pairs in by_file.items():
@@ -156,10 +158,9 @@ def write_generated(
             stem = kebab(str(Path(source).with_suffix("")))
         scenario_path = scenarios_dir / f"generated-{stem}.yaml"
         test_path = rule_tests_dir / f"generated-{stem}.test.yml"
-        texts = {
-            scenario_path: scenario_file_text([(p, names[id(p)]) for p in pairs], source),
-            test_path: unit_test_text(report, pairs, rule_tests_dir.resolve()),
-        }
+        texts = {test_path: unit_test_text(report, pairs, rule_tests_dir.resolve())}
+        if live[source]:
+            texts[scenario_path] = scenario_file_text([(p, names[id(p)]) for p in live[source]], source)
         for path, body in texts.items():
             if path.exists() and not overwrite(path):
                 continue
