@@ -134,6 +134,15 @@ def start_exporters(
 
 
 def _tls(ctx: RenderContext, place: ExporterPlace, ip: str) -> ssl.SSLContext:
+    import importlib.util
+
+    if importlib.util.find_spec("cryptography") is None:
+        raise HarnessError(
+            f"job {place.job.name!r} scrapes with scheme https: its stand-in needs a certificate of the "
+            "run's CA, and the cryptography package is missing",
+            place=FILE_NAME,
+            hint="pip install 'stackcheck[tls]' (or cryptography)",
+        )
     cert, key = ctx.ca.issue(f"exporter-{place.job.name}-{place.host}-{place.port}", [place.host, ip])
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
