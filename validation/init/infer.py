@@ -100,7 +100,7 @@ def from_compose(compose: ComposeStack) -> StackPlan:
     jobs = _jobs(plan)
     if "node_exporter" in components:
         _node_job(plan, jobs, compose.by_component("node_exporter"))
-    served = _served_hosts(plan, compose)
+    served = _served_hosts(plan)
     for job in jobs:
         hosts = {address.rsplit(":", 1)[0] for address in _addresses(job)}
         if (
@@ -370,7 +370,7 @@ def _node_job(plan: StackPlan, jobs: list[ScrapeJobTargets], services: list[Serv
     )
 
 
-def _served_hosts(plan: StackPlan, compose: ComposeStack) -> set[str]:
+def _served_hosts(plan: StackPlan) -> set[str]:
     hosts = {c.address.rsplit(":", 1)[0] for c in plan.components.values() if c.address}
     hosts |= set(LOCAL_HOSTS)  # Prometheus scraping itself
     return hosts
