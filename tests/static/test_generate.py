@@ -162,6 +162,11 @@ def test_the_repository_rules_all_get_verified_pairs_routed_as_today(tmp_path: P
     assert unhandled.rule.name == "PushgatewayJobStale" and "cannot be compressed" in unhandled.reason
     node_down = next(p for p in report.verified if p.rule.name == "NodeDown")
     assert node_down.receivers == ["webhook-archive", "oncall-critical"]
+    # 10 % over 85 °C is over 90 °C too, and GPUTemperatureCritical inhibits GPUTemperatureHigh:
+    # the pair is found at a narrower margin, so the warning is still delivered
+    hot = next(p for p in report.verified if p.rule.name == "GPUTemperatureHigh")
+    assert not hot.inhibited_by and hot.receivers and hot.margin < 0.1
+    assert all(not p.inhibited_by for p in report.verified)
     scenarios = tmp_path / "scenarios"
     tests = tmp_path / "tests"
     written = write_generated(report, scenarios, tests, lambda _: True)

@@ -3,7 +3,7 @@
 Per rule: the shape (``shapes``), parameters that fire it and ones just short of it (``solve``),
 concrete series (``series``), then promtool on the rule files under test (``verify``): the firing
 series must fire this very rule at ``fires_within``, the silent ones must never fire it. A pair
-that misbehaves is tried again with another margin (5 %, 1 %, 20 %); one that never behaves is
+that misbehaves is tried again with other margins (see ``MARGINS``); one that never behaves is
 kept with ``verified=False`` and the problem (never written). The unit tests written for a
 verified pair are run once more exactly as written before the pair counts as verified.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,7 +31,10 @@ from validation.generate.verify import Alert, Outcome, Probe, duration, run_file
 from validation.routing.config import AlertmanagerConfig
 from validation.timescale.promql import uncompressible_reasons
 
-MARGINS = (0.05, 0.01, 0.2)
+# (past the threshold when firing, short of it when silent): a comfortable firing margin first (a live
+# run's scrape jitter must not drop the value back for the whole `for`), then narrower ones (ratios
+# near 1 cannot go 10 % past), then a wide one
+MARGINS = ((0.1, 0.05), (0.05, 0.05), (0.01, 0.01), (0.2, 0.2))
 _TEMPLATE_LABEL = re.compile(r"\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)|\$labels\s*\"([a-zA-Z_][a-zA-Z0-9_]*)\"")
 
 
@@ -187,14 +190,14 @@ def generate_for_rules(
                     continue
                 assert rule.shape is not None and rule.times is not None
                 try:
-                    solution = solve(rule.shape, margin, rule.times.interval)
+                    solution = solve(rule.shape, margin[0], rule.times.interval, short_margin=margin[1])
                 except Unsolved as exc:
                     unsolved.setdefault(id(rule), str(exc))
                     continue
                 unsolved.pop(id(rule), None)
                 firing = input_series(rule.shape, solution.firing, rule.times)
                 silent = input_series(rule.shape, solution.silent, rule.times, silent=True)
-                pair = Pair(rule.ref, firing, silent, False, solution.primary, rule.times, margin=margin)
+                pair = Pair(rule.ref, firing, silent, False, solution.primary, rule.times, margin=margin[0])
                 fire_probe = Probe(firing, [rule.ref.name], [rule.times.fires_within], rule.times.interval)
                 silent_probe = Probe(silent, [rule.ref.name], rule.times.silent_checks(), rule.times.interval)
                 attempts.append((rule, pair, fire_probe, silent_probe))
@@ -214,23 +217,20 @@ def generate_for_rules(
                     done[id(rule)] = pair
                 else:
                     last_try[id(rule)] = pair
-    _confirm(
-        pending,
-        done,
-        last_try,
-        files,
-        alertnames,
-        evaluation_interval,
-        promtool,
-        routing,
-        external_labels or {},
-    )
+
+    def confirm(rules: list[_Rule], *, last: bool, keep_failures: bool = False) -> list[_Rule]:
+        return _confirm(
+            rules, done, last_try, files, alertnames, evaluation_interval, promtool, routing,
+            external_labels or {}, last=last, keep_failures=keep_failures,
+        )  # fmt: skip
+
+    _narrower(confirm(pending, last=False), done, confirm)
     _finish(report, pending, done, last_try, unsolved, files, evaluation_interval, promtool)
     return report
 
 
 def _confirm(
-    pending: list[_Rule],
+    candidates: list[_Rule],
     done: dict[int, Pair],
     last_try: dict[int, Pair],
     files: list[Path],
@@ -239,10 +239,17 @@ def _confirm(
     promtool: str,
     routing: AlertmanagerConfig | None,
     external: Mapping[str, str],
-) -> None:
+    *,
+    last: bool = True,
+    keep_failures: bool = False,
+) -> list[_Rule]:
     """The pairs found, probed again with every rule file under test: every alert the firing series
-    fire (for inhibition and the exact unit test), routing, and the silent series once more."""
-    rules = [r for r in pending if id(r) in done]
+    fire (for inhibition and the exact unit test), routing, and the silent series once more.
+    Unless ``last``, a pair whose alert another alert of its series inhibits is taken out of
+    ``done`` and its rule returned (to be tried at a narrower margin); with ``keep_failures`` any
+    pair promtool does not confirm is returned so (the caller falls back to a wider one)."""
+    rules = [r for r in candidates if id(r) in done]
+    inhibited: list[_Rule] = []
     probes: list[tuple[Probe, Probe]] = []
     contents = []
     for rule in rules:
@@ -259,10 +266,42 @@ def _confirm(
     for n, rule in enumerate(rules):
         pair = done[id(rule)]
         if not _judge(
-            rule, pair, outcomes[2 * n], outcomes[2 * n + 1], probes[n][1], routing, external, True
+            rule, pair, outcomes[2 * n], outcomes[2 * n + 1], probes[n][1], routing, external, last
         ):
+            if (pair.inhibited_by and not last) or keep_failures:
+                done.pop(id(rule))
+                inhibited.append(rule)
+                continue
             pair.problem = "with every rule file loaded: " + pair.problem
             last_try[id(rule)] = done.pop(id(rule))
+    return inhibited
+
+
+def _narrower(inhibited: list[_Rule], done: dict[int, Pair], confirm: Callable[..., list[_Rule]]) -> None:
+    """Alerts their own series also inhibit (a warning tier muted by the critical one the same
+    values fire): tried again at narrower margins; the widest pair, its inhibition noted, otherwise."""
+    remaining = list(inhibited)
+    for fire_margin, short_margin in MARGINS[1:3]:
+        tried = [r for r in remaining if _solve_into(done, r, fire_margin, short_margin)]
+        failed = confirm(tried, last=False, keep_failures=True)
+        remaining = failed + [r for r in remaining if r not in tried]
+        if not remaining:
+            return
+    for rule in remaining:
+        _solve_into(done, rule, *MARGINS[0])
+    confirm(remaining, last=True)
+
+
+def _solve_into(done: dict[int, Pair], rule: _Rule, fire_margin: float, short_margin: float) -> bool:
+    assert rule.shape is not None and rule.times is not None
+    try:
+        solution = solve(rule.shape, fire_margin, rule.times.interval, short_margin=short_margin)
+    except Unsolved:
+        return False
+    firing = input_series(rule.shape, solution.firing, rule.times)
+    silent = input_series(rule.shape, solution.silent, rule.times, silent=True)
+    done[id(rule)] = Pair(rule.ref, firing, silent, False, solution.primary, rule.times, margin=fire_margin)
+    return True
 
 
 def _finish(

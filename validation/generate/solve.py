@@ -90,9 +90,11 @@ def short_target(op: str, c: float, margin: float) -> float:
     return c  # !=
 
 
-def solve(shape: Shape, margin: float = 0.05, interval: float = 15.0) -> Solution:
+def solve(shape: Shape, margin: float = 0.1, interval: float = 15.0, short_margin: float = 0.05) -> Solution:
+    """Firing ``margin`` past the threshold (10 %: a live run's scrape jitter must not drop it back
+    under for the whole ``for``), silent ``short_margin`` short of it."""
     firing = _solve_firing(shape, margin, interval)
-    silent, primary = _solve_silent(shape, firing, margin, interval)
+    silent, primary = _solve_silent(shape, firing, short_margin, interval)
     return Solution(_nice(shape, firing, interval, fire=True), silent, primary, margin)
 
 
