@@ -31,7 +31,9 @@ paths:
 def _rename_job(text: str) -> str:
     # the node-detail dashboard's $job variable: its regex and saved value name the job
     text = text.replace('"regex": "/node.*/"', f'"regex": "/{NODE_JOB}.*/"')
-    text = re.sub(r'"text": "node",(\s*)"value": "node"', rf'"text": "{NODE_JOB}",\1"value": "{NODE_JOB}"', text)
+    text = re.sub(
+        r'"text": "node",(\s*)"value": "node"', rf'"text": "{NODE_JOB}",\1"value": "{NODE_JOB}"', text
+    )
     text = re.sub(r'job(=~?|!~)(\\?")node(\b(?!-))', rf"job\1\2{NODE_JOB}\3", text)
     text = text.replace('job!~"node|dcgm"', f'job!~"{NODE_JOB}|dcgm"')
     return re.sub(r"(\bjob: )node\b(?!-)", rf"\g<1>{NODE_JOB}", text)
@@ -53,7 +55,9 @@ def build_rearranged(dest: Path) -> Path:
     promtool = dest / "test" / "promtool"
     promtool.mkdir(parents=True)
     for test in sorted((REPO / "rules" / "tests").glob("*.yml")):
-        text = re.sub(r"\.\./(\w+)\.rules\.yml", r"../../monitoring/prometheus/alerts/\1.yml", test.read_text())
+        text = re.sub(
+            r"\.\./(\w+)\.rules\.yml", r"../../monitoring/prometheus/alerts/\1.yml", test.read_text()
+        )
         (promtool / test.name).write_text(text)
     shutil.copytree(REPO / "fixtures", dest / "test" / "fixtures")
     shutil.move(dest / "test" / "fixtures" / "scenarios", dest / "test" / "scenarios")

@@ -6,8 +6,11 @@ import shutil
 import pytest
 
 BINARIES = ("prometheus", "promtool", "amtool")
-ANY_OF = (("prometheus-alertmanager", "alertmanager"), ("prometheus-pushgateway", "pushgateway"),
-          ("prometheus-node-exporter", "node_exporter"))
+ANY_OF = (
+    ("prometheus-alertmanager", "alertmanager"),
+    ("prometheus-pushgateway", "pushgateway"),
+    ("prometheus-node-exporter", "node_exporter"),
+)
 
 
 @pytest.fixture(autouse=True)

@@ -17,8 +17,21 @@ SCENARIO = "pushgateway-rejected-*"
 
 
 def _run(repo, report):
-    result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
-                        "--scenarios", SCENARIO, "--time-scale", "20", "--report", str(report))
+    result = stackcheck(
+        "-C",
+        str(repo),
+        "run",
+        "--backend",
+        "process",
+        "--only",
+        "alerts,notifications",
+        "--scenarios",
+        SCENARIO,
+        "--time-scale",
+        "20",
+        "--report",
+        str(report),
+    )
     data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
     return result, {c["id"]: c for c in data.get("checks", [])}
 

@@ -13,7 +13,9 @@ from validation.sinks import Notification
 
 pytestmark = pytest.mark.unit
 
-TIMING = Timing(scale=60, scrape_interval=15, evaluation_interval=15, group_wait=30, group_interval=300, slack=3)
+TIMING = Timing(
+    scale=60, scrape_interval=15, evaluation_interval=15, group_wait=30, group_interval=300, slack=3
+)
 SCENARIO = """
 name: mem
 why: memory low pages on-call
@@ -42,13 +44,26 @@ def _state(start=100.0):
 
 
 def _trace(name, node="gpu-node-7-s3", pending=None, firing=None, **labels):
-    all_labels = {"alertname": name, "node": node, "instance": f"{node}:9100", "severity": "critical", **labels}
+    all_labels = {
+        "alertname": name,
+        "node": node,
+        "instance": f"{node}:9100",
+        "severity": "critical",
+        **labels,
+    }
     return AlertTrace(name, all_labels, {"summary": f"Memory on {node} is low"}, pending, firing)
 
 
 def _note(receiver, text, at, kind="slack", status="firing"):
-    return Notification(kind=kind, receiver=receiver, received_at=at, status=status, subject=text, text=text,
-                        raw=text.encode())
+    return Notification(
+        kind=kind,
+        receiver=receiver,
+        received_at=at,
+        status=status,
+        subject=text,
+        text=text,
+        raw=text.encode(),
+    )
 
 
 def test_scope_is_the_isolated_instance_and_node_values():
@@ -65,16 +80,35 @@ def test_scope_matches_whole_values_only():
     ("traces", "now", "final", "expected"),
     [
         ([], 105.0, False, {"fires": None}),
-        ([_trace("NodeMemoryExhausted", pending=101.0, firing=106.0)], 107.0, False,
-         {"fires": "passed", "pending": "passed", "annotations": "passed"}),
-        ([_trace("NodeMemoryExhausted", firing=106.0)], 107.0, False,
-         {"fires": "passed", "pending": "failed", "annotations": "passed"}),
+        (
+            [_trace("NodeMemoryExhausted", pending=101.0, firing=106.0)],
+            107.0,
+            False,
+            {"fires": "passed", "pending": "passed", "annotations": "passed"},
+        ),
+        (
+            [_trace("NodeMemoryExhausted", firing=106.0)],
+            107.0,
+            False,
+            {"fires": "passed", "pending": "failed", "annotations": "passed"},
+        ),
         ([], 200.0, False, {"fires": "failed"}),
-        ([_trace("NodeMemoryExhausted", node="gpu-node-7-s30", firing=106.0)], 200.0, False, {"fires": "failed"}),
+        (
+            [_trace("NodeMemoryExhausted", node="gpu-node-7-s30", firing=106.0)],
+            200.0,
+            False,
+            {"fires": "failed"},
+        ),
         ([_trace("NodeMemoryExhausted", firing=150.0)], 200.0, False, {"fires": "failed"}),
     ],
-    ids=["open before the deadline", "pending then firing", "firing without pending although the rule has for",
-         "never fired", "another scenario's alert does not count", "fired after fires_within"],
+    ids=[
+        "open before the deadline",
+        "pending then firing",
+        "firing without pending although the rule has for",
+        "never fired",
+        "another scenario's alert does not count",
+        "fired after fires_within",
+    ],
 )
 def test_judge_alert(traces, now, final, expected):
     verdicts = judge_alert(_state(), _state().scenario.exp_alerts[0], traces, now, final)
@@ -93,8 +127,10 @@ def test_an_absent_alert_fails_as_soon_as_it_fires_and_passes_only_after_the_win
 def test_notification_content_must_be_in_every_integration():
     state = _state()
     exp = state.scenario.exp_notifications[0]
-    notes = [_note("oncall-critical", "NodeMemoryExhausted on gpu-node-7-s3", 110.0, kind="email"),
-             _note("oncall-critical", "something on gpu-node-7-s3", 110.0, kind="slack")]
+    notes = [
+        _note("oncall-critical", "NodeMemoryExhausted on gpu-node-7-s3", 110.0, kind="email"),
+        _note("oncall-critical", "something on gpu-node-7-s3", 110.0, kind="slack"),
+    ]
     verdicts = judge_notification(state, exp, notes, 111.0, True)
     assert verdicts["delivered"][0] == "passed"
     assert verdicts["content"][0] == "failed" and "slack lacks" in verdicts["content"][1]
@@ -104,8 +140,11 @@ def test_count_is_per_integration_and_ignores_identical_retries():
     state = _state()
     exp = state.scenario.exp_notifications[0]
     text = "NodeMemoryExhausted on gpu-node-7-s3"
-    notes = [_note("oncall-critical", text, 110.0, kind="email"), _note("oncall-critical", text, 110.0),
-             _note("oncall-critical", text, 110.5)]
+    notes = [
+        _note("oncall-critical", text, 110.0, kind="email"),
+        _note("oncall-critical", text, 110.0),
+        _note("oncall-critical", text, 110.5),
+    ]
     assert judge_notification(state, exp, notes, 999.0, True)["count"][0] == "passed"
     regrouped = [*notes, _note("oncall-critical", text + " and gpu-node-7-s3 again", 111.0)]
     verdict = judge_notification(state, exp, regrouped, 999.0, True)["count"]
@@ -123,9 +162,9 @@ def test_count_ignores_repeats_after_the_scenario_window():
 def test_an_absent_notification_fails_naming_what_arrived():
     state = _state()
     exp = state.scenario.exp_notifications[1]
-    verdict = judge_notification(state, exp, [_note("infra-slack", "X on gpu-node-7-s3", 110.0)], 111.0, False)[
-        "not-delivered"
-    ]
+    verdict = judge_notification(
+        state, exp, [_note("infra-slack", "X on gpu-node-7-s3", 110.0)], 111.0, False
+    )["not-delivered"]
     assert verdict[0] == "failed" and "infra-slack" in verdict[1]
 
 
@@ -162,23 +201,35 @@ def _pinned(extra: str):
 
 def _addressed(kind, **meta):
     text = "NodeMemoryExhausted on gpu-node-7-s3"
-    return Notification(kind=kind, receiver="oncall-critical", received_at=110.0, status="firing", subject=text,
-                        text=text, raw=b"", meta=meta)
+    return Notification(
+        kind=kind,
+        receiver="oncall-critical",
+        received_at=110.0,
+        status="firing",
+        subject=text,
+        text=text,
+        raw=b"",
+        meta=meta,
+    )
 
 
 def test_pinned_recipients_pass_when_every_email_and_message_is_addressed_so():
     state = _pinned('    to: Oncall@cluster.example\n    channel: "#oncall-critical"\n')
     exp = state.scenario.exp_notifications[0]
-    notes = [_addressed("email", to=["oncall@cluster.example"], rcpt_tos=["oncall@cluster.example"]),
-             _addressed("slack", channel="#oncall-critical")]
+    notes = [
+        _addressed("email", to=["oncall@cluster.example"], rcpt_tos=["oncall@cluster.example"]),
+        _addressed("slack", channel="#oncall-critical"),
+    ]
     assert judge_notification(state, exp, notes, 111.0, True)["recipients"] == ("passed", "")
 
 
 def test_a_wrong_mailbox_or_channel_fails_the_pinned_recipients():
     state = _pinned('    to: [oncall@cluster.example]\n    channel: "#oncall-critical"\n')
     exp = state.scenario.exp_notifications[0]
-    notes = [_addressed("email", to=["ml-oncall@cluster.example"], rcpt_tos=["ml-oncall@cluster.example"]),
-             _addressed("slack", channel="#alerts")]
+    notes = [
+        _addressed("email", to=["ml-oncall@cluster.example"], rcpt_tos=["ml-oncall@cluster.example"]),
+        _addressed("slack", channel="#alerts"),
+    ]
     status, message = judge_notification(state, exp, notes, 111.0, True)["recipients"]
     assert status == "failed"
     assert "['ml-oncall@cluster.example'], not ['oncall@cluster.example']" in message
@@ -211,9 +262,17 @@ def test_pinned_recipients_are_parsed_strictly(extra, error):
 
 
 def _webhook(labels):
-    return Notification(kind="webhook", receiver="oncall-critical", received_at=110.0, status="firing",
-                        subject="k", text="NodeMemoryExhausted", raw=b"", structured=True,
-                        alerts=({"alertname": "NodeMemoryExhausted", "node": "gpu-node-7-s3", **labels},))
+    return Notification(
+        kind="webhook",
+        receiver="oncall-critical",
+        received_at=110.0,
+        status="firing",
+        subject="k",
+        text="NodeMemoryExhausted",
+        raw=b"",
+        structured=True,
+        alerts=({"alertname": "NodeMemoryExhausted", "node": "gpu-node-7-s3", **labels},),
+    )
 
 
 def test_pinned_labels_are_asserted_on_every_alert_of_the_webhook_notifications():

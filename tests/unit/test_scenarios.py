@@ -659,7 +659,7 @@ def test_mutated_valid_scenarios_never_raise_anything_but_scenario_error(data: s
 _keys = st.sampled_from(
     sorted(
         {*loader.SCENARIO_KEYS, *loader.ALERT_KEYS, *loader.NOTIFICATION_KEYS, *loader.PANEL_KEYS}
-        | {*loader.SILENCE_KEYS, *loader.PUSH_KEYS, "scenarios", "other"}
+        | {*loader.SILENCE_KEYS, *loader.PUSH_KEYS, *loader.FILE_KEYS, "other"}
     )
 )
 _scalars = st.one_of(

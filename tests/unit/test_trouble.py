@@ -144,8 +144,9 @@ def test_missing_content_is_never_explained_by_trouble():
 
 
 def test_an_alert_delivered_elsewhere_is_missing_at_its_receiver_only_through_a_slow_sink():
-    kind = verdict_kind("notifications/a/oncall/delivered", delivered_elsewhere=True, alert_seen=True,
-                        arrived_late=True)
+    kind = verdict_kind(
+        "notifications/a/oncall/delivered", delivered_elsewhere=True, alert_seen=True, arrived_late=True
+    )
     assert kind == {"explained_by": ["sinks"]}
     verdict = FailedVerdict("notifications/a/oncall/delivered", "a", 0, 10, frozenset(kind["explained_by"]))
     assert decide([verdict], [Trouble("rule-evaluations", 2, 3, "missed")]).trusted
@@ -184,8 +185,9 @@ def test_covered_share_of_a_window(windows, share):
 
 
 def test_a_recipients_verdict_whose_pinned_integration_got_nothing_is_a_late_delivery():
-    silent = verdict_kind("notifications/a/oncall:X/recipients", False, True, pinned_integration_silent=True,
-                          arrived_late=True)
+    silent = verdict_kind(
+        "notifications/a/oncall:X/recipients", False, True, pinned_integration_silent=True, arrived_late=True
+    )
     assert silent == {"explained_by": ["sinks"]}
     verdict = FailedVerdict(
         "notifications/a/oncall:X/recipients", "a", 0, 10, frozenset(silent["explained_by"])

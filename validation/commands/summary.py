@@ -22,6 +22,9 @@ def finish(
         if check.status == "failed":
             label = "UNTRUSTED" if check.untrusted else "FAIL" if check.fatal(ci.strict) else "WARN"
             print(f"{label} {check.id}: {check.message}")
+    review = review_line(report)
+    if review:
+        print(review)
     print(closing_line(report, ci.strict) + f" → {report_dir / 'results.json'}")
     if report.untrusted:
         print(f"stackcheck: {report.untrusted}")
@@ -29,6 +32,19 @@ def finish(
     if not report.gate(ci.strict):
         return EXIT_FAILED
     return EXIT_HARNESS if report.untrusted else EXIT_OK
+
+
+def review_line(report: Report) -> str:
+    """The rules only generated scenarios cover, with the request to review them ('' if none)."""
+    rules = (report.coverage.get("alert_rules") or {}).get("covered_only_by_generated") or []
+    if not rules:
+        return ""
+    return (
+        f"REVIEW {len(rules)} alert rule{'s' if len(rules) > 1 else ''} covered only by generated scenarios: "
+        f"{'; '.join(rules)}. Hint: they are derived from the rules themselves and cannot catch a wrong "
+        "threshold; review the generated-*.yaml scenarios (values, receivers), then delete their first line "
+        "(the marker) or write scenarios of your own"
+    )
 
 
 def closing_line(report: Report, strict: bool = False) -> str:

@@ -66,7 +66,14 @@ class AlertRule:
 def _fits(template: str, text: str) -> bool:
     if "{{" not in template:
         return template == text
-    parts = [re.escape(part) for part in _TEMPLATE.split(template)]
+    literals = _TEMPLATE.split(template)
+    actions = _TEMPLATE.findall(template)
+    for i, action in enumerate(actions):  # Go's trim markers: "{{- " / " -}}" eat the spaces beside
+        if action.startswith("{{-"):
+            literals[i] = literals[i].rstrip()
+        if action.endswith("-}}"):
+            literals[i + 1] = literals[i + 1].lstrip()
+    parts = [re.escape(part) for part in literals]
     return re.fullmatch(".*?".join(parts), text, re.DOTALL) is not None
 
 

@@ -3,6 +3,11 @@ received something, every route was matched by some scenario's alert, and every 
 was shown muting what it should and sparing what it should not. Uncovered → failed, with the
 list, so a new rule, route or inhibition cannot land without a scenario proving it.
 
+A rule covered only by generated scenarios (``generated: true``, written by ``stackcheck init``
+from the rule itself) counts as covered and is listed under ``covered_only_by_generated``: the
+console summary asks for their review, since a scenario derived from the rule cannot catch a
+wrong threshold.
+
 Rules are rules, not names: two rules sharing ``alert:`` (a warning and a critical tier,
 receive and transmit) are covered separately, keyed by file, group and index.
 
@@ -57,6 +62,11 @@ def compute_coverage(
 ) -> dict[str, Any]:
     """``not_coverable``: alert names whose rules cannot run time-compressed — listed, not failed."""
     covered = [r for r in rules if any(_rule_shown(r, o) for o in observations)]
+    # covered, but only by scenarios stackcheck init generated from the rules themselves: they
+    # prove the pipeline, not the threshold, so they are listed for review
+    generated_only = [
+        r for r in covered if not any(_rule_shown(r, o) for o in observations if not o.scenario.generated)
+    ]
     uncovered = [r for r in rules if r not in covered and r.name not in not_coverable]
     skipped = [r for r in rules if r not in covered and r.name in not_coverable]
     real = sorted(routing.real_receivers)
@@ -84,7 +94,10 @@ def compute_coverage(
             "covered": len(covered),
             "uncovered": [_describe(r) for r in uncovered],
             "not_coverable_at_this_time_scale": [_describe(r) for r in skipped],
-            "rules": [{**r.as_dict(), "covered": r in covered} for r in rules],
+            "covered_only_by_generated": [_describe(r) for r in generated_only],
+            "rules": [
+                {**r.as_dict(), "covered": r in covered, "generated_only": r in generated_only} for r in rules
+            ],
         },
         "receivers": {"total": len(real), "covered": len(real) - len(uncovered_receivers), "uncovered": uncovered_receivers},
         "routes": {"total": len(routes), "covered": len(routes) - len(uncovered_routes), "uncovered": uncovered_routes},

@@ -33,6 +33,7 @@ SCENARIO_KEYS = (
     "name", "why", "interval", "input_series", "push_series", "post_alerts", "exp_alerts",
     "exp_notifications", "exp_panels", "silences", "scale",
 )  # fmt: skip
+FILE_KEYS = ("scenarios", "generated")  # top level of a file with several scenarios
 SERIES_KEYS = ("series", "values")
 PUSH_KEYS = ("job", "grouping", "series", "values", "type")
 PUSH_TYPES = ("counter", "gauge", "untyped")
@@ -231,8 +232,13 @@ def _silence(data: Any, at: f.At) -> Silence:
     return Silence(tuple(matchers), duration, f.duration(fields, "after", at, positive=False) or 0.0, at.line)
 
 
-def _scenario(data: Any, at: f.At, default_name: str | None) -> Scenario:
-    fields = f.mapping(data, at, SCENARIO_KEYS, ("why",))
+def _scenario(data: Any, at: f.At, default_name: str | None, generated: bool | None = None) -> Scenario:
+    """``generated`` is the file's flag for a scenario of a ``scenarios:`` list; ``None``: a
+    single-scenario file, whose own top level may say ``generated: true``."""
+    keys = SCENARIO_KEYS + (("generated",) if generated is None else ())
+    fields = f.mapping(data, at, keys, ("why",))
+    if generated is None:
+        generated = bool(f.boolean(fields, "generated", at, False))
     name = f.text(fields, "name", at, required=True) if "name" in fields else default_name
     if name is None:
         raise at.error(
@@ -265,6 +271,7 @@ def _scenario(data: Any, at: f.At, default_name: str | None) -> Scenario:
         exp_panels=_each(fields, "exp_panels", at, _exp_panel),
         silences=_each(fields, "silences", at, _silence),
         scale="auto" if scale == "auto" else 1,
+        generated=generated,
     )
     if not (scenario.exp_alerts or scenario.exp_notifications or scenario.exp_panels):
         raise at.error(
@@ -291,11 +298,12 @@ def parse_scenarios(text: str, *, source: str, default_name: str | None = None) 
     if data is None:
         raise at.error("the file is empty", "write a scenario mapping (see fixtures/scenarios/README.md)")
     if isinstance(data, LineDict) and "scenarios" in data:
-        f.mapping(data, at, ("scenarios",))
+        f.mapping(data, at, FILE_KEYS)
+        generated = bool(f.boolean(data, "generated", at, False))
         listed = f.items(data, "scenarios", at)
         if not listed:
             raise at.error("'scenarios:' is empty", "add scenarios, or delete the file")
-        return [_scenario(item, here, None) for item, here in listed]
+        return [_scenario(item, here, None, generated) for item, here in listed]
     return [_scenario(data, at, default_name)]
 
 

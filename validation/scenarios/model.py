@@ -139,6 +139,7 @@ class Scenario:
     silences: tuple[Silence, ...] = ()
     scale: Literal["auto", 1] = "auto"
     isolation_suffix: str = ""
+    generated: bool = False  # the file says `generated: true`: derived from the rules, awaiting review
 
     def place(self, line: int | None = None) -> str:
         """``file:line`` of the scenario, or of a line inside it."""

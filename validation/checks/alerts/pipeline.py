@@ -123,7 +123,7 @@ class AlertPipelineCheck(Check):
             prometheus = ctx.project.components["prometheus"].config
             if prometheus is not None:
                 report.coverage["paths"] = path_coverage(
-                    scenarios, prometheus, ctx.project.components["pushgateway"].address
+                    scenarios, prometheus, ctx.project.address_of("pushgateway")
                 )
             not_here = uncompressible if scale != 1 else set()
             alert_rules = load_alert_rules(ctx.project.rule_files(), ctx.project.root)
