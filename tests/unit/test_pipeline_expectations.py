@@ -329,3 +329,20 @@ def test_a_snake_case_alert_name_in_a_plain_text_notification_is_the_scenario_s(
     note = _note("slack-default", "[FIRING:1] high_load on gpu-node-1-s1", 1.0)
     assert "high_load" in scope.alertnames(note)
     assert "disk-full" not in scope.alertnames(_note("r", "disk-fullness on gpu-node-1-s1", 1.0))
+
+
+def test_only_the_scenarios_own_alerts_can_be_overdue():
+    from validation.pipeline.observer import AlertObserver
+    from validation.pipeline.run import _observer_trouble
+
+    observer = AlertObserver(None, 0.25, clock=lambda: 0.0)  # type: ignore[arg-type]
+    observer.polls = [100.0 + 0.25 * i for i in range(1, 200)]
+    mine = _trace("NodeMemoryExhausted", pending=101.0)
+    mine.active_at, mine.last_seen = 101.0, 140.0  # `for` 300 s at 60× = 5 s: due at 106
+    real = _trace("NodeMemoryExhausted", node="gpu-node-2", pending=90.0)  # a real exporter's
+    real.active_at, real.last_seen = 90.0, 140.0
+    observer.traces = {("a",): mine, ("b",): real}
+    found = _observer_trouble(observer, [_state()], 100.0, 50.0, TIMING, {"NodeMemoryExhausted": 300.0})
+    overdue = [t for t in found if t.what == "rule-evaluations"]
+    assert [(t.start, t.end) for t in overdue] == [(6.0, 40.0)]
+    assert "NodeMemoryExhausted still pending 34.00s" in overdue[0].detail

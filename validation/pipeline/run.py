@@ -150,7 +150,7 @@ def run_pipeline(
     _record(outcome, observer, stack, report, routing)
     before = len(report.checks)
     health = monitor.health(clock() - start)
-    health.add(_observer_trouble(observer, start, clock() - start, timing, rule_for))
+    health.add(_observer_trouble(observer, states, start, clock() - start, timing, rule_for))
     record_health(health, report)
     latencies = mark_trouble(outcome.alert_latencies, health.troubles, start)
     outcome.latencies = {lat.key: lat.to_json() for lat in latencies}
@@ -169,17 +169,20 @@ def run_pipeline(
 
 def _observer_trouble(
     observer: AlertObserver,
+    states: list[ScenarioState],
     start: float,
     seconds: float,
     timing: Timing,
     rule_for: dict[str, float],
 ) -> list[Trouble]:
-    """What the alert observer itself shows: stretches it did not poll, and alerts Prometheus
-    left pending after their ``for`` ran out (seconds since start)."""
+    """What the alert observer itself shows: stretches it did not poll, and the scenarios'
+    alerts Prometheus left pending after their ``for`` ran out (seconds since start). Only the
+    scenarios' own: other alerts (the real exporters', the stack's own) may come from rules
+    that are not compressed, and no verdict rests on them."""
     pending = []
     for trace in observer.snapshot():
         hold = rule_for.get(trace.name)
-        if trace.active_at is None or not hold:
+        if trace.active_at is None or not hold or not any(s.scope.owns_labels(trace.labels) for s in states):
             continue
         until = trace.first_firing if trace.first_firing is not None else trace.last_seen
         pending.append((trace.name, trace.active_at - start, timing.real(hold), until - start))
