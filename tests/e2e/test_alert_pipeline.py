@@ -8,25 +8,13 @@ import pytest
 
 from tests.cli import stackcheck
 from tests.conftest import edit
+from tests.e2e.conftest import run_scenarios
 
 pytestmark = pytest.mark.e2e
 
 
 def _run(repo, report):
-    result = stackcheck(
-        "-C",
-        str(repo),
-        "run",
-        "--backend",
-        "process",
-        "--only",
-        "alerts,notifications",
-        "--scenarios",
-        "memory-*",
-        "--report",
-        str(report),
-    )
-    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    result, data = run_scenarios(repo, report, "memory-*")
     failed = {c["id"]: c["message"] for c in data.get("checks", []) if c["status"] == "failed"}
     return result, data, failed
 

@@ -2,12 +2,11 @@
 in a copy of the stack, a webhook path typo, an email ``to:`` typo and a Slack channel change
 each exit 1 naming the receiver and what it tried."""
 
-import json
 
 import pytest
 
-from tests.cli import stackcheck
 from tests.conftest import edit
+from tests.e2e.conftest import run_scenarios
 
 pytestmark = pytest.mark.e2e
 
@@ -15,22 +14,7 @@ AM = "stack/alertmanager/alertmanager.yml"
 
 
 def _run(repo, report):
-    result = stackcheck(
-        "-C",
-        str(repo),
-        "run",
-        "--backend",
-        "process",
-        "--only",
-        "alerts,notifications",
-        "--scenarios",
-        "memory-pages-*",
-        "--time-scale",
-        "20",
-        "--report",
-        str(report),
-    )
-    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    result, data = run_scenarios(repo, report, "memory-pages-*", "--time-scale", "20")
     checks = {c["id"]: c for c in data.get("checks", [])}
     return result, checks
 

@@ -3,12 +3,11 @@ broken configs the alert pipeline exists to catch (a threshold typo, a route mat
 template field typo) still exit 1 naming the defect; the intact copy never exits 1 (harness
 trouble is a warning, or a re-run, or exit 2 — never a failed config)."""
 
-import json
 
 import pytest
 
-from tests.cli import stackcheck
 from tests.conftest import edit
+from tests.e2e.conftest import run_scenarios
 from tests.hog import cpu_hog
 
 pytestmark = pytest.mark.e2e
@@ -21,20 +20,7 @@ def loaded_copy(pipeline_copy):
 
 
 def _run(repo, report):
-    result = stackcheck(
-        "-C",
-        str(repo),
-        "run",
-        "--backend",
-        "process",
-        "--only",
-        "alerts,notifications",
-        "--scenarios",
-        "memory-*",
-        "--report",
-        str(report),
-    )
-    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    result, data = run_scenarios(repo, report, "memory-*")
     failed = {
         c["id"]: c["message"]
         for c in data.get("checks", [])
