@@ -6,6 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# A shared 2-core machine makes wall-clock deadlines a coin toss: properties are about inputs, and
+# performance lives in tests/perf. Examples stay as many as each test asks for.
+settings.register_profile("stackcheck", deadline=None)
+settings.load_profile("stackcheck")
 
 REPO = Path(__file__).resolve().parent.parent
 WAIVER_FILE = ".stackcheck-waivers.yml"

@@ -31,7 +31,9 @@ paths:
 def _rename_job(text: str) -> str:
     # the node-detail dashboard's $job variable: its regex and saved value name the job
     text = text.replace('"regex": "/node.*/"', f'"regex": "/{NODE_JOB}.*/"')
-    text = re.sub(r'"text": "node",(\s*)"value": "node"', rf'"text": "{NODE_JOB}",\1"value": "{NODE_JOB}"', text)
+    text = re.sub(
+        r'"text": "node",(\s*)"value": "node"', rf'"text": "{NODE_JOB}",\1"value": "{NODE_JOB}"', text
+    )
     text = re.sub(r'job(=~?|!~)(\\?")node(\b(?!-))', rf"job\1\2{NODE_JOB}\3", text)
     text = text.replace('job!~"node|dcgm"', f'job!~"{NODE_JOB}|dcgm"')
     return re.sub(r"(\bjob: )node\b(?!-)", rf"\g<1>{NODE_JOB}", text)
@@ -53,7 +55,9 @@ def build_rearranged(dest: Path) -> Path:
     promtool = dest / "test" / "promtool"
     promtool.mkdir(parents=True)
     for test in sorted((REPO / "rules" / "tests").glob("*.yml")):
-        text = re.sub(r"\.\./(\w+)\.rules\.yml", r"../../monitoring/prometheus/alerts/\1.yml", test.read_text())
+        text = re.sub(
+            r"\.\./(\w+)\.rules\.yml", r"../../monitoring/prometheus/alerts/\1.yml", test.read_text()
+        )
         (promtool / test.name).write_text(text)
     shutil.copytree(REPO / "fixtures", dest / "test" / "fixtures")
     shutil.move(dest / "test" / "fixtures" / "scenarios", dest / "test" / "scenarios")
@@ -88,3 +92,53 @@ def build_rearranged(dest: Path) -> Path:
     (dest / "stack").mkdir()
     (dest / "stack" / "stack.yaml").write_text(stack + STACK_YAML_PATHS)
     return dest
+
+
+EXPORTER_JOB = "dcgm"
+EXPORTER_TARGETS = ("gpu-node-1:9400", "gpu-node-2:9400")
+EXPORTER_FIXTURE = """\
+# DCGM runs on every GPU node beside node_exporter; the harness does not run it: these series are
+# what a stand-in serves at each target of the job.
+jobs:
+  dcgm:
+    - series: DCGM_FI_DEV_GPU_TEMP{gpu="0", UUID="GPU-0000"}
+      values: "60 61 62"
+    - series: DCGM_FI_DEV_XID_ERRORS{gpu="0", UUID="GPU-0000"}
+      values: 0
+    - series: DCGM_FI_PROF_PIPE_TENSOR_ACTIVE{gpu="0", UUID="GPU-0000"}
+      values: 0.5+0.01x
+"""
+
+
+def add_exporter_job(repo: Path, *, fixture: bool = True) -> Path:
+    """A DCGM job (static_configs, on the GPU nodes' port 9400) in the rearranged copy's
+    prometheus.yml, its expected targets in targets.yaml, and — with ``fixture`` — the exporter
+    described in exporters.yaml."""
+    prometheus_yml = repo / "monitoring" / "prometheus" / "prometheus.yml"
+    targets = ", ".join(f'"{t}"' for t in EXPORTER_TARGETS)
+    prometheus_yml.write_text(
+        prometheus_yml.read_text()
+        + f"""
+  - job_name: {EXPORTER_JOB}
+    scrape_interval: 30s
+    static_configs:
+      - targets: [{targets}]
+    relabel_configs:
+      - source_labels: [__address__]
+        regex: "([^:]+)(?::\\\\d+)?"
+        target_label: node
+        replacement: "$1"
+"""
+    )
+    fixtures = repo / "test" / "fixtures"
+    expected = "".join(
+        f'    - {{instance: "{t}", labels: {{job: {EXPORTER_JOB}, node: {t.split(":")[0]}}}}}\n'
+        for t in EXPORTER_TARGETS
+    )
+    targets_yaml = fixtures / "targets.yaml"
+    targets_yaml.write_text(
+        targets_yaml.read_text().replace("\njobs:\n", f"\njobs:\n  {EXPORTER_JOB}:\n{expected}", 1)
+    )
+    if fixture:
+        (fixtures / "exporters.yaml").write_text(EXPORTER_FIXTURE)
+    return repo

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from pathlib import Path
+from subprocess import CompletedProcess
+from typing import Any
 
 import pytest
 
 BINARIES = ("prometheus", "promtool", "amtool")
-ANY_OF = (("prometheus-alertmanager", "alertmanager"), ("prometheus-pushgateway", "pushgateway"),
-          ("prometheus-node-exporter", "node_exporter"))
+ANY_OF = (
+    ("prometheus-alertmanager", "alertmanager"),
+    ("prometheus-pushgateway", "pushgateway"),
+    ("prometheus-node-exporter", "node_exporter"),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +102,16 @@ def pipeline_copy(stack_copy):
         old.unlink()
     (stack_copy / "fixtures/scenarios/memory.yaml").write_text(SCENARIO)
     return stack_copy
+
+
+def run_scenarios(repo: Path, report: Path, pattern: str, *extra: str) -> tuple[CompletedProcess[str], dict[str, Any]]:
+    """`stackcheck -C repo run` of the alerts and notifications of the scenarios matching
+    ``pattern``, on the process backend: the process and its results.json ({} if none)."""
+    from tests.cli import stackcheck
+
+    result = stackcheck(
+        "-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
+        "--scenarios", pattern, *extra, "--report", str(report),
+    )  # fmt: skip
+    path = report / "results.json"
+    return result, json.loads(path.read_text()) if path.exists() else {}

@@ -8,17 +8,13 @@ import pytest
 
 from tests.cli import stackcheck
 from tests.conftest import edit
+from tests.e2e.conftest import run_scenarios
 
 pytestmark = pytest.mark.e2e
 
 
-
-
-
 def _run(repo, report):
-    result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
-                        "--scenarios", "memory-*", "--report", str(report))
-    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    result, data = run_scenarios(repo, report, "memory-*")
     failed = {c["id"]: c["message"] for c in data.get("checks", []) if c["status"] == "failed"}
     return result, data, failed
 
@@ -36,8 +32,11 @@ def test_the_reference_memory_alert_fires_is_delivered_and_resolves(pipeline_cop
 
 
 def test_a_threshold_off_by_ten_never_fires(pipeline_copy, tmp_path):
-    edit(pipeline_copy / "rules/node.rules.yml", "(1 - node:node_memory_utilisation:ratio) < 0.10",
-         "(1 - node:node_memory_utilisation:ratio) < 0.010")
+    edit(
+        pipeline_copy / "rules/node.rules.yml",
+        "(1 - node:node_memory_utilisation:ratio) < 0.10",
+        "(1 - node:node_memory_utilisation:ratio) < 0.010",
+    )
     result, _, failed = _run(pipeline_copy, tmp_path)
     assert result.returncode == 1
     assert "alerts/memory-pages-oncall/NodeMemoryExhausted/fires" in failed
@@ -45,8 +44,11 @@ def test_a_threshold_off_by_ten_never_fires(pipeline_copy, tmp_path):
 
 
 def test_a_route_matcher_typo_misroutes_the_page(pipeline_copy, tmp_path):
-    edit(pipeline_copy / "stack/alertmanager/alertmanager.yml", 'matchers: [severity="critical"]',
-         'matchers: [severity="crtical"]')
+    edit(
+        pipeline_copy / "stack/alertmanager/alertmanager.yml",
+        'matchers: [severity="critical"]',
+        'matchers: [severity="crtical"]',
+    )
     result, _, failed = _run(pipeline_copy, tmp_path)
     assert result.returncode == 1
     message = failed["notifications/memory-pages-oncall/oncall-critical/delivered"]
@@ -54,9 +56,11 @@ def test_a_route_matcher_typo_misroutes_the_page(pipeline_copy, tmp_path):
 
 
 def test_a_template_field_that_drops_out_is_caught_per_integration(pipeline_copy, tmp_path):
-    edit(pipeline_copy / "stack/alertmanager/templates/notifications.tmpl",
-         "{{ with .Annotations.runbook_url }}Runbook: <{{ . }}|{{ . }}>",
-         "{{ with .Annotations.runbook }}Runbook: <{{ . }}|{{ . }}>")
+    edit(
+        pipeline_copy / "stack/alertmanager/templates/notifications.tmpl",
+        "{{ with .Annotations.runbook_url }}Runbook: <{{ . }}|{{ . }}>",
+        "{{ with .Annotations.runbook }}Runbook: <{{ . }}|{{ . }}>",
+    )
     result, _, failed = _run(pipeline_copy, tmp_path)
     assert result.returncode == 1
     message = failed["notifications/memory-pages-oncall/oncall-critical/content"]
@@ -68,8 +72,9 @@ def test_send_resolved_off_is_caught(pipeline_copy, tmp_path):
     text = path.read_text()
     start = text.index("  - name: oncall-critical")
     end = text.index("  - name: ml-oncall-critical")
-    path.write_text(text[:start] + text[start:end].replace("send_resolved: true", "send_resolved: false")
-                    + text[end:])
+    path.write_text(
+        text[:start] + text[start:end].replace("send_resolved: true", "send_resolved: false") + text[end:]
+    )
     result, _, failed = _run(pipeline_copy, tmp_path)
     assert result.returncode == 1
     assert "send_resolved" in failed["notifications/memory-pages-oncall/oncall-critical/resolved"]
@@ -77,7 +82,8 @@ def test_send_resolved_off_is_caught(pipeline_copy, tmp_path):
 
 def test_a_malformed_scenario_stops_before_anything_starts(pipeline_copy, tmp_path):
     (pipeline_copy / "fixtures/scenarios/broken.yaml").write_text(
-        "name: x\nwhy: y\nexp_alerts:\n  - alertname: NodeMemoryExhausted\n    fire_within: 5m\n")
+        "name: x\nwhy: y\nexp_alerts:\n  - alertname: NodeMemoryExhausted\n    fire_within: 5m\n"
+    )
     result = stackcheck("-C", str(pipeline_copy), "run", "--only", "alerts", "--report", str(tmp_path))
     assert result.returncode == 2
     assert "broken.yaml:5" in result.stderr and "fires_within" in result.stderr
@@ -91,8 +97,19 @@ def test_the_pipeline_passes_in_containers_too(pipeline_copy, tmp_path):
         if __import__("os").environ.get("CI") == "true":
             pytest.fail("no Docker engine answers in CI", pytrace=False)
         pytest.skip("no Docker engine answers")
-    result = stackcheck("-C", str(pipeline_copy), "run", "--backend", "containers", "--only",
-                        "alerts,notifications", "--scenarios", "memory-*", "--report", str(tmp_path))
+    result = stackcheck(
+        "-C",
+        str(pipeline_copy),
+        "run",
+        "--backend",
+        "containers",
+        "--only",
+        "alerts,notifications",
+        "--scenarios",
+        "memory-*",
+        "--report",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["environment"]["backend"] == "containers"
@@ -103,8 +120,18 @@ def test_every_reference_scenario_passes_with_full_coverage(tmp_path):
     """The reference stack against all its scenarios, in their groups (K 60 / 120 / 600, ~1 min)."""
     from tests.conftest import REPO
 
-    result = stackcheck("-C", str(REPO), "run", "--backend", "process", "--only", "alerts,notifications",
-                        "--report", str(tmp_path), timeout=1200)
+    result = stackcheck(
+        "-C",
+        str(REPO),
+        "run",
+        "--backend",
+        "process",
+        "--only",
+        "alerts,notifications",
+        "--report",
+        str(tmp_path),
+        timeout=1200,
+    )
     data = json.loads((tmp_path / "results.json").read_text())
     # harness trouble on a busy machine is a warning (reported, re-run), never a failure of the stack
     failed = [

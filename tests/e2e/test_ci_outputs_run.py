@@ -21,7 +21,9 @@ def test_a_wrong_port_is_annotated_on_the_job_in_prometheus_yml(stack_copy, tmp_
                         "--only", "health,scrape", "--report", str(tmp_path), "--junit", str(tmp_path / "j.xml"),
                         "--annotations", "github", "--summary", str(tmp_path / "s.md"))  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    prefix = f"::error file=stack/prometheus/prometheus.yml,line={line},title=scrape/alertmanager/targets-up::"
+    prefix = (
+        f"::error file=stack/prometheus/prometheus.yml,line={line},title=scrape/alertmanager/targets-up::"
+    )
     assert any(row.startswith(prefix) and "9094" in row for row in result.stdout.splitlines()), result.stdout
     cases = {c.get("name"): c for c in ET.parse(tmp_path / "j.xml").getroot().iter("testcase")}
     failure = cases["scrape/alertmanager/targets-up"].find("failure")

@@ -119,9 +119,7 @@ def test_a_broken_copy_fails_naming_dashboard_panel_and_target(
     path = tmp_path / "node-detail.json"
     path.write_text(json.dumps(data))
     session = DashboardSession.load([path], GRAFANA / "provisioning" / "datasources")
-    session.execute(
-        stack.prometheus(), scale=stack.options.time_scale, range_seconds=production_range(stack)
-    )
+    session.execute(stack.prometheus(), scale=stack.options.time_scale, range_seconds=production_range(stack))
     report = Report()
     for check in (DashboardDataCheck(), DashboardDatasourcesCheck(), DashboardVariablesCheck()):
         check.evaluate(session, report)

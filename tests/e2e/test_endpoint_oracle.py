@@ -2,24 +2,19 @@
 in a copy of the stack, a webhook path typo, an email ``to:`` typo and a Slack channel change
 each exit 1 naming the receiver and what it tried."""
 
-import json
 
 import pytest
 
-from tests.cli import stackcheck
 from tests.conftest import edit
+from tests.e2e.conftest import run_scenarios
 
 pytestmark = pytest.mark.e2e
 
 AM = "stack/alertmanager/alertmanager.yml"
 
 
-
-
 def _run(repo, report):
-    result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
-                        "--scenarios", "memory-pages-*", "--time-scale", "20", "--report", str(report))
-    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    result, data = run_scenarios(repo, report, "memory-pages-*", "--time-scale", "20")
     checks = {c["id"]: c for c in data.get("checks", [])}
     return result, checks
 
@@ -34,15 +29,25 @@ def test_the_reference_receivers_reach_declared_endpoints(pipeline_copy, tmp_pat
 @pytest.mark.parametrize(
     ("old", "new", "receiver", "tried"),
     [
-        ("http://alert-archive:8080/alerts", "http://alert-archive:8080/alert", "webhook-archive",
-         "POST alert-archive:8080/alert"),
-        ("to: oncall@cluster.example", "to: oncal@cluster.example", "oncall-critical",
-         "mail to oncal@cluster.example"),
+        (
+            "http://alert-archive:8080/alerts",
+            "http://alert-archive:8080/alert",
+            "webhook-archive",
+            "POST alert-archive:8080/alert",
+        ),
+        (
+            "to: oncall@cluster.example",
+            "to: oncal@cluster.example",
+            "oncall-critical",
+            "mail to oncal@cluster.example",
+        ),
         ('channel: "#oncall-critical"', 'channel: "#ml-alerts"', "oncall-critical", "channel #ml-alerts"),
     ],
     ids=["webhook-path-typo", "email-to-typo", "slack-channel-change"],
 )
-def test_a_delivery_to_an_endpoint_that_does_not_exist_fails(pipeline_copy, tmp_path, old, new, receiver, tried):
+def test_a_delivery_to_an_endpoint_that_does_not_exist_fails(
+    pipeline_copy, tmp_path, old, new, receiver, tried
+):
     edit(pipeline_copy / AM, old, new)
     result, checks = _run(pipeline_copy, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -60,7 +60,9 @@ def test_a_pushgateway_without_persistence_fails_naming_the_case(stack_copy: Pat
     ]
 
 
-def test_an_email_only_paging_receiver_is_reported_by_the_outage_case(stack_copy: Path, tmp_path: Path) -> None:
+def test_an_email_only_paging_receiver_is_reported_by_the_outage_case(
+    stack_copy: Path, tmp_path: Path
+) -> None:
     config = stack_copy / "stack/alertmanager/alertmanager.yml"
     text = config.read_text()
     start = text.index("  - name: oncall-critical\n")

@@ -3,12 +3,11 @@ fires PushgatewayPushFailed with the pushing job's labels (the pushgateway job's
 under test), and the delivered notification carries Prometheus' external_labels. In a copy of
 the stack, turning honor_labels off or dropping external_labels.cluster each exits 1."""
 
-import json
 
 import pytest
 
-from tests.cli import stackcheck
 from tests.conftest import edit
+from tests.e2e.conftest import run_scenarios
 
 pytestmark = pytest.mark.e2e
 
@@ -17,9 +16,7 @@ SCENARIO = "pushgateway-rejected-*"
 
 
 def _run(repo, report):
-    result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
-                        "--scenarios", SCENARIO, "--time-scale", "20", "--report", str(report))
-    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
+    result, data = run_scenarios(repo, report, SCENARIO, "--time-scale", "20")
     return result, {c["id"]: c for c in data.get("checks", [])}
 
 

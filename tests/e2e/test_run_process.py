@@ -18,8 +18,20 @@ pytestmark = pytest.mark.e2e
 
 
 def _run(repo, report, *extra):
-    return stackcheck("-C", str(repo), "run", "--backend", "process", "--time-scale", "15",
-                      "--only", "health,scrape", "--report", str(report), *extra)
+    return stackcheck(
+        "-C",
+        str(repo),
+        "run",
+        "--backend",
+        "process",
+        "--time-scale",
+        "15",
+        "--only",
+        "health,scrape",
+        "--report",
+        str(report),
+        *extra,
+    )
 
 
 def test_every_target_of_every_job_is_up_and_every_probe_passes(tmp_path):
@@ -37,8 +49,11 @@ def test_every_target_of_every_job_is_up_and_every_probe_passes(tmp_path):
 
 
 def test_a_wrong_port_in_the_config_stays_a_wrong_port(stack_copy, tmp_path):
-    edit(stack_copy / "stack/prometheus/prometheus.yml", 'targets: ["alertmanager:9093"]\n\n  # honor',
-         'targets: ["alertmanager:9094"]\n\n  # honor')
+    edit(
+        stack_copy / "stack/prometheus/prometheus.yml",
+        'targets: ["alertmanager:9093"]\n\n  # honor',
+        'targets: ["alertmanager:9094"]\n\n  # honor',
+    )
     result = _run(stack_copy, tmp_path)
     assert result.returncode == 1, result.stdout
     assert "scrape/alertmanager/targets-up" in result.stdout
@@ -47,7 +62,11 @@ def test_a_wrong_port_in_the_config_stays_a_wrong_port(stack_copy, tmp_path):
 
 
 def test_relabeling_that_loses_a_label_fails_the_labels_check(stack_copy, tmp_path):
-    edit(stack_copy / "stack/prometheus/prometheus.yml", "target_label: namespace", "target_label: kube_namespace")
+    edit(
+        stack_copy / "stack/prometheus/prometheus.yml",
+        "target_label: namespace",
+        "target_label: kube_namespace",
+    )
     result = _run(stack_copy, tmp_path)
     assert result.returncode == 1
     assert "scrape/kubernetes-pods/labels" in result.stdout and "namespace: exp 'training'" in result.stdout
@@ -82,12 +101,16 @@ def test_ctrl_c_in_the_middle_of_a_run_leaves_no_process(tmp_path):
     runs = tmp_path / "runs"
     runs.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from pathlib import Path; from validation.core.project import Project;"
-         "from validation.stack.stack import Stack, StackOptions;"
-         f"s = Stack(Project.load(Path({str(REPO)!r})), StackOptions(run_root=Path({str(runs)!r})));"
-         "s.__enter__(); print('up', flush=True); import time; time.sleep(600)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from validation.core.project import Project;"
+            "from validation.stack.stack import Stack, StackOptions;"
+            f"s = Stack(Project.load(Path({str(REPO)!r})), StackOptions(run_root=Path({str(runs)!r})));"
+            "s.__enter__(); print('up', flush=True); import time; time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -106,13 +129,29 @@ def test_sigterm_in_the_middle_of_a_cli_run_leaves_no_process(tmp_path):
     own_tmp = tmp_path / "tmp"
     own_tmp.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "validation.cli", "-C", str(REPO), "run", "--only", "health,scrape",
-         "--report", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(own_tmp)},
+        [
+            sys.executable,
+            "-m",
+            "validation.cli",
+            "-C",
+            str(REPO),
+            "run",
+            "--only",
+            "health,scrape",
+            "--report",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(own_tmp)},
     )
     try:
-        wait_until(lambda: any("prometheus.yml" in p for p in processes_mentioning(str(own_tmp))), timeout=60,
-                   what="the run's Prometheus up")
+        wait_until(
+            lambda: any("prometheus.yml" in p for p in processes_mentioning(str(own_tmp))),
+            timeout=60,
+            what="the run's Prometheus up",
+        )
         assert len(processes_mentioning(str(own_tmp))) >= 5
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

@@ -27,7 +27,9 @@ def _security(repo: Path, report: Path) -> tuple[int, str, dict[str, dict[str, s
 def test_the_reference_stack_passes_the_security_group_with_its_waivers(tmp_path: Path) -> None:
     code, output, checks = _security(REPO, tmp_path)
     assert code == 0, output
-    errors = {i: c["message"] for i, c in checks.items() if c["status"] == "failed" and c["severity"] == "error"}
+    errors = {
+        i: c["message"] for i, c in checks.items() if c["status"] == "failed" and c["severity"] == "error"
+    }
     assert errors == {}
     assert checks[WAIVED]["status"] == "waived" and "fixed in 0.25.1" in checks[WAIVED]["message"]
     lifecycle = checks["security/prometheus/admin-endpoints"]  # on, authenticated: a warning, waived
@@ -52,7 +54,9 @@ BROKEN = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("case", "path", "old", "new", "check_id", "named"), BROKEN, ids=[b[0] for b in BROKEN])
+@pytest.mark.parametrize(
+    ("case", "path", "old", "new", "check_id", "named"), BROKEN, ids=[b[0] for b in BROKEN]
+)
 def test_a_broken_copy_exits_1_naming_the_place(
     stack_copy: Path, tmp_path: Path, case: str, path: str, old: str, new: str, check_id: str, named: str
 ) -> None:
@@ -78,7 +82,9 @@ def test_a_config_that_gossips_gossips_on_its_own_loopback_address(stack_copy: P
         assert [p["address"] for p in peers] == [f"{inst.ip}:9094"]
 
 
-def test_an_open_pushgateway_fails_without_being_sent_a_mutating_request(stack_copy: Path, tmp_path: Path) -> None:
+def test_an_open_pushgateway_fails_without_being_sent_a_mutating_request(
+    stack_copy: Path, tmp_path: Path
+) -> None:
     edit(stack_copy / "stack/stack.yaml", "    web_config: pushgateway/web.yml\n", "")
     code, _, checks = _security(stack_copy, tmp_path)
     assert code == 1

@@ -50,8 +50,20 @@ scenarios:
 
 
 def _verdicts(repo, report, scale):
-    result = stackcheck("-C", str(repo), "run", "--only", "alerts,notifications", "--scenarios", "agreement-*",
-                        "--time-scale", str(scale), "--report", str(report), timeout=600)
+    result = stackcheck(
+        "-C",
+        str(repo),
+        "run",
+        "--only",
+        "alerts,notifications",
+        "--scenarios",
+        "agreement-*",
+        "--time-scale",
+        str(scale),
+        "--report",
+        str(report),
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads((report / "results.json").read_text())
     return {c["id"]: c["status"] for c in data["checks"] if c["kind"] in ("alert", "notification")}

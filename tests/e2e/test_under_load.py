@@ -3,12 +3,11 @@ broken configs the alert pipeline exists to catch (a threshold typo, a route mat
 template field typo) still exit 1 naming the defect; the intact copy never exits 1 (harness
 trouble is a warning, or a re-run, or exit 2 — never a failed config)."""
 
-import json
 
 import pytest
 
-from tests.cli import stackcheck
 from tests.conftest import edit
+from tests.e2e.conftest import run_scenarios
 from tests.hog import cpu_hog
 
 pytestmark = pytest.mark.e2e
@@ -21,11 +20,12 @@ def loaded_copy(pipeline_copy):
 
 
 def _run(repo, report):
-    result = stackcheck("-C", str(repo), "run", "--backend", "process", "--only", "alerts,notifications",
-                        "--scenarios", "memory-*", "--report", str(report))
-    data = json.loads((report / "results.json").read_text()) if (report / "results.json").exists() else {}
-    failed = {c["id"]: c["message"] for c in data.get("checks", [])
-              if c["status"] == "failed" and c.get("severity", "error") == "error"}
+    result, data = run_scenarios(repo, report, "memory-*")
+    failed = {
+        c["id"]: c["message"]
+        for c in data.get("checks", [])
+        if c["status"] == "failed" and c.get("severity", "error") == "error"
+    }
     return result, data, failed
 
 
@@ -38,16 +38,27 @@ def test_the_intact_stack_is_never_red_under_a_hog(loaded_copy, tmp_path):
 @pytest.mark.parametrize(
     ("path", "old", "new", "check_id"),
     [
-        pytest.param("rules/node.rules.yml", "(1 - node:node_memory_utilisation:ratio) < 0.10",
-                     "(1 - node:node_memory_utilisation:ratio) < 0.010",
-                     "alerts/memory-pages-oncall/NodeMemoryExhausted/fires", id="threshold-typo"),
-        pytest.param("stack/alertmanager/alertmanager.yml", 'matchers: [severity="critical"]',
-                     'matchers: [severity="crtical"]',
-                     "notifications/memory-pages-oncall/oncall-critical/delivered", id="route-matcher-typo"),
-        pytest.param("stack/alertmanager/templates/notifications.tmpl",
-                     "{{ with .Annotations.runbook_url }}Runbook: <{{ . }}|{{ . }}>",
-                     "{{ with .Annotations.runbook }}Runbook: <{{ . }}|{{ . }}>",
-                     "notifications/memory-pages-oncall/oncall-critical/content", id="template-field-typo"),
+        pytest.param(
+            "rules/node.rules.yml",
+            "(1 - node:node_memory_utilisation:ratio) < 0.10",
+            "(1 - node:node_memory_utilisation:ratio) < 0.010",
+            "alerts/memory-pages-oncall/NodeMemoryExhausted/fires",
+            id="threshold-typo",
+        ),
+        pytest.param(
+            "stack/alertmanager/alertmanager.yml",
+            'matchers: [severity="critical"]',
+            'matchers: [severity="crtical"]',
+            "notifications/memory-pages-oncall/oncall-critical/delivered",
+            id="route-matcher-typo",
+        ),
+        pytest.param(
+            "stack/alertmanager/templates/notifications.tmpl",
+            "{{ with .Annotations.runbook_url }}Runbook: <{{ . }}|{{ . }}>",
+            "{{ with .Annotations.runbook }}Runbook: <{{ . }}|{{ . }}>",
+            "notifications/memory-pages-oncall/oncall-critical/content",
+            id="template-field-typo",
+        ),
     ],
 )
 def test_a_broken_config_still_exits_1_under_a_hog(loaded_copy, tmp_path, path, old, new, check_id):

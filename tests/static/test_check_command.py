@@ -8,7 +8,6 @@ from tests.conftest import REPO, edit
 pytestmark = pytest.mark.static
 
 
-
 def test_reference_stack_passes_the_static_gate(tmp_path):
     result = stackcheck("-C", str(REPO), "check", "--report", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -60,8 +59,7 @@ def test_missing_folder_is_exit_2_with_a_hint(tmp_path):
 def test_missing_binary_is_exit_2_naming_the_package(stack_copy, tmp_path):
     empty = tmp_path / "bin"
     empty.mkdir()
-    result = stackcheck("-C", str(stack_copy), "check", "--report", str(tmp_path),
-                        env={"PATH": str(empty)})
+    result = stackcheck("-C", str(stack_copy), "check", "--report", str(tmp_path), env={"PATH": str(empty)})
     assert result.returncode == 2, result.stdout + result.stderr
     assert "promtool is not on PATH" in result.stderr and "apt-get install prometheus" in result.stderr
     assert "Traceback" not in result.stderr
@@ -75,7 +73,11 @@ def test_the_check_writes_nothing_into_the_users_tree(stack_copy, tmp_path):
 
 
 def test_routing_cases_are_part_of_the_gate(stack_copy, tmp_path):
-    edit(stack_copy / "stack/alertmanager/alertmanager.yml", 'matchers: [team="infra"]', 'matchers: [team="infr"]')
+    edit(
+        stack_copy / "stack/alertmanager/alertmanager.yml",
+        'matchers: [team="infra"]',
+        'matchers: [team="infr"]',
+    )
     result = stackcheck("-C", str(stack_copy), "check", "--report", str(tmp_path))
     assert result.returncode == 1
     assert "FAIL routes/routes/" in result.stdout and "infra-slack" in result.stdout
@@ -83,8 +85,10 @@ def test_routing_cases_are_part_of_the_gate(stack_copy, tmp_path):
 
 def test_routes_command_prints_a_diff_and_exits_1(tmp_path):
     cases = tmp_path / "cases.yml"
-    cases.write_text("- labels: {alertname: NodeDown, severity: critical, team: infra}\n"
-                     "  receivers: [webhook-archive, infra-slack]\n")
+    cases.write_text(
+        "- labels: {alertname: NodeDown, severity: critical, team: infra}\n"
+        "  receivers: [webhook-archive, infra-slack]\n"
+    )
     result = stackcheck("-C", str(REPO), "routes", str(cases))
     assert result.returncode == 1
     assert "-infra-slack" in result.stdout and "+oncall-critical" in result.stdout

@@ -16,7 +16,6 @@ pytestmark = pytest.mark.static
 WAIVERS = ".stackcheck-waivers.yml"
 
 
-
 def _check(repo: Path, report: Path, *extra: str, env: dict[str, str] | None = None):
     return stackcheck("-C", str(repo), "check", "--report", str(report), *extra, env=env)
 

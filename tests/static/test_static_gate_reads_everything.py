@@ -20,7 +20,6 @@ from validation.core.results import Report
 pytestmark = pytest.mark.static
 
 
-
 def _run(check, root: Path, tmp_path: Path) -> Report:
     report = Report()
     run_check(check, CheckContext(Project.load(root), tmp_path), report)
@@ -39,7 +38,9 @@ def test_a_misspelt_scenario_key_fails_check_with_file_and_line(stack_copy, tmp_
     line = _line_of(scenario, "fire_within")
     assert f"fixtures/scenarios/node-fd.yaml:{line}: unknown key 'fire_within'" in result.stdout
     assert "did you mean 'fires_within'" in result.stdout
-    failed = [c for c in json.loads((tmp_path / "results.json").read_text())["checks"] if c["status"] == "failed"]
+    failed = [
+        c for c in json.loads((tmp_path / "results.json").read_text())["checks"] if c["status"] == "failed"
+    ]
     assert [(c["id"], c["file"], c["line"]) for c in failed] == [
         ("static/scenarios", "fixtures/scenarios/node-fd.yaml", line)
     ]
@@ -116,7 +117,9 @@ def test_a_pinned_version_the_binary_does_not_have_is_a_warning_with_both(stack_
     prom = by_id["static/versions/prometheus"]
     assert prom.failed and prom.level == "warning"
     assert "2.45.0" in prom.message and "is 2.42.0" in prom.message
-    assert prom.file == "stack/stack.yaml" and prom.line == _line_of(stack_copy / "stack/stack.yaml", "2.45.0")
+    assert prom.file == "stack/stack.yaml" and prom.line == _line_of(
+        stack_copy / "stack/stack.yaml", "2.45.0"
+    )
     assert by_id["static/versions/alertmanager"].status == "passed"
 
 

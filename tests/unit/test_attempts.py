@@ -22,7 +22,9 @@ def _report(failures=(), passes=(), trouble=()):
         report.passed(check_id, "alert")
     for check_id, window in failures:
         scenario = check_id.split("/")[1]
-        report.failed(check_id, "alert", "exp: firing, got: nothing", scenario=scenario, window_s=list(window))
+        report.failed(
+            check_id, "alert", "exp: firing, got: nothing", scenario=scenario, window_s=list(window)
+        )
     report.measurements["harness"] = {"trouble": list(trouble)}
     if trouble:
         report.warning("harness/synthetic-scrapes", "reliability", "1 of 1100 scrapes failed")

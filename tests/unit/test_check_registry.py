@@ -116,7 +116,12 @@ def test_a_timed_result_carries_the_seconds_since_it_started() -> None:
     timing = report.timed("static/x", "static")
     time.sleep(0.01)  # something to measure
     result = timing.failed("exp: a, got: b")
-    assert (result.id, result.kind, result.status, result.message) == ("static/x", "static", "failed", "exp: a, got: b")
+    assert (result.id, result.kind, result.status, result.message) == (
+        "static/x",
+        "static",
+        "failed",
+        "exp: a, got: b",
+    )
     assert result.seconds >= 0.01
     assert report.checks == [result]
 

@@ -92,7 +92,9 @@ def test_node_exporter_runs_one_instance_per_file_sd_target(tmp_path: Path) -> N
 
 
 def test_node_exporter_without_targets_names_the_file_to_fix(tmp_path: Path) -> None:
-    unresolved = ComponentConfig("node_exporter", unresolved="cannot tell which scrape job scrapes the node_exporters")
+    unresolved = ComponentConfig(
+        "node_exporter", unresolved="cannot tell which scrape job scrapes the node_exporters"
+    )
     with pytest.raises(HarnessError, match=r"prometheus\.yml's node job: cannot tell") as err:
         COMPONENTS["node_exporter"].instances(unresolved, STACK_FILE)
     assert err.value.place == str(STACK_FILE) and "components.node_exporter.job" in err.value.hint

@@ -47,7 +47,11 @@ def test_the_reference_rules_are_31_alerting_rules_keyed_by_file_group_and_index
     assert rules["total"] == 31 and rules["covered"] == 0 and len(rules["uncovered"]) == 31
     keys = {(r["file"], r["group"], r["index"]) for r in rules["rules"]}
     assert len(keys) == 31
-    assert ("rules/node.rules.yml", "node.alerts", 7) in keys and ("rules/node.rules.yml", "node.alerts", 8) in keys
+    assert ("rules/node.rules.yml", "node.alerts", 7) in keys and (
+        "rules/node.rules.yml",
+        "node.alerts",
+        8,
+    ) in keys
 
 
 def test_two_rules_sharing_a_name_are_covered_one_by_one() -> None:
@@ -57,7 +61,10 @@ def test_two_rules_sharing_a_name_are_covered_one_by_one() -> None:
     by_index = {(r["group"], r["index"]): r["covered"] for r in coverage["alert_rules"]["rules"]}
     assert by_index[("node.alerts", 7)] is True  # receive
     assert by_index[("node.alerts", 8)] is False  # transmit: same name, not exercised
-    assert "NodeNetworkErrors (rules/node.rules.yml group node.alerts rule 8)" in coverage["alert_rules"]["uncovered"]
+    assert (
+        "NodeNetworkErrors (rules/node.rules.yml group node.alerts rule 8)"
+        in coverage["alert_rules"]["uncovered"]
+    )
 
 
 def test_an_alert_whose_annotations_do_not_fit_the_rule_is_not_the_rule() -> None:
@@ -65,7 +72,9 @@ def test_an_alert_whose_annotations_do_not_fit_the_rule_is_not_the_rule() -> Non
     transmit = FiredAlert({**_receive_errors().labels, "direction": "transmit"},
                           {"summary": "Interface eth0 on n1 has receive errors."})  # fmt: skip
     assert [r.index for r in rules if r.produced(transmit.labels, transmit.annotations)] == []
-    assert [r.index for r in rules if r.produced(_receive_errors().labels, _receive_errors().annotations)] == [7]
+    assert [
+        r.index for r in rules if r.produced(_receive_errors().labels, _receive_errors().annotations)
+    ] == [7]
 
 
 def test_a_fired_alert_that_was_not_delivered_covers_nothing() -> None:
@@ -110,7 +119,9 @@ def test_an_inhibit_rule_only_shown_muting_is_uncovered() -> None:
     routing = parse_alertmanager_config(INHIBIT % ("critical", "warning"))
     coverage = compute_coverage([], routing, [_tiers([dict(p.labels) for p in TIERS.post_alerts[:2]])])
     (missing,) = coverage["inhibit_rules"]["uncovered"]
-    assert "never shown sparing" in missing and "muting" not in missing.split(":", 1)[1].replace("sparing", "")
+    assert "never shown sparing" in missing and "muting" not in missing.split(":", 1)[1].replace(
+        "sparing", ""
+    )
 
 
 def test_swapping_source_and_target_leaves_the_rule_unshown() -> None:
@@ -122,7 +133,9 @@ def test_swapping_source_and_target_leaves_the_rule_unshown() -> None:
 def test_observations_of_several_stacks_merge_by_concatenation() -> None:
     rules = load_alert_rules(RULES, REPO)
     routing = load_alertmanager_config(AM)
-    first = ScenarioObservation(NETWORK, [_receive_errors()], {"NodeNetworkErrors": {"infra-slack"}}, {"infra-slack"})
+    first = ScenarioObservation(
+        NETWORK, [_receive_errors()], {"NodeNetworkErrors": {"infra-slack"}}, {"infra-slack"}
+    )
     second = ScenarioObservation(TIERS, [], {}, {"oncall-critical"})
     merged = compute_coverage(rules, routing, [first, second])
     assert merged["alert_rules"]["covered"] == 1
@@ -134,7 +147,12 @@ def test_the_gate_fails_per_family_naming_what_is_missing() -> None:
     report = Report()
     record_coverage(compute_coverage(load_alert_rules(RULES, REPO), load_alertmanager_config(AM), []), report)
     failed = {c.id: c.message for c in report.checks if c.failed}
-    assert set(failed) == {"coverage/alert-rules", "coverage/receivers", "coverage/routes", "coverage/inhibit-rules"}
+    assert set(failed) == {
+        "coverage/alert-rules",
+        "coverage/receivers",
+        "coverage/routes",
+        "coverage/inhibit-rules",
+    }
     assert failed["coverage/alert-rules"].startswith("31 alert rules never fired")
     assert failed["coverage/inhibit-rules"].startswith("3 inhibit rules")
 
@@ -149,5 +167,3 @@ def test_the_reference_scenarios_exercise_every_inhibit_rule_on_paper() -> None:
         fired = [FiredAlert(dict(p.labels), dict(p.annotations), posted=True) for p in s.post_alerts]
         observations.append(ScenarioObservation(s, fired, {a.name: {"x"} for a in fired}))
     assert compute_coverage([], routing, observations)["inhibit_rules"]["uncovered"] == []
-
-

@@ -837,8 +837,14 @@ def test_the_command_against_a_given_prometheus_prints_each_panel_and_sets_the_e
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("rgba(245, 54, 54, 0.9)", "#f53636"), ("rgb(1,2,3)", "#010203"), ("red", "#f2495c"),
-     ("#ff0000", "#ff0000"), ("not-a-colour", "#000000"), (None, "#000000")],
+    [
+        ("rgba(245, 54, 54, 0.9)", "#f53636"),
+        ("rgb(1,2,3)", "#010203"),
+        ("red", "#f2495c"),
+        ("#ff0000", "#ff0000"),
+        ("not-a-colour", "#000000"),
+        (None, "#000000"),
+    ],
 )
 def test_grafana_colours_become_matplotlib_colours(name, expected):
     from validation.dashboards.preview import grafana_color
@@ -851,4 +857,6 @@ def test_a_dark_shade_is_darker_than_its_base():
 
     from validation.dashboards.preview import grafana_color
 
-    assert sum(to_rgb(grafana_color("dark-yellow", "#000000"))) < sum(to_rgb(grafana_color("yellow", "#000000")))
+    assert sum(to_rgb(grafana_color("dark-yellow", "#000000"))) < sum(
+        to_rgb(grafana_color("yellow", "#000000"))
+    )

@@ -29,11 +29,18 @@ def _matches(tmp_path: Path, alert_expr: str, panel: dict[str, Any]) -> list[Thr
     return cross_check(dashboard, alert_thresholds(recorded, alerts), recorded)
 
 
-def _panel(expr: str, unit: str = "percentunit", steps: tuple[float, ...] = (0.9,), low_is_bad: bool = False,
-           **defaults: Any) -> dict[str, Any]:
+def _panel(
+    expr: str,
+    unit: str = "percentunit",
+    steps: tuple[float, ...] = (0.9,),
+    low_is_bad: bool = False,
+    **defaults: Any,
+) -> dict[str, Any]:
     base, step = ("red", "green") if low_is_bad else ("green", "red")
-    thresholds = {"mode": "absolute",
-                  "steps": [{"color": base, "value": None}] + [{"color": step, "value": v} for v in steps]}
+    thresholds = {
+        "mode": "absolute",
+        "steps": [{"color": base, "value": None}] + [{"color": step, "value": v} for v in steps],
+    }
     return {"id": 1, "type": "timeseries", "title": "p", "targets": [{"refId": "A", "expr": expr}],
             "fieldConfig": {"defaults": {"unit": unit, "thresholds": thresholds, **defaults}}}  # fmt: skip
 

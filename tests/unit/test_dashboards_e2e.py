@@ -205,7 +205,9 @@ def test_the_one_client_serves_the_checks_and_the_dashboard_engine(prometheus: P
     assert instant["resultType"] == "vector"
     assert [s.value for s in samples] == [float(r["value"][1]) for r in instant["result"]] == [1.0]
     assert prometheus.query_range('up{job="prometheus"}', now - 5, now, 1)["resultType"] == "matrix"
-    assert {"job": "prometheus"}.items() <= prometheus.series('up{job="prometheus"}', now - 60, now)[0].items()
+    assert {"job": "prometheus"}.items() <= prometheus.series('up{job="prometheus"}', now - 60, now)[
+        0
+    ].items()
     assert "prometheus" in prometheus.label_values("job")
     target = next(t for t in prometheus.targets() if t.job == "prometheus")
     assert (target.scrape_interval, target.scrape_timeout) == (1.0, 1.0)  # parsed from "1s"

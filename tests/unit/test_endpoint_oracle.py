@@ -99,8 +99,9 @@ def _webhook(served_host: str, tmp_path: Path, inbox: Inbox) -> WebhookSink:
     from validation.stack.sinks import served_paths
 
     served = served_paths(oracle, SinkEndpoint("webhook", served_host, "127.0.0.1", 8080))
-    return WebhookSink("127.0.0.1", 0, inbox, served=served, name=f"{served_host}:8080",
-                       senders={"/alertz": "archive"})
+    return WebhookSink(
+        "127.0.0.1", 0, inbox, served=served, name=f"{served_host}:8080", senders={"/alertz": "archive"}
+    )
 
 
 def test_the_webhook_sink_serves_the_declared_path_and_404s_another(tmp_path: Path) -> None:
@@ -146,15 +147,27 @@ def test_the_slack_sink_rejects_a_channel_other_than_the_declared_one(tmp_path: 
 def test_the_smtp_sink_refuses_an_unknown_mailbox_at_rcpt(tmp_path: Path) -> None:
     inbox = Inbox()
     boxes = frozenset({"oncall@example.com"})
-    with SmtpSink("127.0.0.1", 0, inbox, mailboxes=boxes, name="smtp.example:587",
-                  recipients={"oncal@example.com": "mail"}) as sink, smtplib.SMTP(*sink.address, timeout=5) as client:
+    with (
+        SmtpSink(
+            "127.0.0.1",
+            0,
+            inbox,
+            mailboxes=boxes,
+            name="smtp.example:587",
+            recipients={"oncal@example.com": "mail"},
+        ) as sink,
+        smtplib.SMTP(*sink.address, timeout=5) as client,
+    ):
         client.sendmail("am@example.com", ["ONCALL@example.com"], b"Subject: x\r\n\r\nbody\r\n")
         with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
             client.sendmail("am@example.com", ["oncal@example.com"], b"Subject: x\r\n\r\nbody\r\n")
     assert refused.value.recipients["oncal@example.com"][0] == 550
     assert inbox.count() == 1
     (rejection,) = sink.rejected
-    assert (rejection.receiver, rejection.endpoint) == ("mail", "mail to oncal@example.com via smtp.example:587")
+    assert (rejection.receiver, rejection.endpoint) == (
+        "mail",
+        "mail to oncal@example.com via smtp.example:587",
+    )
 
 
 def test_the_endpoint_check_fails_naming_the_receiver_and_passes_the_others(tmp_path: Path) -> None:
@@ -174,3 +187,22 @@ def test_without_an_oracle_the_endpoint_check_says_it_is_skipped() -> None:
     report = Report()
     record_endpoint_checks([], [], False, report)
     assert [(c.id, c.status) for c in report.checks] == [("notifications/endpoints", "skipped")]
+
+
+def test_a_declared_path_matches_the_percent_encoded_request(tmp_path: Path) -> None:
+    # alertmanager.yml names /services/<id>; Alertmanager sends /services/%3Cid%3E
+    from validation.stack.sinks import served_paths
+
+    oracle = _oracle(
+        tmp_path, 'slack:\n  - {url: "https://hooks.slack.com/services/<id>", channel: "#alerts"}\n'
+    )
+    assert oracle is not None
+    inbox = Inbox()
+    served = served_paths(oracle, SinkEndpoint("slack", "hooks.slack.com", "127.0.0.1", 443))
+    with SlackSink("127.0.0.1", 0, inbox, served=served, name="hooks.slack.com:443") as sink:
+        reply = requests.post(
+            f"{sink.url}/services/%3Cid%3E", json={**SLACK_PAYLOAD, "channel": "#alerts"}, timeout=5
+        )
+        other = requests.post(f"{sink.url}/services/%3Cother%3E", json=SLACK_PAYLOAD, timeout=5)
+    assert reply.status_code == 200 and inbox.count() == 1
+    assert other.status_code == 404

@@ -428,3 +428,50 @@ def test_push_to_a_closed_port_is_a_harness_error() -> None:
     server.close()
     with pytest.raises(HarnessError, match=r"PUT failed.*Hint: is the Pushgateway running"):
         pushgateway.push(url, "j", {}, "x 1", timeout=2)
+
+
+# scrape slots ------------------------------------------------------------------------------------
+
+
+def test_the_phase_is_the_least_delayed_arrival_of_the_cluster_not_a_late_outlier():
+    target = SyntheticTarget(clock=FakeClock())
+    # scheduled every 0.25 s at phase 0.1; delays 0–20 ms, one request 0.15 s late
+    for n, delay in enumerate([0.02, 0.005, 0.01, 0.15, 0.012, 0.0, 0.018]):
+        target._arrived(0.1 + n * 0.25 + delay)
+    phase = target.scrape_phase(0.25)
+    assert phase is not None and (phase - 0.1) % 0.25 == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_late_request_is_rendered_at_its_scheduled_slot_once_following_scrapes():
+    clock = FakeClock(0.0)
+    target = SyntheticTarget(clock=clock)
+    for n in range(8):
+        target._arrived(0.1 + n * 0.25)
+    assert target.slot_of(2.23) == 2.23  # not following yet: the arrival itself
+    target.follow_scrapes(0.25)
+    assert target.slot_of(2.1 + 0.2) == pytest.approx(2.1)  # 200 ms late: still the 2.1 slot
+    assert target.slot_of(2.1 - 0.01) == pytest.approx(2.1)  # slightly early: the phase is an estimate
+
+
+@given(
+    st.floats(min_value=0, max_value=1000),
+    st.floats(min_value=-5, max_value=5),
+    st.floats(min_value=0.05, max_value=2),
+    st.integers(min_value=1, max_value=4),
+)
+def test_aligned_start_puts_every_scrape_half_a_step_from_a_boundary(earliest, phase_offset, step, ratio):
+    from validation.pipeline.inject import aligned_start
+
+    phase = earliest + phase_offset
+    start = aligned_start(earliest, phase, step)
+    assert earliest <= start < earliest + step + 1e-9
+    # scrapes every `ratio` steps from the phase: each one half a step into a sample
+    for n in range(-3, 4):
+        into = ((phase + n * ratio * step) - start) % step
+        assert into == pytest.approx(step / 2, abs=1e-6) or step - into == pytest.approx(step / 2, abs=1e-6)
+
+
+def test_without_a_phase_the_start_is_the_earliest():
+    from validation.pipeline.inject import aligned_start
+
+    assert aligned_start(12.0, None, 0.25) == 12.0

@@ -30,6 +30,10 @@ alertmanager_notification_latency_seconds_sum{integration="email"} 1.5
 alertmanager_notification_latency_seconds_count{integration="email"} 3
 alertmanager_notification_latency_seconds_sum{integration="webhook"} 0.5
 alertmanager_notification_latency_seconds_count{integration="webhook"} 7
+alertmanager_notification_latency_seconds_bucket{integration="email",le="1"} 2
+alertmanager_notification_latency_seconds_bucket{integration="email",le="5"} 3
+alertmanager_notification_latency_seconds_bucket{integration="webhook",le="1"} 7
+alertmanager_notification_latency_seconds_bucket{integration="webhook",le="5"} 7
 """
 
 
@@ -38,12 +42,12 @@ def test_evaluation_figures_sum_missed_and_take_the_worst_duration_to_interval()
 
 
 def test_notification_figures_sum_every_integration():
-    assert notification_figures(parse_metrics(ALERTMANAGER)) == (2.0, 10.0)
+    assert notification_figures(parse_metrics(ALERTMANAGER)) == (2.0, 10.0, 1.0)
 
 
 def test_missing_metrics_read_as_zero():
     assert evaluation_figures({}) == (0.0, 0.0)
-    assert notification_figures(parse_metrics("# nothing\n")) == (0.0, 0.0)
+    assert notification_figures(parse_metrics("# nothing\n")) == (0.0, 0.0, 0.0)
 
 
 def _figures(failed=0):
@@ -57,6 +61,7 @@ def test_no_trouble_passes_every_harness_check():
         ("harness/synthetic-scrapes", "passed"),
         ("harness/rule-evaluations", "passed"),
         ("harness/sinks", "passed"),
+        ("harness/alert-observer", "passed"),
     ]
     assert report.checks[0].message == "1100 scrapes, slowest 0.048s"
 
@@ -70,5 +75,5 @@ def test_one_missed_scrape_of_1100_is_a_warning_and_the_run_stays_green():
     assert "scrape failed at 40.25s" in scrapes.message and "Hint:" in scrapes.message
     assert scrapes.details["trouble"] == [trouble.to_json()]
     assert report.gate(strict=True)
-    assert report.summary == {"passed": 2, "failed": 1, "skipped": 0, "warnings": 1}
+    assert report.summary == {"passed": 3, "failed": 1, "skipped": 0, "warnings": 1}
     assert report.measurements["harness"]["synthetic_scrapes"]["failed"] == 1

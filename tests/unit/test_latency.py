@@ -57,21 +57,53 @@ def _state(scenario=SCENARIO, start=0.0):
 
 
 def _trace(gpu="0", active_at=1.0, firing=6.5):
-    labels = {"alertname": "GPUHot", "node": "gpu-node-3", "instance": "gpu-node-3:9400", "gpu": gpu,
-              "severity": "critical"}
-    return AlertTrace("GPUHot", labels, first_pending=active_at + 0.2, first_firing=firing, active_at=active_at)
+    labels = {
+        "alertname": "GPUHot",
+        "node": "gpu-node-3",
+        "instance": "gpu-node-3:9400",
+        "gpu": gpu,
+        "severity": "critical",
+    }
+    return AlertTrace(
+        "GPUHot", labels, first_pending=active_at + 0.2, first_firing=firing, active_at=active_at
+    )
 
 
 def _note(receiver, at, *gpus, status="firing"):
-    alerts = tuple({"alertname": "GPUHot", "node": "gpu-node-3", "instance": "gpu-node-3:9400", "gpu": g,
-                    "severity": "critical", "cluster": "c1"} for g in gpus)
-    return Notification(kind="webhook", receiver=receiver, received_at=at, status=status, subject="s",
-                        text="GPUHot gpu-node-3", raw=b"", alerts=alerts, structured=True)
+    alerts = tuple(
+        {
+            "alertname": "GPUHot",
+            "node": "gpu-node-3",
+            "instance": "gpu-node-3:9400",
+            "gpu": g,
+            "severity": "critical",
+            "cluster": "c1",
+        }
+        for g in gpus
+    )
+    return Notification(
+        kind="webhook",
+        receiver=receiver,
+        received_at=at,
+        status=status,
+        subject="s",
+        text="GPUHot gpu-node-3",
+        raw=b"",
+        alerts=alerts,
+        structured=True,
+    )
 
 
 def test_each_receiver_is_timed_against_its_own_routes_group_wait():
-    inbox = [_note("archive", 6.6, "0"), _note("pager", 6.3, "0"), _note("pager", 1.05, "0", status="resolved")]
-    found = {lat.receiver: lat for lat in alert_latencies([_state()], [_trace()], inbox, ROUTING, {"cluster": "c1"})}
+    inbox = [
+        _note("archive", 6.6, "0"),
+        _note("pager", 6.3, "0"),
+        _note("pager", 1.05, "0", status="resolved"),
+    ]
+    found = {
+        lat.receiver: lat
+        for lat in alert_latencies([_state()], [_trace()], inbox, ROUTING, {"cluster": "c1"})
+    }
     assert set(found) == {"archive", "pager"}  # slack: the scenario expects nothing there
     assert found["archive"].floor == pytest.approx((300 + 30 + 15) / 60)
     assert found["pager"].floor == pytest.approx((300 + 10 + 15) / 60)
@@ -83,7 +115,9 @@ def test_each_receiver_is_timed_against_its_own_routes_group_wait():
 def test_the_first_delivery_carrying_this_very_alert_counts():
     # gpu 1's notification came first, but only gpu 0's is timed here
     inbox = [_note("pager", 5.0, "1"), _note("pager", 6.4, "0", "1")]
-    [pager] = [lat for lat in alert_latencies([_state()], [_trace()], inbox, ROUTING) if lat.receiver == "pager"]
+    [pager] = [
+        lat for lat in alert_latencies([_state()], [_trace()], inbox, ROUTING) if lat.receiver == "pager"
+    ]
     assert pager.seconds == pytest.approx(5.4)
 
 
@@ -95,7 +129,9 @@ def test_an_alert_joining_a_group_already_open_is_not_timed_against_group_wait()
 
 
 def test_scenarios_with_silences_and_alerts_never_firing_are_not_timed():
-    silenced = SCENARIO + "silences:\n  - matchers: ['alertname=\"GPUHot\"']\n    after: 1m\n    duration: 5m\n"
+    silenced = (
+        SCENARIO + "silences:\n  - matchers: ['alertname=\"GPUHot\"']\n    after: 1m\n    duration: 5m\n"
+    )
     inbox = [_note("pager", 30.0, "0")]
     assert alert_latencies([_state(silenced)], [_trace()], inbox, ROUTING) == []
     never = AlertTrace("GPUHot", _trace().labels, first_pending=1.0, active_at=1.0)
@@ -108,8 +144,11 @@ def test_summary_gives_median_max_and_the_deliveries_over_the_goal():
     assert summary["alerts"] == 1 and summary["deliveries"] == 2
     assert summary["ratio_max"] == pytest.approx(7.0 / 5.75, abs=1e-3)
     assert summary["over_goal"] == []
-    assert summary["outside_trouble"] == {"deliveries": 2, "ratio_median": summary["ratio_median"],
-                                          "ratio_max": summary["ratio_max"]}
+    assert summary["outside_trouble"] == {
+        "deliveries": 2,
+        "ratio_median": summary["ratio_median"],
+        "ratio_max": summary["ratio_max"],
+    }
     assert summarize([]) == {"alerts": 0}
 
 

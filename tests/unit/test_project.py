@@ -21,15 +21,32 @@ def test_loads_the_reference_stack(stack_copy):
     ("break_it", "expected"),
     [
         (lambda r: (r / "stack/stack.yaml").unlink(), "stack/stack.yaml is missing"),
-        (lambda r: edit(r / "stack/stack.yaml", "  prometheus:\n", "  promethus:\n"), "did you mean 'prometheus'"),
-        (lambda r: edit(r / "stack/stack.yaml", "    version: 2.42.0", "    verison: 2.42.0"), "unknown key 'verison'"),
-        (lambda r: edit(r / "stack/stack.yaml", "config: prometheus/prometheus.yml", "config: nope.yml"),
-         "does not exist"),
-        (lambda r: edit(r / "stack/stack.yaml", "address: prometheus:9090", "address: prometheus"), "not host:port"),
+        (
+            lambda r: edit(r / "stack/stack.yaml", "  prometheus:\n", "  promethus:\n"),
+            "did you mean 'prometheus'",
+        ),
+        (
+            lambda r: edit(r / "stack/stack.yaml", "    version: 2.42.0", "    verison: 2.42.0"),
+            "unknown key 'verison'",
+        ),
+        (
+            lambda r: edit(r / "stack/stack.yaml", "config: prometheus/prometheus.yml", "config: nope.yml"),
+            "does not exist",
+        ),
+        (
+            lambda r: edit(r / "stack/stack.yaml", "address: prometheus:9090", "address: prometheus"),
+            "not host:port",
+        ),
         (lambda r: edit(r / "stack/stack.yaml", "cluster: ai-compute", "cluster: [ai"), "not valid YAML"),
     ],
-    ids=["missing stack.yaml", "misspelt component", "unknown key", "missing file", "address without port",
-         "malformed yaml"],
+    ids=[
+        "missing stack.yaml",
+        "misspelt component",
+        "unknown key",
+        "missing file",
+        "address without port",
+        "malformed yaml",
+    ],
 )
 def test_bad_stack_yaml_gives_a_placed_message_with_a_hint(stack_copy, break_it, expected):
     break_it(stack_copy)
@@ -90,7 +107,12 @@ def test_paths_in_stack_yaml_place_rules_tests_fixtures_and_scenarios(stack_copy
         f.write("paths:\n  rules: [../ops/alerts/*.yml]\n  rule_tests: ../ops/unit/*.yml\n"
                 "  fixtures: ../ops/fixtures\n  scenarios: ../ops/scenarios\n")  # fmt: skip
     project = Project.load(stack_copy)
-    assert [p.name for p in project.rule_files()] == ["gpu.yml", "node.yml", "prometheus.yml", "recording.yml"]
+    assert [p.name for p in project.rule_files()] == [
+        "gpu.yml",
+        "node.yml",
+        "prometheus.yml",
+        "recording.yml",
+    ]
     assert len(project.rule_test_files()) == 4 and project.rule_test_files()[0].parent == moved / "unit"
     assert project.fixtures_dir == moved / "fixtures" and project.scenarios_dir == moved / "scenarios"
 

@@ -221,17 +221,22 @@ def test_notifications_go_where_the_routing_policy_sends_them(scenario: Scenario
         where = f"{scenario.place(note.line)} {note.receiver} {note.alertname or list(note.contains)}"
         if posted and not note.alertname:
             sent_to = {r for labels in posted for r in notified(labels)}
-            assert (note.receiver in sent_to) != note.absent, f"{where}: the routing sends posted alerts to {sent_to}"
+            assert (note.receiver in sent_to) != note.absent, (
+                f"{where}: the routing sends posted alerts to {sent_to}"
+            )
             continue
         if any(labels["alertname"] == note.alertname for labels in posted):
             named = [
                 labels
                 for labels in posted
-                if labels["alertname"] == note.alertname and all(t in texts[id(labels)] for t in note.contains)
+                if labels["alertname"] == note.alertname
+                and all(t in texts[id(labels)] for t in note.contains)
             ]
             assert named, f"{where}: no posted {note.alertname} carries {list(note.contains)}"
             sent_to = set().union(*(notified(labels) for labels in named))
-            assert (note.receiver in sent_to) != note.absent, f"{where}: the routing sends it to {sorted(sent_to)}"
+            assert (note.receiver in sent_to) != note.absent, (
+                f"{where}: the routing sends it to {sorted(sent_to)}"
+            )
             continue
         if note.absent:
             # The pipeline judges absence per receiver (and alertname, if given) for the whole
@@ -311,7 +316,9 @@ def test_scenario_fits_the_time_budget(scenario: Scenario) -> None:
         for route in alertmanager().route.match({"alertname": alert.alertname, **alert.exp_labels})
         if route.receiver == note.receiver
     ]
-    assert scenario.duration <= max(BUDGET, LONG_FOR_FACTOR * slowest, *(LONG_FOR_FACTOR * r for r in repeats))
+    assert scenario.duration <= max(
+        BUDGET, LONG_FOR_FACTOR * slowest, *(LONG_FOR_FACTOR * r for r in repeats)
+    )
 
 
 @pytest.mark.parametrize("scenario", scenarios(), ids=scenario_ids(scenarios()))

@@ -37,7 +37,9 @@ def test_mapping_is_case_insensitive_like_dns():
     assert addresses.address_of("Prometheus") == addresses.address_of("prometheus")
 
 
-@given(st.lists(st.text(alphabet="abcdefghij-.0123456789", min_size=1, max_size=20), min_size=1, max_size=300))
+@given(
+    st.lists(st.text(alphabet="abcdefghij-.0123456789", min_size=1, max_size=20), min_size=1, max_size=300)
+)
 def test_every_host_maps_inside_the_run_block_and_distinct_hosts_never_share(hosts):
     addresses = AddressMap(block=93)
     mapped = {h.lower(): addresses.address_of(h) for h in hosts}

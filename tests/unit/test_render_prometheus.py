@@ -16,7 +16,12 @@ def _render(repo: Path, tmp_path: Path, synthetic: str | None = "127.9.0.1:9999"
     ctx = RenderContext(tmp_path / "run", AddressMap(block=99))
     prom = repo / "stack" / "prometheus" / "prometheus.yml"
     rendered = render_prometheus(
-        prom, ctx, own_host="prometheus", rule_files=[], fixtures_dir=repo / "fixtures", synthetic_address=synthetic
+        prom,
+        ctx,
+        own_host="prometheus",
+        rule_files=[],
+        fixtures_dir=repo / "fixtures",
+        synthetic_address=synthetic,
     )
     return ctx, rendered, yaml.safe_load(rendered.path.read_text())
 
@@ -93,3 +98,13 @@ def test_the_users_files_are_never_modified(stack_copy, tmp_path):
     _render(stack_copy, tmp_path)
     after = {p: p.read_bytes() for p in (stack_copy / "stack").rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_localhost_targets_are_prometheus_itself(stack_copy, tmp_path):
+    # a compose stack's Prometheus scraping itself as localhost:9090 (its own container)
+    edit(stack_copy / "stack/prometheus/prometheus.yml", '"prometheus:9090"', '"localhost:9090"')
+    ctx, _, data = _render(stack_copy, tmp_path)
+    rules = _job(data, "prometheus")["relabel_configs"]
+    local = next(r for r in rules if "localhost" in r.get("regex", ""))
+    assert local["replacement"] == ctx.addresses.address_of("prometheus") + "$1"
+    assert rules.index(local) < len(rules) - 2  # before the black-hole rules

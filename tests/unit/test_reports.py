@@ -29,7 +29,11 @@ def _report() -> Report:
         line=8,
     )
     report.failed(
-        "dashboards/node/units", "dashboard", "no unit on 'CPU' | 'RAM'", severity="warning", file="d/node.json"
+        "dashboards/node/units",
+        "dashboard",
+        "no unit on 'CPU' | 'RAM'",
+        severity="warning",
+        file="d/node.json",
     )
     report.skipped("dashboards/grafana/health", "dashboard", "GRAFANA_URL is not set")
     waived = report.failed("security/advisories/am/CVE-1", "security", "vulnerable", severity="error")
@@ -111,7 +115,9 @@ def test_annotations_point_at_the_users_file_and_line() -> None:
         'rules/node.rules.yml: 8:15: group "node", rule 1: parse error%0Asecond line'
     )
     assert lines[1].startswith("::warning file=d/node.json,title=dashboards/node/units::no unit")
-    assert lines[2].startswith("::notice title=security/advisories/am/CVE-1::waived (w.yml:3: Debian ships 0.25)")
+    assert lines[2].startswith(
+        "::notice title=security/advisories/am/CVE-1::waived (w.yml:3: Debian ships 0.25)"
+    )
     assert len(lines) == 3  # passed and skipped checks are not annotated
     assert github_annotations(_report(), strict=True)[1].startswith("::error file=d/node.json")
 

@@ -27,7 +27,9 @@ def _run(check: type[Check], root: Path) -> dict[str, CheckResult]:
 
 def test_every_static_security_check_passes_on_the_reference_stack_but_the_waived_advisory() -> None:
     for check in SECURITY_STATIC:
-        failed = {i: c.message for i, c in _run(check, REPO).items() if c.status != "passed" and c.level == "error"}
+        failed = {
+            i: c.message for i, c in _run(check, REPO).items() if c.status != "passed" and c.level == "error"
+        }
         assert set(failed) <= {"security/advisories/alertmanager/CVE-2023-40577"}, failed
 
 
@@ -44,12 +46,18 @@ def test_an_alertmanager_without_cluster_listen_address_gossips_on_every_interfa
     edit(stack_copy / "stack/stack.yaml", '      cluster.listen-address: ""\n', "")
     result = _run(ClusteringCheck, stack_copy)["security/alertmanager/clustering"]
     assert result.status == "failed"
-    assert "stack/stack.yaml" in result.message and "0.0.0.0:9094" in result.message and "Hint:" in result.message
+    assert (
+        "stack/stack.yaml" in result.message
+        and "0.0.0.0:9094" in result.message
+        and "Hint:" in result.message
+    )
 
 
 @pytest.mark.parametrize(("value", "status"), [('"0.0.0.0:9094"', "failed"), ('"[::]:9094"', "failed"),
                                                ('"10.1.2.3:9094"', "passed")])  # fmt: skip
-def test_a_wildcard_gossip_address_fails_and_a_node_address_passes(stack_copy: Path, value: str, status: str) -> None:
+def test_a_wildcard_gossip_address_fails_and_a_node_address_passes(
+    stack_copy: Path, value: str, status: str
+) -> None:
     edit(stack_copy / "stack/stack.yaml", 'cluster.listen-address: ""', f"cluster.listen-address: {value}")
     assert _run(ClusteringCheck, stack_copy)["security/alertmanager/clustering"].status == status
 
@@ -64,7 +72,12 @@ def test_grafana_ini_is_read_with_line_numbers() -> None:
 GRAFANA_DEFECTS = [
     ("anonymous", "[auth.anonymous]\nenabled = false", "[auth.anonymous]\nenabled = true", "grafana.ini:"),
     ("sign-up", "allow_sign_up = false", "allow_sign_up = true", "allow_sign_up"),
-    ("admin-password", "admin_password = $__env{GF_SECURITY_ADMIN_PASSWORD}", "admin_password = hunter2", "inline"),
+    (
+        "admin-password",
+        "admin_password = $__env{GF_SECURITY_ADMIN_PASSWORD}",
+        "admin_password = hunter2",
+        "inline",
+    ),
     ("admin-password", "admin_password = $__env{GF_SECURITY_ADMIN_PASSWORD}\n", "", "upstream default"),
     ("secret-key", "secret_key = $__env{GF_SECURITY_SECRET_KEY}\n", "", "upstream default"),
     ("cookies", "cookie_secure = true", "cookie_secure = false", "cookie_secure"),
@@ -74,7 +87,9 @@ GRAFANA_DEFECTS = [
 
 
 @pytest.mark.parametrize(("name", "old", "new", "named"), GRAFANA_DEFECTS)
-def test_each_grafana_ini_defect_fails_naming_the_place(stack_copy: Path, name: str, old: str, new: str, named: str) -> None:
+def test_each_grafana_ini_defect_fails_naming_the_place(
+    stack_copy: Path, name: str, old: str, new: str, named: str
+) -> None:
     edit(stack_copy / "stack/grafana/grafana.ini", old, new)
     checks = _run(GrafanaIniCheck, stack_copy)
     assert checks[f"security/grafana/{name}"].status == "failed"
@@ -84,7 +99,11 @@ def test_each_grafana_ini_defect_fails_naming_the_place(stack_copy: Path, name: 
 
 
 def test_secrets_from_a_file_are_accepted(stack_copy: Path) -> None:
-    edit(stack_copy / "stack/grafana/grafana.ini", "$__env{GF_SECURITY_SECRET_KEY}", "$__file{/run/secrets/grafana-key}")
+    edit(
+        stack_copy / "stack/grafana/grafana.ini",
+        "$__env{GF_SECURITY_SECRET_KEY}",
+        "$__file{/run/secrets/grafana-key}",
+    )
     assert _run(GrafanaIniCheck, stack_copy)["security/grafana/secret-key"].status == "passed"
 
 
@@ -92,7 +111,7 @@ def test_one_web_yml_without_tls_while_the_others_keep_it_fails_naming_it(stack_
     web = stack_copy / "stack/node_exporter/web.yml"
     text = web.read_text()
     start = text.index("tls_server_config:")
-    web.write_text(text[:start] + text[text.index("basic_auth_users:"):])
+    web.write_text(text[:start] + text[text.index("basic_auth_users:") :])
     checks = _run(TlsConfigCheck, stack_copy)
     node = checks["security/tls/node_exporter"]
     assert node.status == "failed"
@@ -101,7 +120,9 @@ def test_one_web_yml_without_tls_while_the_others_keep_it_fails_naming_it(stack_
     assert {i for i, c in checks.items() if c.status == "failed"} == {"security/tls/node_exporter"}
 
 
-def test_a_scrape_job_speaking_http_to_a_tls_endpoint_or_skipping_verification_fails(stack_copy: Path) -> None:
+def test_a_scrape_job_speaking_http_to_a_tls_endpoint_or_skipping_verification_fails(
+    stack_copy: Path,
+) -> None:
     prom = stack_copy / "stack/prometheus/prometheus.yml"
     edit(prom, "  - job_name: pushgateway\n    honor_labels: true\n    scheme: https\n",
          "  - job_name: pushgateway\n    honor_labels: true\n    scheme: http\n")  # fmt: skip

@@ -87,7 +87,9 @@ def test_tls_server_config_is_kept_with_the_runs_certificate(tmp_path: Path) -> 
 
 def test_a_web_yml_without_tls_stays_without_tls(tmp_path: Path) -> None:
     source = tmp_path / "web.yml"
-    source.write_text("basic_auth_users:\n  u: $2b$10$eYJKsZQHoQ0OlISYD8OBOekpOXAP2Edn83ES.V1INbgE5C.ARyMsC\n")
+    source.write_text(
+        "basic_auth_users:\n  u: $2b$10$eYJKsZQHoQ0OlISYD8OBOekpOXAP2Edn83ES.V1INbgE5C.ARyMsC\n"
+    )
     ctx = _ctx(tmp_path)
     path, _ = render_web_config(source, ctx, "x", ("x", "127.44.0.2"))
     assert "tls_server_config" not in yaml.safe_load(path.read_text()) and not ctx.uses_tls
@@ -95,7 +97,9 @@ def test_a_web_yml_without_tls_stays_without_tls(tmp_path: Path) -> None:
 
 def test_mutual_tls_is_a_clear_harness_error(tmp_path: Path) -> None:
     source = tmp_path / "web.yml"
-    source.write_text("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n  client_auth_type: RequireAndVerifyClientCert\n")
+    source.write_text(
+        "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n  client_auth_type: RequireAndVerifyClientCert\n"
+    )
     with pytest.raises(HarnessError) as info:
         render_web_config(source, _ctx(tmp_path), "x", ("x", "127.44.0.2"))
     assert "mutual TLS" in info.value.what and info.value.place == str(source)

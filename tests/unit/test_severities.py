@@ -33,7 +33,9 @@ def check_classes() -> list[type[Check]]:
 
 
 def test_every_check_class_has_a_documented_severity() -> None:
-    rows = [line.split("|") for line in DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
+    rows = [
+        line.split("|") for line in DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| `")
+    ]
     documented: dict[str, set[str]] = {}
     for cells in rows:
         documented.setdefault(cells[1].strip().strip("`"), set()).add(cells[4].strip())

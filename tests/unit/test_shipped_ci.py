@@ -43,16 +43,24 @@ def _jobs(workflow: dict[str, Any]) -> Iterator[tuple[dict[str, str], Any]]:
     """(environment, job) for every job and matrix combination; the environment is the workflow's
     `env:` / `variables:` and the job's, with `${{ matrix.KEY }}` filled in."""
     top = {**(workflow.get("env") or {}), **(workflow.get("variables") or {})}
-    jobs = workflow.get("jobs") or {k: v for k, v in workflow.items() if isinstance(v, dict) and k != "variables"}
+    jobs = workflow.get("jobs") or {
+        k: v for k, v in workflow.items() if isinstance(v, dict) and k != "variables"
+    }
     for job in jobs.values():
         matrix = ((job.get("strategy") or {}).get("matrix") or {}) if isinstance(job, dict) else {}
         combos = [{}] if not matrix else [{k: str(v)} for k, values in matrix.items() for v in values]
         for combo in combos:
+
             def fill(text: Any, combo: dict[str, str] = combo) -> str:
-                text = re.sub(r"\$\{\{\s*matrix\.(\w+)\s*\}\}", lambda m: combo.get(m.group(1), "EXPR"), str(text))
+                text = re.sub(
+                    r"\$\{\{\s*matrix\.(\w+)\s*\}\}", lambda m: combo.get(m.group(1), "EXPR"), str(text)
+                )
                 return re.sub(r"\$\{\{[^}]*\}\}", "EXPR", text)
 
-            env = {k: fill(v) for k, v in {**top, **(job.get("env") or {}), **(job.get("variables") or {})}.items()}
+            env = {
+                k: fill(v)
+                for k, v in {**top, **(job.get("env") or {}), **(job.get("variables") or {})}.items()
+            }
             yield env, job
 
 
@@ -113,7 +121,9 @@ def test_the_pre_merge_workflow_runs_check_then_run_on_stack_changes() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [REPO / ".github/workflows/stackcheck-pre-merge.yml", REPO / "ci/gitlab-ci.yml"], ids=lambda p: p.name
+    "path",
+    [REPO / ".github/workflows/stackcheck-pre-merge.yml", REPO / "ci/gitlab-ci.yml"],
+    ids=lambda p: p.name,
 )
 def test_the_pre_merge_diff_is_written_for_the_reviewer(path: Path) -> None:
     """The diff goes to a file under reports/ in both formats, from the base branch to HEAD."""

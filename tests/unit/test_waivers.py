@@ -149,7 +149,9 @@ def test_disable_comments_cover_a_rule_or_the_whole_file(tmp_path: Path) -> None
     report.failed("alerts/node-down/NodeDown/fires", "alert", "never fired")
     report.failed("alerts/node-hot/NodeHot/fires", "alert", "never fired")
     report.failed("dashboards/x/3/threshold/NodeDown", "dashboard", "80 vs 90", severity="warning")
-    report.failed("static/rules/node.rules.yml", "static", "parse error", file="rules/node.rules.yml", line=12)
+    report.failed(
+        "static/rules/node.rules.yml", "static", "parse error", file="rules/node.rules.yml", line=12
+    )
     apply_waivers(report, waivers, TODAY)
     status = {c.id: c.status for c in report.checks if not c.id.startswith("waivers/")}
     assert status == {
@@ -201,7 +203,9 @@ def test_a_malformed_or_misplaced_comment_is_exit_2_with_file_and_line(
 
 
 def test_comments_of_a_rule_file_that_does_not_parse_keep_only_the_file_scope(tmp_path: Path) -> None:
-    path = _rules(tmp_path, "# stackcheck disable=static/rules/*\ngroups:\n  - name: [\n    # stackcheck disable=x\n")
+    path = _rules(
+        tmp_path, "# stackcheck disable=static/rules/*\ngroups:\n  - name: [\n    # stackcheck disable=x\n"
+    )
     (waiver,) = disable_comments(path, "rules/node.rules.yml")
     assert waiver.pattern == "static/rules/*" and waiver.scope_label == "file"
 

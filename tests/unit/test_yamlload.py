@@ -38,8 +38,10 @@ def test_literal_ints_keep_what_the_user_wrote():
 
 def test_scenario_values_0x3_mean_promtools_repetition_not_hex():
     scenario = parse_scenarios(
-        "name: s\nwhy: w\ninput_series:\n  - series: m{a=\"b\"}\n    values: 0x3\nexp_alerts:\n"
-        "  - alertname: X\n", source="s.yaml")[0]
+        'name: s\nwhy: w\ninput_series:\n  - series: m{a="b"}\n    values: 0x3\nexp_alerts:\n'
+        "  - alertname: X\n",
+        source="s.yaml",
+    )[0]
     assert list(scenario.input_series[0].values) == [0.0, 0.0, 0.0, 0.0]
 
 

@@ -26,6 +26,7 @@ from validation.checks.dashboards.thresholds import DashboardThresholdsCheck
 from validation.checks.dashboards.units import DashboardUnitsCheck
 from validation.checks.dashboards.variables import DashboardVariablesCheck
 from validation.checks.health.endpoints import HealthCheck
+from validation.checks.scrape.exporter_series import ExporterSeriesCheck
 from validation.checks.scrape.node_families import NodeFamiliesCheck
 from validation.checks.scrape.targets import ScrapeTargetsCheck
 from validation.checks.security.admin_endpoints import AdminEndpointsCheck
@@ -39,6 +40,7 @@ from validation.checks.security.mutating import MutatingRefusedCheck
 from validation.checks.security.tls_config import TlsConfigCheck
 from validation.checks.security.tls_live import TlsLiveCheck
 from validation.checks.static.alertmanager_config import AlertmanagerConfigCheck
+from validation.checks.static.exporters import ExporterGapsCheck
 from validation.checks.static.prometheus_config import PrometheusConfigCheck
 from validation.checks.static.routes import RoutesCheck
 from validation.checks.static.rule_tests import RuleTestsCheck
@@ -79,6 +81,7 @@ GROUPS: dict[str, tuple[CheckType, ...]] = {
         TemplatesCheck,
         RoutesCheck,
         ScenariosCheck,
+        ExporterGapsCheck,
         VersionsCheck,
         UntestedRulesCheck,
         *DASHBOARD_FILES,
@@ -92,7 +95,7 @@ GROUPS: dict[str, tuple[CheckType, ...]] = {
         HeadersCheck,
         GrafanaUsersCheck,
     ),
-    "scrape": (ScrapeTargetsCheck, NodeFamiliesCheck),
+    "scrape": (ScrapeTargetsCheck, NodeFamiliesCheck, ExporterSeriesCheck),
     "alerts": (AlertPipelineCheck,),
     "notifications": (AlertPipelineCheck,),
     "dashboards": (

@@ -8,6 +8,7 @@ from validation.commands.capacity import CapacityCommand
 from validation.commands.check import CheckCommand
 from validation.commands.dashboards import DashboardsCommand
 from validation.commands.diff import DiffCommand
+from validation.commands.init import InitCommand
 from validation.commands.provision import ProvisionCommand
 from validation.commands.routes import RoutesCommand
 from validation.commands.run import RunCommand
@@ -23,6 +24,7 @@ COMMANDS: dict[str, Command] = {
         BaselineCommand(),
         CapacityCommand(),
         DiffCommand(),
+        InitCommand(),
     )
 }
 

@@ -6,6 +6,7 @@ purpose: a peer that went away is normal here, not an error worth a stack trace 
 
 from __future__ import annotations
 
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +27,15 @@ class BackgroundHttpServer:
     """One quiet threaded HTTP server on a background thread: ``start`` binds (a clear
     ``HarnessError`` when it cannot), ``stop`` shuts it down and joins the thread."""
 
-    def __init__(self, host: str, port: int, handler: type[BaseHTTPRequestHandler], place: str) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: type[BaseHTTPRequestHandler],
+        place: str,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.ssl_context = ssl_context  # set: serve HTTPS only
         self.host = host
         self.port = port
         self.handler = handler
@@ -45,6 +54,10 @@ class BackgroundHttpServer:
                 hint="another process holds the port, or the loopback address is not configured",
             ) from None
         self._server.daemon_threads = True
+        if self.ssl_context is not None:
+            self._server.socket = self.ssl_context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )  # the handshake happens in the request's thread, never blocking the accept loop
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -108,6 +108,11 @@ class Project:
     def component(self, name: str) -> ComponentConfig | None:
         return self.components.get(name)
 
+    def address_of(self, name: str) -> str:
+        """host:port of a component, '' when the stack has none (Pushgateway is optional)."""
+        config = self.components.get(name)
+        return config.address if config is not None else ""
+
     @classmethod
     def load(cls, root: Path) -> Project:
         root = root.resolve()

@@ -86,3 +86,19 @@ def _all_on_node_port(job: ScrapeJobTargets) -> bool:
     except HarnessError:
         return False
     return bool(addresses) and all(a.rsplit(":", 1)[-1] == str(NODE_EXPORTER_PORT) for a in addresses)
+
+
+def constant_address(relabel_configs: Any) -> str:
+    """The ``host:port`` a job's relabeling scrapes every target at, when a rule sets
+    ``__address__`` to a constant (the blackbox / SNMP exporter pattern: the targets become
+    ``__param_target`` and the exporter's own address is scraped); '' otherwise. The last such
+    rule wins, as it would in Prometheus."""
+    found = ""
+    for rule in relabel_configs if isinstance(relabel_configs, list) else []:
+        if not isinstance(rule, dict) or rule.get("target_label") != "__address__":
+            continue
+        if str(rule.get("action", "replace")).lower() != "replace":
+            continue
+        replacement = str(rule.get("replacement", "$1"))
+        found = "" if "$" in replacement else replacement
+    return found

@@ -43,6 +43,16 @@ class ScenarioState:
         bound = exp.fires_within if exp.fires_within is not None else self.scenario.duration
         return self.start + self.timing.real(bound) + self.timing.slack
 
+    def notification_deadline(self, exp: ExpNotification) -> float:
+        """By when a notification is due: its own ``within``, else the latest alert deadline of
+        the scenario (or the end of its data) plus the route's group_wait."""
+        if exp.within is not None:
+            return self.start + self.timing.real(exp.within) + self.timing.slack
+        latest = max(
+            (self.alert_deadline(a) for a in self.scenario.exp_alerts if not a.absent), default=self.data_end
+        )
+        return latest + self.timing.real(self.timing.group_wait) + self.timing.slack
+
     def traces(self, traces: list[AlertTrace], name: str) -> list[AlertTrace]:
         return [t for t in traces if t.name == name and self.scope.owns_labels(t.labels)]
 
@@ -64,9 +74,18 @@ def _labels_match(trace: AlertTrace, exp: ExpAlert) -> bool:
 
 
 def judge_alert(
-    state: ScenarioState, exp: ExpAlert, traces: list[AlertTrace], now: float, final: bool
+    state: ScenarioState,
+    exp: ExpAlert,
+    traces: list[AlertTrace],
+    now: float,
+    final: bool,
+    seen_until: float | None = None,
 ) -> dict[str, Verdict | None]:
+    """``seen_until``: what ``traces`` say holds at least until then (the observer's last poll;
+    default ``now``). A verdict that rests on an alert *not* being seen waits for a poll past its
+    deadline: an observer that fell behind has not seen the alert yet, it did not see it missing."""
     name = exp.alertname
+    seen = now if seen_until is None else seen_until
     own = state.traces(traces, name)
     if exp.absent:
         fired = [t for t in own if _labels_match(t, exp) and t.first_firing is not None]
@@ -80,7 +99,7 @@ def judge_alert(
                     "crosses it",
                 )
             }
-        if now >= state.window_end or final:
+        if (now >= state.window_end and seen >= state.window_end) or final:
             return {"silent": ("passed", "")}
         return {"silent": None}
     deadline = state.alert_deadline(exp)
@@ -88,7 +107,7 @@ def judge_alert(
     firing = [t for t in matching if t.first_firing is not None and t.first_firing <= deadline]
     out: dict[str, Verdict | None] = {}
     if not firing:
-        if now < deadline and not final:
+        if (now < deadline or seen < deadline) and not final:
             return {"fires": None}
         got = (
             "; ".join(_describe(t, state) for t in own) or "no alert of that name for this scenario's series"
@@ -154,16 +173,10 @@ def judge_alert(
 
 
 def judge_notification(
-    state: ScenarioState,
-    exp: ExpNotification,
-    inbox: list[Notification],
-    now: float,
-    final: bool,
-    deadline: float,
+    state: ScenarioState, exp: ExpNotification, inbox: list[Notification], now: float, final: bool
 ) -> dict[str, Verdict | None]:
     got = state.notifications(inbox, exp.receiver, exp.alertname)
-    if exp.within is not None:
-        deadline = state.start + state.timing.real(exp.within) + state.timing.slack
+    deadline = state.notification_deadline(exp)
     firing = [n for n in got if n.status != "resolved"]
     if exp.absent:
         if exp.contains:  # only notifications carrying all of these strings are forbidden
@@ -236,7 +249,7 @@ def judge_notification(
             )
         )
     if exp.to or exp.channel:
-        out["recipients"] = _judge_recipients(exp, firing)
+        out["recipients"] = _judge_recipients(exp, firing, waiting=now < deadline and not final)
     if exp.labels:
         out["labels"] = _judge_labels(state, exp, firing)
     if exp.count is not None:
@@ -318,13 +331,16 @@ def _judge_labels(state: ScenarioState, exp: ExpNotification, firing: list[Notif
     )
 
 
-def _judge_recipients(exp: ExpNotification, firing: list[Notification]) -> Verdict:
-    """Every email went to the pinned mailboxes and every Slack message to the pinned channel."""
-    problems = []
+def _judge_recipients(exp: ExpNotification, firing: list[Notification], waiting: bool) -> Verdict | None:
+    """Every email went to the pinned mailboxes and every Slack message to the pinned channel.
+    ``waiting``: before the deadline an integration that has not delivered yet may still (one
+    notification reaches a receiver's integrations one after the other); a wrong address is
+    final at once."""
+    problems, silent = [], []
     if exp.to:
         mails = [n for n in firing if n.kind == "email"]
         if not mails:
-            problems.append(f"no email arrived (to: {list(exp.to)} pinned)")
+            silent.append(f"no email arrived (to: {list(exp.to)} pinned)")
         for mail in mails:
             got = {str(a).lower() for a in [*mail.meta.get("to", []), *mail.meta.get("rcpt_tos", [])]}
             missing = [a for a in exp.to if a not in got]
@@ -333,12 +349,15 @@ def _judge_recipients(exp: ExpNotification, firing: list[Notification]) -> Verdi
     if exp.channel:
         posts = [n for n in firing if n.kind == "slack"]
         if not posts:
-            problems.append(f"no Slack message arrived (channel {exp.channel} pinned)")
+            silent.append(f"no Slack message arrived (channel {exp.channel} pinned)")
         wrong = sorted(
             {str(n.meta.get("channel") or "(the webhook's default)") for n in posts} - {exp.channel}
         )
         if wrong:
             problems.append(f"Slack messages went to {wrong}, not {exp.channel}")
+    if silent and waiting and not problems:
+        return None
+    problems += silent
     if not problems:
         return ("passed", "")
     return (
@@ -367,7 +386,12 @@ def _describe(trace: AlertTrace, state: ScenarioState) -> str:
     when = "firing" if trace.first_firing is not None else "pending"
     at = trace.first_firing if trace.first_firing is not None else trace.first_pending
     offset = ((at or state.start) - state.start) * state.timing.scale
-    return f"{trace.name}{_fmt(trace.labels)} {when} at {offset:.0f}s"
+    said = f"{trace.name}{_fmt(trace.labels)} {when} at {offset:.0f}s"
+    first, latest = trace.first_pending, trace.active_at
+    if trace.first_firing is None and first is not None and latest is not None and latest > first:
+        # Prometheus' activeAt moved: the condition broke and its `for` started again
+        said += f" (its `for` restarted at {(latest - state.start) * state.timing.scale:.0f}s)"
+    return said
 
 
 def _fmt(labels: dict[str, str]) -> str:

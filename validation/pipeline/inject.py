@@ -20,6 +20,16 @@ from validation.synthetic.notation import STALE
 from validation.synthetic.textformat import escape_label_value
 
 
+def aligned_start(earliest: float, phase: float | None, step: float) -> float:
+    """The first moment from ``earliest`` at which timelines of ``step`` (or a multiple) can
+    start so that every scrape slot (``phase`` + n × a multiple of ``step``, or a divisor of it
+    down to ``step``) sits half a step from a sample boundary: jitter then never decides whether
+    a scrape reads one sample or the next. Without a phase, ``earliest``."""
+    if phase is None or step <= 0:
+        return earliest
+    return earliest + (phase + step / 2 - earliest) % step
+
+
 def serve_scenario(target: SyntheticTarget, scenario: Scenario, start: float, scale: float) -> None:
     for series in scenario.input_series:
         target.add_timeline(

@@ -41,6 +41,7 @@ class AlertObserver:
         self.wall = wall
         self.traces: dict[tuple[tuple[str, str], ...], AlertTrace] = {}
         self.errors = 0
+        self.polls: list[float] = []  # when each successful poll asked (its answer is at least that fresh)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="alert-observer", daemon=True)
@@ -83,6 +84,17 @@ class AlertObserver:
             for key, trace in self.traces.items():
                 if key not in seen and trace.gone_at is None:
                     trace.gone_at = now
+            self.polls.append(now)
+
+    @property
+    def seen_until(self) -> float:
+        """What the traces say holds at least until this moment (the last successful poll)."""
+        with self._lock:
+            return self.polls[-1] if self.polls else float("-inf")
+
+    def poll_times(self) -> list[float]:
+        with self._lock:
+            return list(self.polls)
 
     def snapshot(self) -> list[AlertTrace]:
         with self._lock:

@@ -16,11 +16,11 @@ from validation.core.results import CheckResult, Kind, Report
 from validation.pipeline.coverage import FiredAlert, ScenarioObservation
 from validation.pipeline.expectations import ScenarioState, Verdict, judge_alert, judge_notification
 from validation.pipeline.harness_health import HarnessMonitor, record_health
-from validation.pipeline.inject import Poster, Pusher, serve_scenario
+from validation.pipeline.inject import Poster, Pusher, aligned_start, serve_scenario
 from validation.pipeline.latency import Latency, alert_latencies, external_labels, mark_trouble, summarize
 from validation.pipeline.observer import AlertObserver, AlertTrace
 from validation.pipeline.timing import Timing
-from validation.pipeline.trouble import verdict_kind
+from validation.pipeline.trouble import Trouble, observer_trouble, overdue_trouble, verdict_kind
 from validation.routing.config import AlertmanagerConfig
 from validation.runner.progress import NULL_PROGRESS, Progress
 from validation.scenarios.model import Scenario
@@ -39,6 +39,9 @@ class PipelineOutcome:
     alert_latencies: list[Latency] = field(default_factory=list)
     observations: list[ScenarioObservation] = field(default_factory=list)  # what coverage reads
     closed: dict[str, float] = field(default_factory=dict)  # scenario → wall seconds to its verdicts
+
+
+_DELIVERIES = ("/delivered", "/recipients")  # verdicts a late delivery can have failed
 
 
 @dataclass
@@ -73,7 +76,11 @@ def run_pipeline(
             place=stack.synthetic.url,
             hint="see the Prometheus log in the run directory (--keep)",
         )
-    start = clock() + 0.05
+    # scrapes at their slots, half a sample step from every boundary (synthetic/exposition.py)
+    scrape_every = timing.real(timing.scrape_interval)
+    stack.synthetic.follow_scrapes(scrape_every)
+    step = min([scrape_every] + [timing.real(s.interval) for s in scenarios])
+    start = aligned_start(clock() + 0.05, stack.synthetic.scrape_phase(scrape_every), step)
     origin_wall = time.time() + (start - clock())
     states = [ScenarioState(s.isolate(i), start, timing, rule_for) for i, s in enumerate(scenarios)]
     pusher = Pusher(stack.pushgateway(), clock) if any(s.push_series for s in scenarios) else None
@@ -127,6 +134,11 @@ def run_pipeline(
             if not open_ or final:
                 break
             time.sleep(0.25)
+        if any(
+            status == "failed" and cid.endswith(_DELIVERIES) for cid, (status, _) in outcome.verdicts.items()
+        ):
+            # a delivery still in flight lands now and reads as late (harness), not missing (config)
+            time.sleep(timing.slack)
     finally:
         monitor.stop()
         observer.stop()
@@ -138,6 +150,7 @@ def run_pipeline(
     _record(outcome, observer, stack, report, routing)
     before = len(report.checks)
     health = monitor.health(clock() - start)
+    health.add(_observer_trouble(observer, states, start, clock() - start, timing, rule_for))
     record_health(health, report)
     latencies = mark_trouble(outcome.alert_latencies, health.troubles, start)
     outcome.latencies = {lat.key: lat.to_json() for lat in latencies}
@@ -152,6 +165,30 @@ def run_pipeline(
     report.measurements["scenario_seconds"] = {k: round(v, 2) for k, v in outcome.closed.items()}
     progress.group_finished(progress_group)
     return outcome
+
+
+def _observer_trouble(
+    observer: AlertObserver,
+    states: list[ScenarioState],
+    start: float,
+    seconds: float,
+    timing: Timing,
+    rule_for: dict[str, float],
+) -> list[Trouble]:
+    """What the alert observer itself shows: stretches it did not poll, and the scenarios'
+    alerts Prometheus left pending after their ``for`` ran out (seconds since start). Only the
+    scenarios' own: other alerts (the real exporters', the stack's own) may come from rules
+    that are not compressed, and no verdict rests on them."""
+    pending = []
+    for trace in observer.snapshot():
+        hold = rule_for.get(trace.name)
+        if trace.active_at is None or not hold or not any(s.scope.owns_labels(trace.labels) for s in states):
+            continue
+        until = trace.first_firing if trace.first_firing is not None else trace.last_seen
+        pending.append((trace.name, trace.active_at - start, timing.real(hold), until - start))
+    margin = 2 * timing.real(timing.evaluation_interval) + observer.interval
+    polls = [at - start for at in observer.poll_times()]
+    return overdue_trouble(pending, margin) + observer_trouble(polls, observer.interval, 0.0, seconds)
 
 
 def _add_windows(
@@ -181,35 +218,31 @@ def _add_windows(
             for e in state.scenario.exp_notifications
             if (f"{e.receiver}:{e.alertname}" if e.alertname else e.receiver) == target
         ]
+        ours = [
+            n
+            for n in inbox
+            if n.status != "resolved" and n.received_at >= state.start and state.scope.owns_notification(n)
+        ]
+        here = [n for n in ours if n.receiver == receiver]
         received: dict[str, list[str]] = {}  # integration → what each of its notifications said
-        for n in inbox:
-            if (
-                n.receiver == receiver
-                and n.status != "resolved"
-                and n.received_at >= state.start
-                and state.scope.owns_notification(n)
-            ):
-                received.setdefault(n.kind, []).append(n.content)
-        arrived = set(received)
+        for n in here:
+            received.setdefault(n.kind, []).append(n.content)
+        due = min((state.notification_deadline(e) for e in pinned), default=until)
+        arrived = {n.kind for n in here if n.received_at <= due}  # delivered by the deadline
+        pinned_kinds = {"email" for e in pinned if e.to} | {"slack" for e in pinned if e.channel}
+        reached = any(alerts & state.scope.alertnames(n) for n in here)
         check.details.update(
             scenario=state.scenario.name,
             window_s=[round(state.start - start, 3), round(until - start, 3)],
             **verdict_kind(
                 check.id,
                 delivered_elsewhere=any(
-                    n.receiver != receiver
-                    and n.status != "resolved"
-                    and n.received_at >= state.start
-                    and state.scope.owns_notification(n)
-                    and alerts & state.scope.alertnames(n)
-                    for n in inbox
+                    n.receiver != receiver and alerts & state.scope.alertnames(n) for n in ours
                 ),
                 alert_seen=bool(state.traces(traces, alert)),
-                pinned_integration_silent=any(
-                    (e.to and "email" not in arrived) or (e.channel and "slack" not in arrived)
-                    for e in pinned
-                ),
+                pinned_integration_silent=bool(pinned_kinds - arrived),
                 group_split=any(e.contains and _split_only(received, e.contains) for e in pinned),
+                arrived_late=reached and pinned_kinds <= set(received),
             ),
         )
 
@@ -238,6 +271,7 @@ def _judge(
     progress: Progress = NULL_PROGRESS,
     progress_group: str = "alerts",
 ) -> int:
+    seen_until = observer.seen_until  # before the snapshot: the snapshot is at least this fresh
     traces = observer.snapshot()
     inbox = stack.inbox.all()
     open_ = 0
@@ -245,18 +279,10 @@ def _judge(
         name = state.scenario.name
         open_before = open_
         for exp in state.scenario.exp_alerts:
-            for what, verdict in judge_alert(state, exp, traces, now, final).items():
+            for what, verdict in judge_alert(state, exp, traces, now, final, seen_until).items():
                 open_ += _keep(outcome, f"alerts/{name}/{exp.alertname}/{what}", verdict)
-        deadline = (
-            max(
-                (state.alert_deadline(a) for a in state.scenario.exp_alerts if not a.absent),
-                default=state.data_end,
-            )
-            + state.timing.real(state.timing.group_wait)
-            + state.timing.slack
-        )
         for note in state.scenario.exp_notifications:
-            for what, verdict in judge_notification(state, note, inbox, now, final, deadline).items():
+            for what, verdict in judge_notification(state, note, inbox, now, final).items():
                 target = f"{note.receiver}:{note.alertname}" if note.alertname else note.receiver
                 open_ += _keep(outcome, f"notifications/{name}/{target}/{what}", verdict)
         if open_ == open_before and name not in outcome.closed:

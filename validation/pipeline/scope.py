@@ -15,6 +15,7 @@ from validation.sinks import Notification
 @dataclass(frozen=True)
 class Scope:
     values: frozenset[str]
+    names: frozenset[str] = frozenset()  # the alert names the scenario expects (any spelling)
     # notifications never change once received: remember each verdict (keyed by identity)
     _owned: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
@@ -28,7 +29,7 @@ class Scope:
                 if labels.get(key):
                     values.add(labels[key])
                     values.add(labels[key].rsplit(":", 1)[0])
-        return cls(frozenset(values))
+        return cls(frozenset(values), frozenset(scenario.named_alerts))
 
     def owns_labels(self, labels: Mapping[str, str]) -> bool:
         return labels.get("instance") in self.values or labels.get("node") in self.values
@@ -51,7 +52,11 @@ class Scope:
         return self._owned[key]
 
     def alertnames(self, notification: Notification) -> set[str]:
-        """The alert names a notification carries (structured, or read from its content)."""
+        """The alert names a notification carries (structured, or read from its content: words
+        in CamelCase, and the scenario's own alert names in whatever case they are written —
+        ``disk_full``, ``high-load``)."""
         if notification.alerts:
             return {a.get("alertname", "") for a in notification.alerts if self.owns_labels(a)}
-        return set(re.findall(r"\b([A-Z][A-Za-z0-9]+)\b", notification.content))
+        content = notification.content
+        found = set(re.findall(r"\b([A-Z][A-Za-z0-9]+)\b", content))
+        return found | {n for n in self.names if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", content)}

@@ -2,10 +2,13 @@
 
 Pure functions over statistics the run collects (``pipeline/harness_health.py``): the
 synthetic target's scrapes, Prometheus' rule-group evaluations, Alertmanager's notification
-latency towards the harness's sinks. Each finds *windows* (seconds since the pipeline started)
-in which the harness could not keep the compressed clock: a failed scrape of the synthetic
-target (its series go stale and an alert's ``for`` restarts), a scrape or an evaluation
-late by more than an interval, a sink answering slowly.
+latency towards the harness's sinks, the harness's own polling of Prometheus' alerts. Each
+finds *windows* (seconds since the pipeline started) in which the harness could not keep the
+compressed clock: a failed scrape of the synthetic target (its series go stale and an alert's
+``for`` restarts), a scrape slower than its interval (the target rendered the sample of a later
+moment than Prometheus stamps it with), a scrape or an evaluation late by more than an interval,
+an alert left pending after its ``for`` ran out (its evaluations fell behind), a sink answering
+slowly, the observer not polling (what it saw is out of date).
 
 ``decide`` then says, for the failed verdicts, which ones fell in such a window: those are
 re-run at a gentler scale; the others are the config's own failures. A config defect does
@@ -22,13 +25,17 @@ from typing import Any
 
 # a gap this many intervals long between two scrapes (or evaluations) means one was late
 LATE_FACTOR = 2.0
+# the target renders a scrape at its slot unless the request came this late (synthetic/exposition.py)
+SLOW_SCRAPE = 0.9
 # a sink (or the harness thread serving it) answering slower than this delays deliveries
 SLOW_SINK_S = 1.0
+# the observer not polling for this long shifts what it sees by a third of the deadlines' slack
+OBSERVER_GAP_S = 1.0
 
 
 @dataclass(frozen=True)
 class Trouble:
-    what: str  # synthetic-scrapes | rule-evaluations | sinks
+    what: str  # synthetic-scrapes | rule-evaluations | sinks | alert-observer
     start: float  # seconds since the pipeline started
     end: float
     detail: str
@@ -72,6 +79,64 @@ def scrape_trouble(samples: Sequence[tuple[float, float]], interval: float) -> l
     return found
 
 
+def slow_scrape_trouble(durations: Sequence[tuple[float, float]], interval: float) -> list[Trouble]:
+    """``durations``: the synthetic target's ``scrape_duration_seconds`` as (seconds since start,
+    seconds). The target renders a scrape at the slot Prometheus stamps it with, unless the
+    request came more than ``SLOW_SCRAPE`` of an interval late: such a scrape may have stored
+    a later sample than its timestamp says, which bends every ``rate`` over it."""
+    return [
+        Trouble(
+            "synthetic-scrapes",
+            at,
+            at + took,
+            f"a scrape took {took:.2f}s (interval {interval:.2f}s) at {at:.2f}s",
+        )
+        for at, took in durations
+        if interval > 0 and took > SLOW_SCRAPE * interval
+    ]
+
+
+def overdue_trouble(pending: Iterable[tuple[str, float, float, float]], margin: float) -> list[Trouble]:
+    """``pending``: (alert, its activeAt, its ``for``, until when it was seen still pending), in
+    seconds since start (the ``for`` in wall seconds). Prometheus fires a pending alert at the
+    first evaluation after its ``for`` ran out, if its condition still holds (the same activeAt
+    says it did): pending longer than that plus ``margin`` (two evaluation intervals and the
+    observer's own polling interval) means its rule group was evaluated late. A ``for`` longer than the scenario allows is never overdue: the alert
+    is pending because the config says so."""
+    found = []
+    for alert, active_at, hold, until in pending:
+        due = active_at + hold
+        if until > due + margin:
+            found.append(
+                Trouble(
+                    "rule-evaluations",
+                    due,
+                    until,
+                    f"{alert} still pending {until - due:.2f}s after its `for` ran out at {due:.2f}s",
+                )
+            )
+    return found
+
+
+def observer_trouble(polls: Sequence[float], interval: float, start: float, end: float) -> list[Trouble]:
+    """``polls``: when the harness read Prometheus' alerts successfully, seconds since start.
+    A gap over ``LATE_FACTOR`` intervals and ``OBSERVER_GAP_S`` (at either end too) is a stretch
+    in which an alert could have fired, or fired and resolved, unseen — or is seen firing later
+    than it did."""
+    found = []
+    for before, at in pairwise([start, *polls, end]):
+        if at - before > max(LATE_FACTOR * interval, OBSERVER_GAP_S):
+            found.append(
+                Trouble(
+                    "alert-observer",
+                    before,
+                    at,
+                    f"Prometheus' alerts not read for {at - before:.2f}s (interval {interval:.2f}s) at {before:.2f}s",
+                )
+            )
+    return found
+
+
 def evaluation_trouble(samples: Sequence[tuple[float, float, float]]) -> list[Trouble]:
     """``samples``: (seconds since start, missed iterations counter summed over the rule groups,
     the largest ratio of a group's last evaluation time to its interval), sampled by the harness.
@@ -100,22 +165,24 @@ def evaluation_trouble(samples: Sequence[tuple[float, float, float]]) -> list[Tr
     return found
 
 
-def sink_trouble(samples: Sequence[tuple[float, float, float]], slow: float = SLOW_SINK_S) -> list[Trouble]:
-    """``samples``: (seconds since start, notification latency sum, count) from Alertmanager,
-    sampled by the harness. Notifications that took ``slow`` seconds or more on average between
-    two samples were held up by a sink (or the harness thread serving it)."""
+def sink_trouble(
+    samples: Sequence[tuple[float, float, float, float]], slow: float = SLOW_SINK_S
+) -> list[Trouble]:
+    """``samples``: (seconds since start, notification latency sum, count, count over a second)
+    from Alertmanager, sampled by the harness. A notification that took a second or more, or
+    notifications that took ``slow`` seconds on average between two samples, were held up by a
+    sink (or the harness thread serving it)."""
     found: list[Trouble] = []
-    for (before, total_before, count_before), (at, total, count) in pairwise(samples):
+    for (before, total_before, count_before, slow_before), (at, total, count, slower) in pairwise(samples):
         sent = count - count_before
-        if sent > 0 and (total - total_before) / sent >= slow:
-            found.append(
-                Trouble(
-                    "sinks",
-                    before,
-                    at,
-                    f"{sent:g} notification(s) took {(total - total_before) / sent:.2f}s on average",
-                )
-            )
+        if sent <= 0:
+            continue
+        average = (total - total_before) / sent
+        if average >= slow or slower > slow_before:
+            detail = f"{sent:g} notification(s) took {average:.2f}s on average"
+            if slower > slow_before:
+                detail += f", {slower - slow_before:g} of them over 1s"
+            found.append(Trouble("sinks", before, at, detail))
     return found
 
 
@@ -165,23 +232,28 @@ def verdict_kind(
     alert_seen: bool,
     pinned_integration_silent: bool = False,
     group_split: bool = False,
+    arrived_late: bool = False,
 ) -> dict[str, Any]:
     """What may explain a failed verdict (``FailedVerdict`` fields), from what it checked.
-    ``pinned_integration_silent``: a recipients verdict whose pinned email or Slack integration
-    received nothing at all — a delivery not made (yet), which only a slow sink explains, not
-    a wrong address. ``group_split``: a content verdict whose missing text did arrive at that
-    receiver, in another notification — alerts meant to fire together were split across
-    notifications, which late scrapes or evaluations explain (a template that drops the text
-    never delivers it at all)."""
+
+    A slow sink explains a delivery that did not arrive in time only if it did arrive, late:
+    ``arrived_late`` — the alert reached the expected receiver (through every pinned
+    integration) after the verdict was formed. A notification that never arrives at all went
+    elsewhere, or to an address the sinks refuse: the config. ``pinned_integration_silent``: a
+    recipients verdict whose pinned email or Slack integration had delivered nothing by its
+    deadline. ``group_split``: a content verdict whose missing text did arrive at that receiver,
+    in another notification — alerts meant to fire together were split across notifications,
+    which late scrapes or evaluations explain (a template that drops the text never delivers it
+    at all)."""
     what = check_id.rsplit("/", 1)[-1]
     if what == "recipients" and pinned_integration_silent:
-        return {"explained_by": ["sinks"]}
+        return {"explained_by": ["sinks"] if arrived_late else []}
     if what == "content" and group_split:
         return {}
     if what in ("content", "annotations", "recipients", "labels"):
         return {"explained_by": []}
     if what == "delivered" and delivered_elsewhere:
-        return {"explained_by": ["sinks"]}
+        return {"explained_by": ["sinks"] if arrived_late else []}
     if what == "fires" and not alert_seen:
         return {"trouble_coverage": 0.5}
     return {}

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from validation.core.errors import ConfigError
+from validation.core.scrape_jobs import constant_address
 from validation.core.yamlload import load_yaml, to_plain
 from validation.render.addresses import split_host_port
 from validation.render.context import RenderContext
@@ -50,7 +51,12 @@ class RenderedPrometheus:
     evaluation_interval: str
 
 
-def _relabel_to_loopback(ctx: RenderContext, hosts: list[str]) -> list[dict[str, Any]]:
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _relabel_to_loopback(ctx: RenderContext, hosts: list[str], own_host: str = "") -> list[dict[str, Any]]:
+    """Relabel rules sending each configured host to its loopback stand-in; ``localhost`` (as
+    Prometheus' own container or host sees it) goes to ``own_host``'s address."""
     rules: list[dict[str, Any]] = [
         {  # instance = configured address unless the config set one
             "source_labels": ["instance", "__address__"],
@@ -68,6 +74,16 @@ def _relabel_to_loopback(ctx: RenderContext, hosts: list[str]) -> list[dict[str,
                 "regex": f"{_re2_literal(host)}(:[0-9]+)?",
                 "target_label": "__address__",
                 "replacement": f"{ctx.addresses.address_of(host)}$1",
+                "action": "replace",
+            }
+        )
+    if own_host:
+        rules.append(
+            {
+                "source_labels": ["__address__"],
+                "regex": r"(?:localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?",
+                "target_label": "__address__",
+                "replacement": f"{ctx.addresses.address_of(own_host)}$1",
                 "action": "replace",
             }
         )
@@ -110,7 +126,7 @@ def hosts_in_targets(groups: list[dict[str, Any]], local_host: str) -> list[str]
 
 def _host(address: str, local_host: str) -> str:
     host, _ = split_host_port(address)
-    return local_host if host.lower() in {"localhost", "127.0.0.1", "::1"} else host
+    return local_host if host.lower() in LOCAL_HOSTS else host
 
 
 def _map_secrets(node: Any, ctx: RenderContext) -> Any:
@@ -169,7 +185,9 @@ def render_prometheus(
     alerting = data.get("alerting") or {}
     for am in alerting.get("alertmanagers") or []:
         am_hosts = hosts_in_targets(am.get("static_configs") or [], own_host)
-        am["relabel_configs"] = list(am.get("relabel_configs") or []) + _relabel_to_loopback(ctx, am_hosts)
+        am["relabel_configs"] = list(am.get("relabel_configs") or []) + _relabel_to_loopback(
+            ctx, am_hosts, own_host
+        )
 
     jobs: dict[str, ScrapeJob] = {}
     for index, job in enumerate(data.get("scrape_configs") or []):
@@ -190,6 +208,9 @@ def render_prometheus(
         for group in job.get("static_configs") or []:
             scrape.static_targets.append(group)
         hosts += hosts_in_targets(job.get("static_configs") or [], own_host)
+        exporter = constant_address(job.get("relabel_configs"))
+        if exporter:  # the blackbox pattern: every target is scraped at the exporter's address
+            hosts.append(_host(exporter, own_host))
         rendered_sd = []
         for sd in job.get("file_sd_configs") or []:
             files = []
@@ -211,7 +232,9 @@ def render_prometheus(
             rendered_sd.append({**sd, "files": files})
         if rendered_sd:
             job["file_sd_configs"] = rendered_sd
-        job["relabel_configs"] = list(job.get("relabel_configs") or []) + _relabel_to_loopback(ctx, hosts)
+        job["relabel_configs"] = list(job.get("relabel_configs") or []) + _relabel_to_loopback(
+            ctx, hosts, own_host
+        )
         jobs[name] = scrape
 
     if synthetic_address:

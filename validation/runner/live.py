@@ -35,6 +35,7 @@ from validation.runner.jobs import JOB_FACTORIES, JobPlanContext, JobProgress, J
 from validation.runner.options import RunOptions
 from validation.runner.scenario_jobs import lookback_seconds
 from validation.runner.static import finalize, run_static
+from validation.stack.exporters import load_checked_exporters
 from validation.stack.stack import StackOptions
 
 
@@ -46,6 +47,7 @@ def run(project: Project, options: RunOptions, progress: JobProgress | None = No
         )
     started = time.monotonic()
     waivers = load_waivers(project.root, project.rule_files())  # a malformed one: exit 2, nothing started
+    load_checked_exporters(project)  # fixtures/exporters.yaml: likewise
     report = Report(selection=options.selection or {})
     backend = resolve_backend(options.backend, project)
     if backend == "containers":

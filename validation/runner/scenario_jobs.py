@@ -323,7 +323,7 @@ class ScenarioJobs:
             if prometheus is not None:
                 scenarios = [s for group in self.groups for s in group.scenarios]
                 report.coverage["paths"] = path_coverage(
-                    scenarios, prometheus, project.components["pushgateway"].address
+                    scenarios, prometheus, project.address_of("pushgateway")
                 )
         if "notification" in self.kinds:  # once for the run: every group's sinks together
             record_endpoint_checks(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import unquote
 
 from validation.core.httpserver import QuietThreadingHTTPServer
 from validation.fixtures.endpoints import HttpEndpoint
@@ -23,6 +24,12 @@ from validation.sinks.base import Rejection, Sink
 from validation.sinks.inbox import Inbox
 
 READ_TIMEOUT_SECONDS = 10.0
+
+
+def route_of(path: str) -> str:
+    """The request path without its query, percent-decoded: the URL as alertmanager.yml (and
+    fixtures/endpoints.yaml) write it (``/services/<id>`` arrives as ``/services/%3Cid%3E``)."""
+    return unquote(path.split("?", 1)[0])
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,9 @@ class HttpSink(Sink):
         any path. ``name``: the configured host:port, for messages. ``senders``: path → the
         receiver whose URL it is, to name a receiver whose delivery cannot tell it."""
         super().__init__(host, port, inbox)
-        self.served = dict(served) if served is not None else None
+        self.served = {unquote(k): v for k, v in served.items()} if served is not None else None
         self.name = name or f"{host}:{port}"
-        self.senders = dict(senders or {})
+        self.senders = {unquote(k): v for k, v in (senders or {}).items()}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -108,13 +115,13 @@ class HttpSink(Sink):
         """The declared endpoint at ``path``; None when any path is served (no oracle)."""
         if self.served is None:
             return None
-        return self.served.get(path.split("?", 1)[0])
+        return self.served.get(route_of(path))
 
     def refuse_unknown(self, path: str, body: bytes, receiver: str, answer: bytes) -> Reply | None:
         """404 (kept as an endpoint rejection) when nothing exists at ``path``; None when something does."""
         if self.served is None:
             return None
-        route = path.split("?", 1)[0]
+        route = route_of(path)
         receiver = self.senders.get(route) or receiver
         declared = self.endpoint_at(path)
         if declared is not None:

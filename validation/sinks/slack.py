@@ -25,7 +25,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from validation.sinks.httpserver import HttpSink, Reply
+from validation.sinks.httpserver import HttpSink, Reply, route_of
 from validation.sinks.inbox import Notification
 from validation.sinks.rendered import status_from_text
 
@@ -166,7 +166,7 @@ class SlackSink(HttpSink):
 
     def handle_post(self, path: str, headers: Message, body: bytes) -> Reply:
         received_at = self.inbox.clock()
-        receiver = self.senders.get(path.split("?", 1)[0]) or _receiver_of(path)
+        receiver = self.senders.get(route_of(path)) or _receiver_of(path)
         unknown = self.refuse_unknown(path, body, receiver, b"no_service")
         if unknown is not None:
             return unknown

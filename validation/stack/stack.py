@@ -41,6 +41,7 @@ from validation.render.addresses import AddressMap
 from validation.render.context import RenderContext
 from validation.render.web_config import render_web_config, serves_tls
 from validation.sinks import Inbox, Sinks
+from validation.stack.exporters import start_exporters
 from validation.stack.instance import Instance, StackState
 from validation.stack.sinks import notification_sinks
 from validation.stack.workloads import workload_endpoints
@@ -196,7 +197,8 @@ class Stack:
         self.wait_until_ready(instances)
 
     def _start_world(self, state: StackState) -> None:
-        """The synthetic target and the workloads the service-discovery fixtures describe."""
+        """The synthetic target, the workloads the service-discovery fixtures describe and the
+        stand-ins of the exporters fixtures/exporters.yaml describes."""
         if state.synthetic_address is not None:
             self.synthetic = SyntheticTarget(*state.synthetic_address).start()
             self._servers.append(self.synthetic)
@@ -218,6 +220,8 @@ class Stack:
                 scenario="world",
             )
             self._servers.append(server.start())
+        places = {(i.host.lower(), i.port) for i in state.instances.values()}
+        self._servers += start_exporters(self.project, state.ctx, places)
 
     def wait_until_ready(self, instances: list[Instance]) -> None:
         pending = {inst.name: inst for inst in instances}

@@ -9,18 +9,29 @@ seconds, from the injected clock). At time t the target serves the sample at ind
   series that disappears from a scrape stale);
 - after the last sample: with ``hold_last`` (the default) the last sample keeps being served —
   the pipeline needs a stable tail; if the last sample is ``_`` / ``stale`` the series stays
-  absent. Without ``hold_last`` the series ends, as in promtool.
+  absent. Without ``hold_last`` the series ends, as in promtool. With ``continues`` (an exporter
+  fixture's trailing ``x``, ``0+15x``) the last step repeats forever, whatever the series' name.
 
 One target listens on one (host, port); targets that are pods at their own addresses get a
 ``SyntheticTarget`` each. Only loopback addresses are accepted.
+
+Scrape slots: Prometheus stamps a sample with the moment its scrape was *scheduled*, on a
+fixed grid (one offset per target, then every interval), while the request reaches the target
+a little later — later still on a busy machine. Once ``follow_scrapes(interval)`` is called the
+target renders each scrape at its slot on that grid (estimated from the least-delayed recent
+arrivals) instead of at its arrival, so a late request serves the sample its timestamp says;
+``scrape_phase`` lets the pipeline start its timelines half a step away from the slots, so no
+scrape sits on a step boundary where jitter would pick one sample or the next.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
+import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -46,6 +57,7 @@ class Timeline:
     interval: float
     start: float
     hold_last: bool = True
+    continues: bool = False  # after the data the last step repeats (``0+15x``), gauge or counter
 
     @property
     def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -74,10 +86,12 @@ class Timeline:
         last = self.samples[-1]
         if last is None or last is STALE:
             return None
-        if not _is_counter(self.name) or len(self.samples) < 2:
+        if not (self.continues or _is_counter(self.name)) or len(self.samples) < 2:
             return float(last)
         previous = self.samples[-2]
-        if previous is None or previous is STALE or float(previous) > float(last):
+        if previous is None or previous is STALE:
+            return float(last)
+        if float(previous) > float(last) and not self.continues:
             return float(last)
         return float(last) + (index - len(self.samples) + 1) * (float(last) - float(previous))
 
@@ -86,9 +100,21 @@ class SyntheticTarget:
     """Serves registered timelines at ``http://host:port/metrics`` (text format 0.0.4)."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, clock: Clock = time.monotonic, hold_last: bool = True
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Clock = time.monotonic,
+        hold_last: bool = True,
+        any_path: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """``any_path``: answer a scrape on every path, not only ``/metrics`` (an exporter stand-in:
+        the path is the scrape config's own choice, and nothing says what the real one serves).
+        ``ssl_context``: serve HTTPS only, with its certificate."""
         _require_loopback(host)
+        self.any_path = any_path
+        self._ssl_context = ssl_context
         self._host = host
         self._port = port
         self._clock = clock
@@ -98,6 +124,8 @@ class SyntheticTarget:
         self._timelines: dict[tuple[str, tuple[tuple[str, str], ...]], Timeline] = {}
         self._types: dict[str, str] = {}
         self._scrapes = 0
+        self._arrivals: deque[float] = deque(maxlen=64)  # when recent scrape requests arrived
+        self._scrape_interval = 0.0  # > 0: render each scrape at its slot (follow_scrapes)
         self._http: BackgroundHttpServer | None = None
 
     # registry -------------------------------------------------------------------------------
@@ -111,6 +139,7 @@ class SyntheticTarget:
         *,
         scenario: str = "",
         hold_last: bool | None = None,
+        continues: bool = False,
     ) -> Timeline:
         """Register a series: a selector string or (name, labels); values as notation or samples.
 
@@ -129,6 +158,7 @@ class SyntheticTarget:
             interval=float(interval_seconds),
             start=self._clock() if start_monotonic is None else float(start_monotonic),
             hold_last=self._hold_last if hold_last is None else hold_last,
+            continues=continues,
         )
         with self._lock:
             other = self._timelines.get(timeline.key)
@@ -163,6 +193,38 @@ class SyntheticTarget:
         with self._lock:
             return list(self._timelines.values())
 
+    # scrape slots ----------------------------------------------------------------------------
+
+    def scrape_phase(self, interval: float) -> float | None:
+        """A moment on the target's clock when a scrape was scheduled (modulo ``interval``): the
+        recent arrival the others follow most closely (the least sum of ``(a - c) mod interval``)
+        — the least-delayed one of the usual cluster, as delays only ever add; a late outlier
+        would have the others wrap almost a whole interval behind it. None before any scrape."""
+        with self._lock:
+            arrivals = list(self._arrivals)
+        if not arrivals or interval <= 0:
+            return None
+        return min(arrivals, key=lambda c: sum((a - c) % interval for a in arrivals))
+
+    def follow_scrapes(self, interval: float) -> None:
+        """Render every later scrape at its scheduled slot on a grid ``interval`` apart."""
+        with self._lock:
+            self._scrape_interval = interval
+
+    def slot_of(self, arrival: float) -> float:
+        """The scheduled slot a request arriving at ``arrival`` belongs to (itself when not
+        following scrapes). A request a tenth of an interval early still counts as its slot:
+        the phase is an estimate."""
+        interval = self._scrape_interval
+        phase = self.scrape_phase(interval) if interval > 0 else None
+        if phase is None:
+            return arrival
+        return phase + math.floor((arrival - phase) / interval + 0.1) * interval
+
+    def _arrived(self, at: float) -> None:
+        with self._lock:
+            self._arrivals.append(at)
+
     def render(self, now: float | None = None) -> str:
         """The exposition body a scrape at ``now`` (default: the clock) receives."""
         with self._lock:
@@ -181,7 +243,9 @@ class SyntheticTarget:
     def start(self) -> SyntheticTarget:
         if self._http is not None:
             return self
-        self._http = BackgroundHttpServer(self._host, self._port, _handler_for(self), "synthetic target")
+        self._http = BackgroundHttpServer(
+            self._host, self._port, _handler_for(self), "synthetic target", self._ssl_context
+        )
         self._port = self._http.start()
         return self
 
@@ -212,7 +276,7 @@ class SyntheticTarget:
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}/metrics"
+        return f"{'https' if self._ssl_context else 'http'}://{self.address}/metrics"
 
     @property
     def scrapes(self) -> int:
@@ -242,10 +306,12 @@ def _handler_for(target: SyntheticTarget) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path != "/metrics":
+            if path != "/metrics" and not target.any_path:
                 self._reply(404, "text/plain; charset=utf-8", b"not found: scrape /metrics\n")
                 return
-            body = target.render().encode("utf-8")
+            arrival = target._clock()
+            target._arrived(arrival)
+            body = target.render(target.slot_of(arrival)).encode("utf-8")
             self._reply(200, CONTENT_TYPE, body)
             target._served_scrape()
 

@@ -32,13 +32,15 @@ from validation.scenarios.selection import runnable_at, select_scenarios
 
 
 def alert_rules(rule_files: list[Path]) -> dict[str, float]:
-    """Alert name → `for` in seconds, from the rule files under test."""
+    """Alert name → `for` in seconds, from the rule files under test (the longest, where tiers
+    of one alert name differ)."""
     out: dict[str, float] = {}
     for path in rule_files:
         for group in (load_yaml(path) or {}).get("groups") or []:
             for rule in group.get("rules") or []:
                 if "alert" in rule:
-                    out[str(rule["alert"])] = parse_duration_seconds(str(rule.get("for", "0s")))
+                    name, hold = str(rule["alert"]), parse_duration_seconds(str(rule.get("for", "0s")))
+                    out[name] = max(hold, out.get(name, 0.0))
     return out
 
 
@@ -121,7 +123,7 @@ class AlertPipelineCheck(Check):
             prometheus = ctx.project.components["prometheus"].config
             if prometheus is not None:
                 report.coverage["paths"] = path_coverage(
-                    scenarios, prometheus, ctx.project.components["pushgateway"].address
+                    scenarios, prometheus, ctx.project.address_of("pushgateway")
                 )
             not_here = uncompressible if scale != 1 else set()
             alert_rules = load_alert_rules(ctx.project.rule_files(), ctx.project.root)

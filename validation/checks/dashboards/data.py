@@ -72,6 +72,7 @@ def failure_message(result: PanelResult, key: str) -> str:
     empty = [f"target {t.ref_id} [{t.expr}]" for t in result.targets if not t.skipped and not t.has_data]
     return (
         f"{where}: exp: at least one series, got: none from {'; '.join(empty)}. Hint: check metric names "
-        "and label values (job, node) against what the targets expose; GPU series come from "
-        "fixtures/dashboards/data.yaml"
+        "and label values (job, node) against what the targets expose; series of an exporter the harness "
+        "does not run come from fixtures/exporters.yaml (static/exporters names the jobs nothing serves) "
+        "or fixtures/dashboards/data.yaml"
     )

@@ -4,6 +4,12 @@ Catches: a target missing or extra after service discovery and relabeling, a tar
 (wrong port, wrong credentials, wrong path), relabeling that yields the wrong labels (e.g. the
 Kubernetes annotations), and scrapes slower than the job's timeout. Expectations come from
 fixtures/targets.yaml, never from the config under test.
+
+A target where nothing the harness runs listens (an exporter such as DCGM or cAdvisor that
+fixtures/exporters.yaml does not describe) is down in every run for no fault of the config: its
+being down is not judged. When that is all a job's check would say, the check is skipped with a
+message naming the job, its targets, the families its rules and panels read from it and the
+exporters.yaml snippet to add (validation/stack/exporter_gaps.py); its labels are still checked.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from validation.checks.base import Check, CheckContext
+from validation.checks.base import Check, CheckContext, relative
 from validation.clients.prometheus import Target
 from validation.core.errors import StackcheckError
 from validation.core.results import Report
@@ -19,6 +25,7 @@ from validation.core.wait import WaitTimeout, wait_until
 from validation.core.yamlload import line_of, load_yaml
 from validation.fixtures.targets import load_expected_targets
 from validation.render.prometheus import SYNTHETIC_JOB
+from validation.stack.exporter_gaps import Gap, gap_message, project_gaps
 
 
 class ScrapeTargetsCheck(Check):
@@ -28,6 +35,7 @@ class ScrapeTargetsCheck(Check):
     def run(self, ctx: CheckContext, report: Report) -> None:
         stack = ctx.require_stack()
         expected = load_expected_targets(ctx.project.fixtures_dir / "targets.yaml")
+        gaps = {gap.job: gap for gap in project_gaps(ctx.project)}
         prom = stack.prometheus()
         start = time.monotonic()
         ready_at = stack.instance("prometheus").ready_at or start
@@ -42,9 +50,12 @@ class ScrapeTargetsCheck(Check):
                     report.measurements.setdefault(
                         "time_to_first_scrape_s", round(settle["first"] - ready_at, 3)
                     )
+                # a target nothing serves never comes up: waiting for it would only cost time
+                unserved = {(job, t) for job, gap in gaps.items() for t in gap.targets}
+                longest = max((t.scrape_interval for t in targets), default=interval) or interval
                 if (
-                    all(t.health == "up" for t in targets)
-                    or time.monotonic() - settle["first"] > 2 * interval
+                    all(t.health == "up" or (t.job, _address(t)) in unserved for t in targets)
+                    or time.monotonic() - settle["first"] > 2 * longest
                 ):
                     return targets
             return None
@@ -61,8 +72,9 @@ class ScrapeTargetsCheck(Check):
         for target in targets:
             by_job.setdefault(target.job, []).append(target)
         first = len(report.checks)
+        fixtures = Path(relative(ctx.project, ctx.project.fixtures_dir))  # as the messages name it
         for job, exp_targets in expected.items():
-            self._job(job, exp_targets, by_job.pop(job, []), report)
+            self._job(job, exp_targets, by_job.pop(job, []), report, gaps.get(job), fixtures)
         for job, extra in by_job.items():
             if job == SYNTHETIC_JOB:
                 continue
@@ -79,7 +91,15 @@ class ScrapeTargetsCheck(Check):
             if check.failed and config is not None:
                 check.file, check.line = str(config), lines.get(job)
 
-    def _job(self, job: str, expected: list, actual: list[Target], report: Report) -> None:
+    def _job(
+        self,
+        job: str,
+        expected: list,
+        actual: list[Target],
+        report: Report,
+        gap: Gap | None = None,
+        fixtures_dir: Path | None = None,
+    ) -> None:
         got = {t.instance: t for t in actual}
         want = {e.instance: e for e in expected}
         problems = []
@@ -89,12 +109,21 @@ class ScrapeTargetsCheck(Check):
             problems.append(f"missing targets {missing}")
         if extra:
             problems.append(f"unexpected targets {extra}")
+        unserved = set(gap.targets) if gap is not None else set()
         down = {i: t.last_error for i, t in got.items() if i in want and t.health != "up"}
+        not_judged = sorted(i for i, t in got.items() if i in down and _address(t) in unserved)
         for instance, error in sorted(down.items()):
-            problems.append(f"{instance} is down: {error}")
+            if instance not in not_judged:
+                problems.append(f"{instance} is down: {error}")
         check_id = f"{self.id}/{job}/targets-up"
-        if problems:
-            hint = "check the port, path and credentials the config gives this job (a wrong port stays wrong under test)"
+        if gap is not None and not_judged and not problems:
+            message = gap_message(gap, fixtures_dir or Path("fixtures"))
+            report.skipped(check_id, self.kind, message, not_judged=not_judged)
+        elif problems:
+            hint = (
+                "check the port, path and credentials the config gives this job (a wrong port stays wrong "
+                "under test; an exporter the harness does not run is described in fixtures/exporters.yaml)"
+            )
             if missing and not actual:
                 hint = (
                     "the job discovered nothing: check its service discovery and relabel_configs (keep/drop)"
@@ -102,7 +131,10 @@ class ScrapeTargetsCheck(Check):
             report.failed(
                 check_id,
                 self.kind,
-                f"exp: {len(want)} targets up, got: " + "; ".join(problems) + f". Hint: {hint}",
+                f"exp: {len(want)} targets up, got: "
+                + "; ".join(problems)
+                + f". Hint: {hint}"
+                + (f". Not judged (nothing serves them): {', '.join(not_judged)}" if not_judged else ""),
             )
         else:
             report.passed(check_id, self.kind, f"{len(want)} targets up")
@@ -143,6 +175,11 @@ class ScrapeTargetsCheck(Check):
             )
         else:
             report.passed(duration_id, self.kind, max_seconds=max(durations, default=0.0))
+
+
+def _address(target: Target) -> str:
+    """The target as prometheus.yml names it (before the harness maps it to loopback)."""
+    return target.discovered_labels.get("__address__", target.instance)
 
 
 def job_lines(config: Path) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """static/scenarios, static/fixtures/<file> — the user's own test input, loaded as `run` loads it.
 
 Catches: a misspelt scenario key, a bad duration or value notation, an alert or receiver name
-the stack lacks, a malformed fixtures/targets.yaml or fixtures/dashboards/data.yaml — in the
+the stack lacks, a malformed fixtures/targets.yaml, fixtures/exporters.yaml (or a job there that
+prometheus.yml lacks) or fixtures/dashboards/data.yaml — in the
 static gate, with file:line, instead of minutes later when `run` reaches it. `run` refuses to
 start on the same errors (exit 2); here they are a failed check (exit 1) so the gate reports
 them together with everything else it found.
@@ -10,11 +11,21 @@ them together with everything else it found.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from validation.checks.base import Check, CheckContext, relative
 from validation.core.errors import StackcheckError, split_place
+from validation.core.project import Project
 from validation.core.results import Report
+from validation.fixtures.exporters import FILE_NAME as EXPORTERS_FILE
+from validation.fixtures.exporters import load_exporters
+from validation.stack.exporter_gaps import local_jobs
+
+
+def _job_names(project: Project) -> list[str] | None:
+    config = project.components["prometheus"].config
+    return [job.name for job in local_jobs(config)] or None if config is not None else None
 
 
 class ScenariosCheck(Check):
@@ -36,7 +47,13 @@ class ScenariosCheck(Check):
             report.passed(self.id, self.kind, f"{len(scenarios)} scenarios", time.monotonic() - start)
         targets = project.fixtures_dir / "targets.yaml"
         data = project.fixtures_dir / "dashboards" / "data.yaml"
-        for path, load in ((targets, load_expected_targets), (data, load_fixture)):
+        exporters = project.fixtures_dir / EXPORTERS_FILE
+        loaders: tuple[tuple[Path, Callable[[Path], object]], ...] = (
+            (targets, load_expected_targets),
+            (exporters, lambda path: load_exporters(path, _job_names(project))),
+            (data, load_fixture),
+        )
+        for path, load in loaders:
             if not path.is_file():
                 continue
             start = time.monotonic()
