@@ -16,7 +16,7 @@ from validation.core.project import Project
 from validation.generate import GenerationReport, generate, generate_for_rules, write_generated
 from validation.generate.generator import _judge, _load
 from validation.generate.verify import Probe, probe
-from validation.generate.writer import MARKER_PREFIX
+from validation.init.marker import PREFIX as MARKER_PREFIX
 from validation.routing.config import load_alertmanager_config
 from validation.scenarios.loader import load_scenarios
 from validation.scenarios.references import validate_against

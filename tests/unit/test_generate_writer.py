@@ -9,7 +9,8 @@ import pytest
 from validation.generate.generator import Pair, RuleRef
 from validation.generate.series import Timing
 from validation.generate.verify import Alert, parse_output, unquote
-from validation.generate.writer import kebab, marked, scenarios_for
+from validation.generate.writer import kebab, scenarios_for
+from validation.init.marker import marked
 from validation.scenarios.loader import parse_scenarios
 
 pytestmark = pytest.mark.unit
