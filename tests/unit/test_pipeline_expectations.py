@@ -346,3 +346,15 @@ def test_only_the_scenarios_own_alerts_can_be_overdue():
     overdue = [t for t in found if t.what == "rule-evaluations"]
     assert [(t.start, t.end) for t in overdue] == [(6.0, 40.0)]
     assert "NodeMemoryExhausted still pending 34.00s" in overdue[0].detail
+
+
+def test_a_notification_naming_neither_alert_nor_host_is_said_to_be_anonymous():
+    state = _state()
+    exp = state.scenario.exp_notifications[0]  # oncall-critical, NodeMemoryExhausted
+    grouped = [_note("oncall-critical", "[FIRING:3]  for  ", 105.0)]  # .CommonLabels of mixed alerts
+    status, message = judge_notification(state, exp, grouped, 1e6, True)["delivered"]
+    assert status == "failed" and "got: none; 1 notification(s) there in its time named neither" in message
+    assert "add group_by" in message
+    # nothing at all there: the routing
+    status, message = judge_notification(state, exp, [], 1e6, True)["delivered"]
+    assert "got: none. Hint: check the route matchers" in message

@@ -45,13 +45,16 @@ class ScenarioState:
 
     def notification_deadline(self, exp: ExpNotification) -> float:
         """By when a notification is due: its own ``within``, else the latest alert deadline of
-        the scenario (or the end of its data) plus the route's group_wait."""
+        the scenario (or the end of its data) plus the route's group_wait — or its group_interval,
+        when longer: an alert that joins a group already notified (a route without ``group_by``,
+        or one that groups scenarios together) waits for the group's next flush."""
         if exp.within is not None:
             return self.start + self.timing.real(exp.within) + self.timing.slack
         latest = max(
             (self.alert_deadline(a) for a in self.scenario.exp_alerts if not a.absent), default=self.data_end
         )
-        return latest + self.timing.real(self.timing.group_wait) + self.timing.slack
+        wait = max(self.timing.group_wait, self.timing.group_interval)
+        return latest + self.timing.real(wait) + self.timing.slack
 
     def traces(self, traces: list[AlertTrace], name: str) -> list[AlertTrace]:
         return [t for t in traces if t.name == name and self.scope.owns_labels(t.labels)]
@@ -213,11 +216,21 @@ def judge_notification(
                 )
             }
         elsewhere = sorted({n.receiver for n in inbox if state.scope.owns_notification(n)})
+        anonymous = _anonymous(state, exp, inbox)
+        unnamed = (
+            f"; {len(anonymous)} notification(s) there in its time named neither its alert nor its hosts, "
+            f"e.g. {anonymous[0].content[:160]!r} — if one was this alert, the receiver's template says "
+            "neither which alert nor which host (a text of .CommonAnnotations is empty once alerts that "
+            "differ are grouped together: add group_by, or name .Alerts in the template)"
+            if anonymous and not elsewhere
+            else ""
+        )
         return {
             "delivered": (
                 "failed",
                 f"exp: a notification at {exp.receiver!r}, got: none"
                 + (f" (this scenario's alerts reached {elsewhere})" if elsewhere else "")
+                + unnamed
                 + ". Hint: check the route matchers, inhibitions, and that the receiver's "
                 "integration works (see the sink's rejections)",
             )
@@ -300,6 +313,22 @@ def _unnamed(state: ScenarioState, exp: ExpNotification, inbox: list[Notificatio
         and not state.scope.owns_notification(n)
         and not n.alerts
         and wanted & state.scope.alertnames(n)
+    ]
+
+
+def _anonymous(state: ScenarioState, exp: ExpNotification, inbox: list[Notification]) -> list[Notification]:
+    """Plain-text notifications at the receiver, while this scenario ran, that name neither one
+    of its alerts nor one of its hosts — whoever they were about, they cannot be told apart."""
+    wanted = {exp.alertname} if exp.alertname else state.scenario.expected_alerts
+    return [
+        n
+        for n in inbox
+        if n.receiver == exp.receiver
+        and state.start <= n.received_at <= state.window_end
+        and n.status != "resolved"
+        and not n.alerts
+        and not state.scope.owns_notification(n)
+        and not wanted & state.scope.alertnames(n)
     ]
 
 

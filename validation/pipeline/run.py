@@ -113,6 +113,7 @@ def run_pipeline(
     outcome = PipelineOutcome(states)
     end = max((s.window_end + timing.real(timing.group_interval) for s in states), default=start)
     end = max([end] + [s.alert_deadline(a) for s in states for a in s.scenario.exp_alerts])
+    end = max([end] + [s.notification_deadline(e) for s in states for e in s.scenario.exp_notifications])
     progress.group_started(progress_group, len(states), (end - start) * timing.scale, timing.scale)
     try:
         am = stack.alertmanager()
