@@ -25,6 +25,7 @@ import promql_parser as pp
 from validation.core.durations import format_duration_ms
 from validation.generate.labels import LabelMatcher, value_for
 from validation.timescale.promql import parse_promql
+from validation.timescale.promql_printer import match_op
 
 COMPARISONS = frozenset({">", ">=", "<", "<=", "==", "!="})
 SET_OPS = frozenset({"and", "or", "unless"})
@@ -367,14 +368,7 @@ class _Converter:
 
 
 def _matcher(m: Any) -> LabelMatcher:
-    ops = [
-        (pp.MatchOp.Equal, "="),
-        (pp.MatchOp.NotEqual, "!="),
-        (pp.MatchOp.Re, "=~"),
-        (pp.MatchOp.NotRe, "!~"),
-    ]
-    op = next(text for kind, text in ops if m.op == kind)
-    return LabelMatcher(str(m.name), op, str(m.value))
+    return LabelMatcher(str(m.name), match_op(m), str(m.value))
 
 
 def _dropped_names(root: Node) -> set[str]:

@@ -19,8 +19,9 @@ from typing import Any
 
 import yaml
 
+from validation.clients.tools import promtool_test_chunks
 from validation.core.durations import format_duration_ms, parse_duration_seconds
-from validation.core.errors import HarnessError, StackcheckError
+from validation.core.errors import StackcheckError
 
 BATCH = 20
 TIMEOUT_S = 60  # per test file of a batch
@@ -98,14 +99,8 @@ def _run_batch(paths: list[Path], promtool: str, folder: Path) -> list[Outcome]:
     """One promtool call for the batch; a batch that times out is split, down to single files (a
     file that still times out is reported as such, never as the rule's verdict)."""
     try:
-        proc = subprocess.run(
-            [promtool, "test", "rules", *[p.name for p in paths]],
-            cwd=folder,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=TIMEOUT_S * len(paths),
-            check=False,
+        chunks, output = promtool_test_chunks(
+            [p.name for p in paths], cwd=folder, promtool=promtool, timeout=TIMEOUT_S * len(paths)
         )
     except subprocess.TimeoutExpired:
         if len(paths) > 1:
@@ -114,15 +109,8 @@ def _run_batch(paths: list[Path], promtool: str, folder: Path) -> list[Outcome]:
         return [
             Outcome(error=f"promtool took more than {TIMEOUT_S}s on this candidate (machine overloaded?)")
         ]
-    except FileNotFoundError:
-        raise HarnessError(
-            f"{promtool} not found",
-            place="promtool",
-            hint="install Prometheus' promtool (Debian: prometheus)",
-        ) from None
-    chunks = re.split(r"^Unit Testing: .*$", proc.stdout, flags=re.MULTILINE)[1:]
     if len(chunks) != len(paths):
-        return [Outcome(error=f"promtool did not evaluate the test files: {proc.stdout[-500:]}")] * len(paths)
+        return [Outcome(error=f"promtool did not evaluate the test files: {output[-500:]}")] * len(paths)
     return [parse_output(chunk) for chunk in chunks]
 
 

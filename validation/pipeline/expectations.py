@@ -300,35 +300,38 @@ def judge_notification(
     return out
 
 
-def _unnamed(state: ScenarioState, exp: ExpNotification, inbox: list[Notification]) -> list[Notification]:
-    """Notifications at the receiver, in this scenario's time, about its alerts, that do not name
-    its node or instance: the delivery happened, its content is what is missing."""
-    wanted = {exp.alertname} if exp.alertname else state.scenario.expected_alerts
+def _unowned(state: ScenarioState, exp: ExpNotification, inbox: list[Notification]) -> list[Notification]:
+    """Plain-text notifications at the receiver, from this scenario's start, that name none of
+    its hosts (node or instance)."""
     return [
         n
         for n in inbox
         if n.receiver == exp.receiver
         and n.received_at >= state.start
         and n.status != "resolved"
-        and not state.scope.owns_notification(n)
         and not n.alerts
-        and wanted & state.scope.alertnames(n)
+        and not state.scope.owns_notification(n)
     ]
 
 
+def _wanted(state: ScenarioState, exp: ExpNotification) -> set[str]:
+    return {exp.alertname} if exp.alertname else state.scenario.expected_alerts
+
+
+def _unnamed(state: ScenarioState, exp: ExpNotification, inbox: list[Notification]) -> list[Notification]:
+    """Of those, the ones about its alerts: the delivery happened, its content is what is missing."""
+    wanted = _wanted(state, exp)
+    return [n for n in _unowned(state, exp, inbox) if wanted & state.scope.alertnames(n)]
+
+
 def _anonymous(state: ScenarioState, exp: ExpNotification, inbox: list[Notification]) -> list[Notification]:
-    """Plain-text notifications at the receiver, while this scenario ran, that name neither one
-    of its alerts nor one of its hosts — whoever they were about, they cannot be told apart."""
-    wanted = {exp.alertname} if exp.alertname else state.scenario.expected_alerts
+    """Of those, the ones while it ran that name none of its alerts either — whoever they were
+    about, they cannot be told apart."""
+    wanted = _wanted(state, exp)
     return [
         n
-        for n in inbox
-        if n.receiver == exp.receiver
-        and state.start <= n.received_at <= state.window_end
-        and n.status != "resolved"
-        and not n.alerts
-        and not state.scope.owns_notification(n)
-        and not wanted & state.scope.alertnames(n)
+        for n in _unowned(state, exp, inbox)
+        if n.received_at <= state.window_end and not wanted & state.scope.alertnames(n)
     ]
 
 

@@ -308,8 +308,13 @@ def parse_scenarios(text: str, *, source: str, default_name: str | None = None) 
 
 
 def load_scenario_file(path: Path) -> list[Scenario]:
+    return parse_scenarios(read_fixture(path), source=str(path), default_name=path.stem)
+
+
+def read_fixture(path: Path) -> str:
+    """A fixture file's text: not UTF-8 is a ScenarioError, unreadable a HarnessError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             f"not UTF-8 text ({exc.reason})", place=str(path), hint="save it as UTF-8"
@@ -318,7 +323,6 @@ def load_scenario_file(path: Path) -> list[Scenario]:
         raise HarnessError(
             f"cannot read the file: {exc.strerror}", place=str(path), hint="check the path"
         ) from None
-    return parse_scenarios(text, source=str(path), default_name=path.stem)
 
 
 def load_scenarios(directory: Path) -> list[Scenario]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from validation.clients.tools import promtool_test_chunks
 from validation.core.durations import format_duration_ms
 from validation.core.errors import HarnessError
 from validation.timescale.durations import TimeScale
@@ -136,31 +137,16 @@ def _time_text(line: str) -> str:
 def run_promtool(files: Sequence[Path], *, promtool: str = "promtool", cwd: Path) -> list[str]:
     """promtool's merged output, one chunk per file, in order."""
     try:
-        proc = subprocess.run(
-            [promtool, "test", "rules", *[str(f) for f in files]],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        chunks, output = promtool_test_chunks(files, cwd=cwd, promtool=promtool)
     except subprocess.TimeoutExpired:
         raise HarnessError(
             "promtool took more than 120s on the equivalence test files",
             place=str(cwd),
             hint="the machine may be overloaded; fewer series or eval times make the case cheaper",
         ) from None
-    except FileNotFoundError:
-        raise HarnessError(
-            f"{promtool} not found",
-            place="promtool",
-            hint="install Prometheus' promtool (Debian: prometheus)",
-        ) from None
-    chunks = re.split(r"^Unit Testing: .*$", proc.stdout, flags=re.MULTILINE)[1:]
     if len(chunks) != len(files):
         raise HarnessError(
-            "promtool did not evaluate the equivalence test files", place=str(cwd), hint=proc.stdout[-2000:]
+            "promtool did not evaluate the equivalence test files", place=str(cwd), hint=output[-2000:]
         )
     return chunks
 

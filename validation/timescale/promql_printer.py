@@ -72,6 +72,17 @@ def at_seconds(at: Any) -> str:
     return f"{at.at.timestamp():.3f}"
 
 
+def match_op(matcher: Any) -> str:
+    """A parsed label matcher's operator as PromQL writes it (``=``, ``!=``, ``=~``, ``!~``)."""
+    ops = [
+        (pp.MatchOp.Equal, "="),
+        (pp.MatchOp.NotEqual, "!="),
+        (pp.MatchOp.Re, "=~"),
+        (pp.MatchOp.NotRe, "!~"),
+    ]
+    return next(text for kind, text in ops if matcher.op == kind)
+
+
 class Printer:
     """Prints a parsed tree; with a ``TimeScale`` it also applies the compression rewrites."""
 
@@ -120,14 +131,7 @@ class Printer:
 
     @staticmethod
     def _matcher(m: Any) -> str:
-        ops = [
-            (pp.MatchOp.Equal, "="),
-            (pp.MatchOp.NotEqual, "!="),
-            (pp.MatchOp.Re, "=~"),
-            (pp.MatchOp.NotRe, "!~"),
-        ]
-        op = next(text for kind, text in ops if m.op == kind)
-        return f"{m.name}{op}{quote(m.value)}"
+        return f"{m.name}{match_op(m)}{quote(m.value)}"
 
     def _VectorSelector(self, node: Any) -> str:
         return self._selector(node) + self._modifiers(node)
